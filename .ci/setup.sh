@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs on a fresh Debian machine (root) and the package itself.
+set -euo pipefail
+need=()
+for pkg in jackd2 libportaudio2 libjack-jackd2-0 puredata-core systemd; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+PY=${PY:-python3}
+$PY -c "import torch" 2>/dev/null || $PY -m pip install -q torch==2.13.0
+$PY -m pip install -q -e ".[test,train]"

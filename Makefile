@@ -1,0 +1,37 @@
+# isudt — common tasks. `make test` is what CI runs.
+PY ?= python3
+PIP ?= $(PY) -m pip
+
+.PHONY: install install-dev install-train serve test test-fast train export eval bench clean
+
+install:            ## the daemon and its runtime deps
+	$(PIP) install -q .
+
+install-dev:        ## editable install + test deps (torch for the model tests)
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e ".[test,train]"
+
+serve: install
+	isudt serve
+
+test:               ## the whole suite (installs what it needs; starts jackd itself)
+	bash .ci/setup.sh
+	$(PY) -m pytest -q -ra
+
+test-fast:
+	$(PY) -m pytest -q -ra -m "not slow and not jack"
+
+train:              ## retrain all four stages from scratch (resumable)
+	isudt train all --resume
+
+export:             ## checkpoints -> exported/ (ONNX + manifest + metrics)
+	isudt export
+
+eval:
+	isudt eval --out docs/eval
+
+bench:
+	$(PY) bench/bench_daemon.py
+
+clean:
+	rm -rf build *.egg-info .pytest_cache

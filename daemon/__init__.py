@@ -1,0 +1,1 @@
+"""The torch-free runtime: config, OSC server, ONNX pipeline, synth, audio output."""

@@ -1,0 +1,212 @@
+"""Load a model bundle (Contract 1): validate the manifest, verify the files, open ORT sessions.
+
+The daemon holds no constants about the models: sizes, ranges and file names
+all come from `manifest.yaml`. Everything that can be wrong with a bundle is
+raised as `BundleError` with one line naming the file and the problem, so a
+start fails clearly and a reload can be refused while the old bundle plays.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from .square import SquareSpec
+
+log = logging.getLogger(__name__)
+
+FORMAT = "isudt-bundle/1"
+# role -> (input name, output name)
+ROLES = {
+    "image_encoder": ("image", "mu"),
+    "image_decoder": ("z_image", "image"),
+    "mapper": ("z_image", "z_sound"),
+    "sound_encoder": ("mel", "mu"),
+    "sound_decoder": ("z_sound", "mel"),
+    "inversion": ("mel", "params"),
+}
+SERVING_ROLES = ("image_encoder", "mapper", "sound_decoder", "inversion")
+
+
+class BundleError(Exception):
+    """A bundle that cannot be used; the message is one line fit for a log or an OSC /error."""
+
+
+def default_bundle_dir() -> Path:
+    """The bundle shipped inside the package (`isudt.exported`)."""
+    return Path(str(resources.files("isudt.exported")))
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _require(d: dict, key: str, where: str):
+    if not isinstance(d, dict) or key not in d:
+        raise BundleError(f"manifest: missing '{where}{key}'")
+    return d[key]
+
+
+@dataclass(frozen=True)
+class Box:
+    """Axis-aligned latent range the daemon clamps into."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+
+    def clamp(self, z: np.ndarray) -> np.ndarray:
+        return np.clip(z, self.lo, self.hi)
+
+    def contains(self, z: np.ndarray) -> bool:
+        return bool(np.all(z >= self.lo) and np.all(z <= self.hi))
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The parts of `manifest.yaml` the runtime uses, validated."""
+
+    root: Path
+    model_id: str
+    image_size: int
+    image_latent: int
+    sound_latent: int
+    n_mels: int
+    square: SquareSpec
+    image_box: Box
+    sound_box: Box
+    files: dict[str, Path]
+    raw: dict = field(repr=False)
+
+
+def _box(section: dict, where: str, dim: int) -> Box:
+    r = _require(section, "latent_range", where)
+    lo, hi = np.asarray(_require(r, "min", where + "latent_range."), np.float32), np.asarray(_require(r, "max", where + "latent_range."), np.float32)
+    if lo.shape != (dim,) or hi.shape != (dim,) or np.any(lo >= hi):
+        raise BundleError(f"manifest: {where}latent_range must be min < max with {dim} values each")
+    return Box(lo, hi)
+
+
+def load_manifest(root: str | Path, verify: bool = True) -> Manifest:
+    """Parse and check `root/manifest.yaml`; with `verify`, every file must exist and match its sha256."""
+    root = Path(root)
+    path = root / "manifest.yaml"
+    if not path.is_file():
+        raise BundleError(f"no manifest.yaml in {root}")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        raise BundleError(f"{path}: not valid YAML ({e.__class__.__name__})") from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise BundleError(f"{path}: format must be '{FORMAT}'")
+    image, sound, files = _require(raw, "image", ""), _require(raw, "sound", ""), _require(raw, "files", "")
+    sq = _require(image, "square", "image.")
+    try:
+        spec = SquareSpec(size=int(image["height"]), square=int(sq["size"]), positions=int(sq["positions"]),
+                          glow_scale=float(sq["glow_scale"]), glow_exponent=float(sq["glow_exponent"]))
+        li, ls, n_mels = int(image["latent_dim"]), int(sound["latent_dim"]), int(sound["n_mels"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise BundleError(f"{path}: bad image/sound section ({e})") from None
+    paths: dict[str, Path] = {}
+    for role in SERVING_ROLES + ("image_decoder", "sound_encoder"):
+        entry = files.get(role)
+        if entry is None:
+            if role in SERVING_ROLES:
+                raise BundleError(f"manifest: files.{role} is missing")
+            continue
+        p = root / str(_require(entry, "path", f"files.{role}."))
+        if verify:
+            if not p.is_file():
+                raise BundleError(f"{p}: listed in the manifest but missing")
+            if sha256(p) != entry.get("sha256"):
+                raise BundleError(f"{p}: sha256 does not match the manifest (corrupt or replaced)")
+        paths[role] = p
+    return Manifest(root, str(raw.get("model_id", "unknown")), spec.size, li, ls, n_mels, spec,
+                    _box(image, "image.", li), _box(sound, "sound.", ls), paths, raw)
+
+
+def session_options(threads: int = 1):
+    """Few intra-op threads and no spinning, so inference never steals the audio thread's core."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    so.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    so.log_severity_level = 3
+    return so
+
+
+def resolve_providers(choice: str) -> list[str]:
+    """`auto`: CUDA when onnxruntime offers it, else CPU; `cuda`/`cpu` ask for one explicitly."""
+    import onnxruntime as ort
+
+    available = ort.get_available_providers()
+    if choice == "cpu":
+        return ["CPUExecutionProvider"]
+    if choice == "cuda":
+        if "CUDAExecutionProvider" not in available:
+            raise BundleError(f"providers: cuda asked for, but onnxruntime offers only {available}")
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    if choice == "auto":
+        return (["CUDAExecutionProvider"] if "CUDAExecutionProvider" in available else []) + ["CPUExecutionProvider"]
+    raise BundleError(f"providers: {choice!r} is not one of auto, cpu, cuda")
+
+
+class Models:
+    """The ORT sessions of one bundle and the four steps of the serving path, batched.
+
+    All inputs and outputs are float32 numpy arrays with a leading batch axis.
+    """
+
+    def __init__(self, manifest: Manifest, providers: str = "auto", threads: int = 1, roles=SERVING_ROLES) -> None:
+        import onnxruntime as ort
+
+        self.manifest = manifest
+        wanted = resolve_providers(providers)
+        self.sessions = {}
+        for role in roles:
+            try:
+                self.sessions[role] = ort.InferenceSession(str(manifest.files[role]), session_options(threads), providers=wanted)
+            except KeyError:
+                raise BundleError(f"bundle has no {role}") from None
+            except Exception as e:  # ORT raises its own types for corrupt graphs
+                raise BundleError(f"{manifest.files[role]}: onnxruntime cannot load it ({str(e).splitlines()[0][:160]})") from None
+        used = self.sessions[roles[0]].get_providers()
+        if "CUDAExecutionProvider" in wanted and "CUDAExecutionProvider" not in used:
+            log.warning("CUDA provider offered but not usable; running on CPU")
+        self.provider = "cuda" if "CUDAExecutionProvider" in used else "cpu"
+
+    def run(self, role: str, x: np.ndarray) -> np.ndarray:
+        inp, _ = ROLES[role]
+        return self.sessions[role].run(None, {inp: np.ascontiguousarray(x, dtype=np.float32)})[0]
+
+    def encode_image(self, images: np.ndarray) -> np.ndarray:
+        """[N, 1, H, W] in [0, 1] -> z_image [N, Li] (posterior mean)."""
+        return self.run("image_encoder", images)
+
+    def map(self, z_image: np.ndarray) -> np.ndarray:
+        return self.run("mapper", z_image)
+
+    def decode(self, z_sound: np.ndarray) -> np.ndarray:
+        return self.run("sound_decoder", z_sound)
+
+    def invert(self, mel: np.ndarray) -> np.ndarray:
+        """mel [N, M] -> [N, 2] (MIDI pitch, dB)."""
+        return self.run("inversion", mel)
+
+
+def open_bundle(root: str | Path | None = None, providers: str = "auto", threads: int = 1, roles=SERVING_ROLES) -> Models:
+    """Manifest + sessions in one call; raises BundleError with one clear line."""
+    return Models(load_manifest(root or default_bundle_dir()), providers, threads, roles)

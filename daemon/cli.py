@@ -1,0 +1,107 @@
+"""`isudt`: the one command-line entry point.
+
+This module only parses arguments; each subcommand lives in its own module,
+imported when it runs, so `isudt send` starts fast and `isudt serve` never
+imports torch (only train/export/eval load `isudt.models`).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# subcommand -> module whose `main(args) -> int` runs it
+COMMANDS = {
+    "serve": "isudt.daemon.server",
+    "config": "isudt.daemon.config",
+    "send": "isudt.daemon.send",
+    "devices": "isudt.daemon.audio_out",
+    "render": "isudt.daemon.render",
+    "service": "isudt.daemon.service",
+    "train": "isudt.models.cli_train",
+    "export": "isudt.models.export",
+    "eval": "isudt.models.evaluate",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="isudt", description="Image sonification daemon (CMMR 2025 system, rebuilt).")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("serve", help="run the daemon: OSC in, ONNX pipeline, audio out")
+    s.add_argument("--config", help="YAML config file (defaults: `isudt config --print-default`)")
+    s.add_argument("--host", help="OSC listen address (default 127.0.0.1)")
+    s.add_argument("--port", type=int, help="OSC listen port (default 12342)")
+    s.add_argument("--reply", metavar="HOST:PORT", help="where replies go (default 127.0.0.1:12341)")
+    s.add_argument("--reply-to-sender", action="store_true", default=None, help="also reply to each sender")
+    s.add_argument("--device", help="audio output device name or index, 'auto' or 'null'")
+    s.add_argument("--blocksize", type=int, help="audio block size in frames (default 128)")
+    s.add_argument("--samplerate", type=int, help="audio sample rate (default 48000)")
+    s.add_argument("--bundle", help="model bundle directory (default: the bundled exported/)")
+    s.add_argument("--providers", help="onnxruntime providers: auto, cpu, cuda")
+    s.add_argument("--log-level", help="debug, info, warning, error")
+
+    c = sub.add_parser("config", help="show the default configuration")
+    c.add_argument("--print-default", action="store_true", help="print the default YAML config")
+    c.add_argument("--check", metavar="FILE", help="validate a config file and exit")
+
+    se = sub.add_parser("send", help="send one OSC message to a running daemon and print replies")
+    se.add_argument("address", help="OSC address, e.g. /pictslider")
+    se.add_argument("args", nargs="*", help="arguments (ints, floats or strings)")
+    se.add_argument("--host", default="127.0.0.1")
+    se.add_argument("--port", type=int, default=12342)
+    se.add_argument("--wait", type=float, default=1.0, help="seconds to wait for replies (0: none)")
+
+    sub.add_parser("devices", help="list audio output devices")
+
+    r = sub.add_parser("render", help="render inputs to a WAV file offline, through the live pipeline")
+    r.add_argument("input", help="a folder of images, a CSV of positions/latents, or a recorded OSC session")
+    r.add_argument("output", help="output WAV path")
+    r.add_argument("--fps", type=float, default=20.0, help="input steps per second")
+    r.add_argument("--samplerate", type=int, default=48000)
+    r.add_argument("--voices", type=int, default=8)
+    r.add_argument("--config", help="YAML config (glide, gain)")
+    r.add_argument("--bundle", help="model bundle directory")
+
+    sv = sub.add_parser("service", help="install the systemd unit and a default config")
+    sv.add_argument("action", choices=["install"])
+    scope = sv.add_mutually_exclusive_group()
+    scope.add_argument("--user", dest="scope", action="store_const", const="user")
+    scope.add_argument("--system", dest="scope", action="store_const", const="system")
+    sv.add_argument("--prefix", default="", help="write under this root instead of / (for packaging and tests)")
+    sv.set_defaults(scope="user")
+
+    t = sub.add_parser("train", help="train one stage (torch)")
+    t.add_argument("stage", choices=["image", "sound", "mapper", "inversion", "all"])
+    t.add_argument("--config", help="YAML overriding the stage defaults")
+    t.add_argument("--epochs", type=int, help="epochs (steps for inversion)")
+    t.add_argument("--device", default="auto", help="cpu, cuda or auto")
+    t.add_argument("--runs", default="runs", help="directory holding one folder per stage")
+    t.add_argument("--resume", action="store_true", help="continue from the stage's last checkpoint")
+    t.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+
+    e = sub.add_parser("export", help="write the ONNX bundle from the trained checkpoints (torch)")
+    e.add_argument("--runs", default="runs")
+    e.add_argument("--out", default="exported")
+    e.add_argument("--opset", type=int, default=17)
+    e.add_argument("--no-eval", action="store_true", help="skip the metrics (they go into the manifest)")
+
+    ev = sub.add_parser("eval", help="measure a bundle with onnxruntime: metrics.json and PNG plots")
+    ev.add_argument("--bundle", default=None, help="bundle directory (default: the bundled exported/)")
+    ev.add_argument("--out", default="docs/eval", help="where metrics.json and the plots go")
+    ev.add_argument("--subsample", type=int, default=0, help="use only this many images (quick check)")
+    ev.add_argument("--no-plots", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    module = importlib.import_module(COMMANDS[args.command])
+    try:
+        return int(module.main(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

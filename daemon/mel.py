@@ -1,0 +1,85 @@
+"""The published mel front end in numpy: the reference the torch version is tested against.
+
+sine -> |STFT|^2 (Hann, centred, reflect) -> HTK mel (no normalisation) -> dB
+(floor 1e-10, top_db 80 below the example's maximum) -> mean over time ->
+linear map [-70 dB, 50 dB] -> [0, 1]. Also used by `isudt eval` to make test
+sines without torch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class MelSpec:
+    sample_rate: int = 48000
+    n_fft: int = 4096
+    hop_length: int = 2048
+    n_mels: int = 64
+    f_min: float = 72.0
+    f_max: float = 1176.0
+    n_samples: int = 8192
+    top_db: float = 80.0
+    db_min: float = -70.0
+    db_max: float = 50.0
+    pitch_min: float = 38.0
+    pitch_max: float = 86.0
+    amp_min: float = 0.01
+    amp_max: float = 1.0
+
+
+DEFAULT_MEL = MelSpec()
+
+
+def hz_to_mel(f: np.ndarray | float) -> np.ndarray:
+    return 2595.0 * np.log10(1.0 + np.asarray(f, dtype=np.float64) / 700.0)
+
+
+def mel_to_hz(m: np.ndarray | float) -> np.ndarray:
+    return 700.0 * (10.0 ** (np.asarray(m, dtype=np.float64) / 2595.0) - 1.0)
+
+
+def midi_to_hz(p: np.ndarray | float) -> np.ndarray:
+    return 440.0 * 2.0 ** ((np.asarray(p, dtype=np.float64) - 69.0) / 12.0)
+
+
+def hz_to_midi(f: np.ndarray | float) -> np.ndarray:
+    return 69.0 + 12.0 * np.log2(np.asarray(f, dtype=np.float64) / 440.0)
+
+
+def mel_filterbank(spec: MelSpec = DEFAULT_MEL) -> np.ndarray:
+    """Triangular HTK-mel filters [n_freqs, n_mels], unnormalised (peak 1)."""
+    n_freqs = spec.n_fft // 2 + 1
+    freqs = np.linspace(0, spec.sample_rate / 2, n_freqs)
+    m_pts = np.linspace(hz_to_mel(spec.f_min), hz_to_mel(spec.f_max), spec.n_mels + 2)
+    f_pts = mel_to_hz(m_pts)
+    f_diff = np.diff(f_pts)
+    slopes = f_pts[None, :] - freqs[:, None]
+    down = -slopes[:, :-2] / f_diff[:-1]
+    up = slopes[:, 2:] / f_diff[1:]
+    return np.maximum(0.0, np.minimum(down, up))
+
+
+def sine(pitch: float, amplitude: float, spec: MelSpec = DEFAULT_MEL, offset: int = 0, sign: float = 1.0) -> np.ndarray:
+    """n_samples of a sine at MIDI `pitch`, starting `offset` samples into the tone."""
+    t = (np.arange(spec.n_samples) + offset) / spec.sample_rate
+    return sign * amplitude * np.sin(2 * np.pi * midi_to_hz(pitch) * t)
+
+
+def mel_vector(wave: np.ndarray, spec: MelSpec = DEFAULT_MEL, fb: np.ndarray | None = None) -> np.ndarray:
+    """The 64-value scaled mel vector of one waveform (float64)."""
+    if fb is None:
+        fb = mel_filterbank(spec)
+    pad = spec.n_fft // 2
+    x = np.pad(np.asarray(wave, dtype=np.float64), pad, mode="reflect")
+    n_frames = 1 + (len(x) - spec.n_fft) // spec.hop_length
+    window = np.hanning(spec.n_fft + 1)[:-1]  # periodic Hann, as torch.hann_window
+    frames = np.stack([x[i * spec.hop_length: i * spec.hop_length + spec.n_fft] for i in range(n_frames)])
+    power = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
+    mel = power @ fb
+    db = 10.0 * np.log10(np.maximum(mel, 1e-10))
+    db = np.maximum(db, db.max() - spec.top_db)
+    avg = db.mean(axis=0)
+    return (avg - spec.db_min) / (spec.db_max - spec.db_min)

@@ -1,0 +1,179 @@
+"""`isudt export`: trained checkpoints -> the ONNX bundle in `exported/` (Contract 1).
+
+One script from checkpoints to runtime files: each network is wrapped so its
+ONNX graph has the contract's input/output names, exported with a dynamic
+batch axis, checked against torch on random inputs (batch 1 and 7, 1e-4),
+hashed into `manifest.yaml` with its provenance, then measured by
+`isudt eval` and the metrics stored in the same manifest.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import platform
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import torch
+import yaml
+from torch import nn
+from tqdm import tqdm
+
+from isudt.daemon.mel import DEFAULT_MEL
+from isudt.daemon.square import DEFAULT_SPEC
+
+from . import checkpoint
+from .data import image_set, sound_set
+from .networks import SIZE_CHANGES, Inversion, Mapper
+from .train import build_vae, image_posteriors
+
+PARITY_ATOL = 1e-4
+
+
+class EncoderMu(nn.Module):
+    """Posterior mean only: what inference uses (no sampling)."""
+
+    def __init__(self, encoder: nn.Module) -> None:
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)[0]
+
+
+class FullSizeImageDecoder(nn.Module):
+    def __init__(self, decoder: nn.Module) -> None:
+        super().__init__()
+        self.decoder = decoder
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder.full_size(z)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def export_one(model: nn.Module, example: torch.Tensor, path: Path, in_name: str, out_name: str, opset: int) -> float:
+    """Export with a dynamic batch axis; return the largest |ONNX - torch| over batch 1 and 7."""
+    model.eval()
+    torch.onnx.export(model, (example,), str(path), input_names=[in_name], output_names=[out_name],
+                      dynamic_axes={in_name: {0: "N"}, out_name: {0: "N"}}, opset_version=opset, dynamo=False)
+    return parity(model, path, example.shape[1:], in_name, scale=float(example.abs().max()) or 1.0)
+
+
+def parity(model: nn.Module, path: Path, shape: tuple, in_name: str, scale: float = 1.0, seed: int = 0) -> float:
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    g = torch.Generator().manual_seed(seed)
+    worst = 0.0
+    for batch in (1, 7):
+        x = torch.rand((batch, *shape), generator=g) * scale
+        with torch.no_grad():
+            ref = model(x).numpy()
+        got = sess.run(None, {in_name: x.numpy()})[0]
+        worst = max(worst, float(np.abs(ref - got).max()))
+    return worst
+
+
+def latent_box(z: np.ndarray, margin: float = 0.1) -> dict:
+    """The range the daemon clamps latents into: data min/max widened by `margin` of the span."""
+    lo, hi = z.min(0), z.max(0)
+    pad = (hi - lo) * margin
+    return {"min": [round(float(v), 4) for v in lo - pad], "max": [round(float(v), 4) for v in hi + pad]}
+
+
+def load_stage(runs: Path, stage: str) -> dict:
+    return checkpoint.load(runs / stage / "checkpoint.pt")
+
+
+def final_losses(ck: dict) -> dict:
+    last = ck["history"][-1] if ck["history"] else {}
+    return {k: round(float(v), 6) for k, v in last.items()}
+
+
+def export(runs: Path, out: Path, opset: int = 17) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    cks = {s: load_stage(runs, s) for s in ("image", "sound", "mapper", "inversion")}
+    image_vae = build_vae("image", cks["image"]["net"]); image_vae.load_state_dict(cks["image"]["model"])
+    sound_vae = build_vae("sound", cks["sound"]["net"]); sound_vae.load_state_dict(cks["sound"]["model"])
+    mapper = Mapper(**cks["mapper"]["net"]); mapper.load_state_dict(cks["mapper"]["model"])
+    inversion = Inversion(**cks["inversion"]["net"]); inversion.load_state_dict(cks["inversion"]["model"])
+    for m in (image_vae, sound_vae, mapper, inversion):
+        m.eval()
+
+    li, ls, n_mels = image_vae.latent_dim, sound_vae.latent_dim, DEFAULT_MEL.n_mels
+    size = DEFAULT_SPEC.size
+    jobs = [
+        ("image_encoder", EncoderMu(image_vae.encoder), torch.rand(1, 1, size, size), "image", "mu"),
+        ("image_decoder", FullSizeImageDecoder(image_vae.decoder), torch.randn(1, li), "z_image", "image"),
+        ("mapper", mapper, torch.randn(1, li), "z_image", "z_sound"),
+        ("sound_encoder", EncoderMu(sound_vae.encoder), torch.rand(1, n_mels), "mel", "mu"),
+        ("sound_decoder", sound_vae.decoder, torch.randn(1, ls), "z_sound", "mel"),
+        ("inversion", inversion, torch.rand(1, n_mels), "mel", "params"),
+    ]
+    files = {}
+    for name, model, example, in_name, out_name in tqdm(jobs, desc="export", unit="model"):
+        path = out / f"{name}.onnx"
+        err = export_one(model, example, path, in_name, out_name, opset)
+        if err > PARITY_ATOL:
+            raise RuntimeError(f"{name}: ONNX differs from torch by {err:.2e} (> {PARITY_ATOL})")
+        files[name] = {"path": path.name, "sha256": sha256(path), "input": in_name, "output": out_name,
+                       "parity_max_abs_err": float(f"{err:.3g}")}
+    files["inversion"]["method"] = (
+        "MLP regressor mel(64) -> (MIDI pitch, dB), trained on the sound VAE's reconstructions "
+        "(75%) and clean mel vectors (25%) of random off-grid sines; continuous, replaces the "
+        "published 128x128 nearest-neighbour snap")
+
+    with torch.no_grad():
+        z_img = image_posteriors(image_vae, image_set())[0].numpy()
+        sounds = sound_set(4096, seed=123)
+        z_snd = sound_vae.encode(sounds.sample(8192, torch.Generator().manual_seed(0))[0])[0].numpy()
+
+    manifest = {
+        "format": "isudt-bundle/1",
+        "model_id": "",
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "image": {"height": size, "width": size, "channels": 1, "latent_dim": li,
+                  "square": {"size": DEFAULT_SPEC.square, "positions": DEFAULT_SPEC.positions,
+                             "glow_scale": DEFAULT_SPEC.glow_scale, "glow_exponent": DEFAULT_SPEC.glow_exponent},
+                  "latent_range": latent_box(z_img)},
+        "sound": {"sample_rate": DEFAULT_MEL.sample_rate, "n_fft": DEFAULT_MEL.n_fft, "win_length": DEFAULT_MEL.n_fft,
+                  "hop_length": DEFAULT_MEL.hop_length, "n_mels": n_mels, "f_min": DEFAULT_MEL.f_min,
+                  "f_max": DEFAULT_MEL.f_max, "n_samples": DEFAULT_MEL.n_samples, "top_db": DEFAULT_MEL.top_db,
+                  "db_range": [DEFAULT_MEL.db_min, DEFAULT_MEL.db_max], "mel_scale": "htk", "latent_dim": ls,
+                  "pitch_range": [DEFAULT_MEL.pitch_min, DEFAULT_MEL.pitch_max],
+                  "amplitude_range": [DEFAULT_MEL.amp_min, DEFAULT_MEL.amp_max],
+                  "latent_range": latent_box(z_snd)},
+        "synth_params": {"outputs": ["midi_pitch", "db"], "db_reference": "20*log10(linear amplitude), 0 dB = full scale"},
+        "files": files,
+        "provenance": {
+            "torch": str(torch.__version__), "onnxruntime": str(ort.__version__), "opset": opset, "python": platform.python_version(),
+            "size_changes_from_published": SIZE_CHANGES,
+            "stages": {s: {"config": ck["config"], "epochs_or_steps": ck.get("epoch", ck.get("step")),
+                           "final_losses": final_losses(ck), "seed": ck["config"]["seed"]} for s, ck in cks.items()},
+        },
+        "metrics": {},
+    }
+    digest = hashlib.sha256("".join(f["sha256"] for f in files.values()).encode()).hexdigest()[:12]
+    manifest["model_id"] = f"isudt-{digest}"
+    write_manifest(out, manifest)
+    return manifest
+
+
+def write_manifest(out: Path, manifest: dict) -> None:
+    (out / "manifest.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False, width=120))
+
+
+def main(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    manifest = export(Path(args.runs), out, args.opset)
+    print(f"exported {manifest['model_id']} to {out}/")
+    if not args.no_eval:
+        from .evaluate import evaluate_bundle
+        metrics = evaluate_bundle(out, Path("docs/eval"))
+        manifest["metrics"] = metrics
+        write_manifest(out, manifest)
+        print(f"metrics stored in {out}/manifest.yaml")
+    return 0

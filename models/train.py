@@ -1,0 +1,296 @@
+"""Training loops for the four stages: image VAE, sound VAE, mapper, inversion.
+
+Every stage is seeded, shows a progress bar with the live losses, writes
+`<run_dir>/checkpoint.pt` after every epoch (plain state_dicts + config + RNG
+state) and, with `resume=True`, continues exactly where the last checkpoint
+stopped: the next step is the one an uninterrupted run would have taken.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from . import checkpoint
+from .config import InversionConfig, MapperConfig, VAEConfig, as_dict
+from .data import image_set, sound_set
+from .factor_vae import Weights, step
+from .networks import Discriminator, ImageVAE, Inversion, Mapper, SoundVAE
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda was asked for, but torch sees no usable CUDA device (use --device cpu)")
+    if name not in ("cpu", "cuda"):
+        raise ValueError(f"--device must be cpu, cuda or auto, not {name!r}")
+    return torch.device(name)
+
+
+def set_lr(opt: torch.optim.Optimizer, base: float, step_no: int, warmup_steps: int) -> None:
+    """Linear warm-up over the first warmup_steps, then the base rate."""
+    scale = min(1.0, (step_no + 1) / max(1, warmup_steps))
+    for group in opt.param_groups:
+        group["lr"] = base * scale
+
+
+def rng_state() -> dict:
+    state = {"cpu": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def restore_rng(state: dict) -> None:
+    torch.set_rng_state(state["cpu"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def bar(total: int, desc: str, quiet: bool) -> tqdm:
+    return tqdm(total=total, desc=desc, file=sys.stderr, mininterval=1.0, disable=quiet, leave=False, dynamic_ncols=True)
+
+
+def log_epoch(stage: str, epoch: int, epochs: int, stats: dict[str, float], quiet: bool) -> None:
+    if not quiet:
+        body = " ".join(f"{k}={v:.4g}" for k, v in stats.items())
+        print(f"[{stage}] epoch {epoch}/{epochs} {body}", flush=True)
+
+
+def mean_stats(rows: list[dict[str, float]]) -> dict[str, float]:
+    return {k: sum(r[k] for r in rows) / len(rows) for k in rows[0]}
+
+
+# ---------------------------------------------------------------- FactorVAEs
+
+def vae_net_kwargs(domain: str, cfg: VAEConfig) -> dict:
+    kw = {"latent": cfg.latent, "width": cfg.width, "res_blocks": cfg.res_blocks}
+    if domain == "image":
+        kw["pool"] = cfg.pool
+    return kw
+
+
+def build_vae(domain: str, net: dict) -> ImageVAE | SoundVAE:
+    return ImageVAE(**net) if domain == "image" else SoundVAE(**net)
+
+
+def train_vae(domain: str, cfg: VAEConfig, run_dir: Path, device: str = "auto",
+              resume: bool = False, quiet: bool = False) -> dict:
+    """Train the image or sound FactorVAE; returns the final checkpoint dict."""
+    dev = pick_device(device)
+    torch.manual_seed(cfg.seed)
+    net = vae_net_kwargs(domain, cfg)
+    vae = build_vae(domain, net).to(dev)
+    disc = Discriminator(cfg.latent, cfg.disc_hidden, cfg.disc_layers).to(dev)
+    opt = torch.optim.AdamW(vae.parameters(), lr=cfg.lr)
+    disc_opt = torch.optim.AdamW(disc.parameters(), lr=cfg.disc_lr)
+    state = {"epoch": 0, "w_kld": cfg.w_kld, "history": []}
+
+    if domain == "image":
+        data = image_set(subset=cfg.subset, seed=cfg.seed)
+        n = len(data.images)
+        steps = cfg.steps_per_epoch or math.ceil(n / cfg.batch_size)
+        rec_loss: Callable = F.mse_loss
+    else:
+        sounds = sound_set(cfg.n_pitches, seed=cfg.seed)
+        steps = cfg.steps_per_epoch or 400
+        rec_loss = F.l1_loss
+
+    ck_path = run_dir / "checkpoint.pt"
+    if resume and ck_path.exists():
+        ck = checkpoint.load(ck_path)
+        vae.load_state_dict(ck["model"]); disc.load_state_dict(ck["disc"])
+        opt.load_state_dict(ck["opt"]); disc_opt.load_state_dict(ck["disc_opt"])
+        state = {"epoch": ck["epoch"], "w_kld": ck["w_kld"], "history": ck["history"]}
+        restore_rng(ck["rng"])
+        if not quiet:
+            print(f"[{domain}] resuming after epoch {state['epoch']}", flush=True)
+
+    for epoch in range(state["epoch"], cfg.epochs):
+        vae.train()
+        rows = []
+        if domain == "image":
+            order, order2 = torch.randperm(n), torch.randperm(n)
+        with bar(steps, f"{domain} {epoch + 1}/{cfg.epochs}", quiet) as pbar:
+            for i in range(steps):
+                set_lr(opt, cfg.lr, epoch * steps + i, cfg.warmup_epochs * steps)
+                if domain == "image":
+                    sl = slice(i * cfg.batch_size, (i + 1) * cfg.batch_size)
+                    x = data.batch(order[sl]).to(dev)
+                    x2 = data.batch(order2[sl]).to(dev)
+                    target = F.avg_pool2d(x, cfg.pool)
+                else:
+                    x = sounds.sample(cfg.batch_size)[0].to(dev)
+                    x2 = sounds.sample(cfg.batch_size)[0].to(dev)
+                    target = x
+                w = Weights(cfg.w_rec, state["w_kld"], cfg.w_tc)
+                rows.append(step(vae, disc, opt, disc_opt, x, target, x2, rec_loss, w, cfg.grad_clip))
+                pbar.set_postfix(rec=f"{rows[-1]['rec']:.3g}", kld=f"{rows[-1]['kld']:.3g}", tc=f"{rows[-1]['tc']:.3g}")
+                pbar.update()
+        if rows[-1]["rec"] < cfg.kld_threshold:
+            state["w_kld"] *= cfg.kld_growth
+        stats = mean_stats(rows) | {"w_kld": state["w_kld"]}
+        state["history"].append(stats)
+        state["epoch"] = epoch + 1
+        log_epoch(domain, epoch + 1, cfg.epochs, stats, quiet)
+        checkpoint.save(ck_path, {
+            "stage": domain, "net": net, "config": as_dict(cfg), "model": vae.state_dict(), "disc": disc.state_dict(),
+            "opt": opt.state_dict(), "disc_opt": disc_opt.state_dict(), "rng": rng_state(), **state,
+        })
+    return checkpoint.load(ck_path)
+
+
+def load_vae(run: str | Path, domain: str) -> ImageVAE | SoundVAE:
+    """A trained VAE from its run directory, in eval mode and frozen."""
+    ck = checkpoint.load(Path(run) / "checkpoint.pt")
+    vae = build_vae(domain, ck["net"])
+    vae.load_state_dict(ck["model"])
+    vae.eval().requires_grad_(False)
+    return vae
+
+
+# ---------------------------------------------------------------- mapper
+
+@torch.no_grad()
+def image_posteriors(vae: ImageVAE, images, batch: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
+    """(mu, logvar) of every training image, computed once before the mapper trains."""
+    mus, logvars = [], []
+    for i in range(0, len(images.images), batch):
+        mu, logvar = vae.encode(images.batch(torch.arange(i, min(i + batch, len(images.images)))))
+        mus.append(mu); logvars.append(logvar)
+    return torch.cat(mus), torch.cat(logvars)
+
+
+def cycle_weight(cfg: MapperConfig, epoch: int) -> float:
+    start, end = cfg.cycle_ramp
+    return cfg.w_cycle * min(1.0, max(0.0, (epoch - start) / max(1, end - start)))
+
+
+def train_mapper(cfg: MapperConfig, run_dir: Path, device: str = "auto", resume: bool = False, quiet: bool = False) -> dict:
+    """Train the mapper on precomputed image posteriors, both VAEs frozen."""
+    dev = pick_device(device)
+    torch.manual_seed(cfg.seed)
+    image_vae = load_vae(cfg.image_run, "image")
+    sound_vae = load_vae(cfg.sound_run, "sound").to(dev)
+    data = image_set(subset=cfg.subset, seed=cfg.seed)
+    mu, logvar = image_posteriors(image_vae, data)
+    mu, std = mu.to(dev), torch.exp(0.5 * logvar).to(dev)
+    del data, image_vae
+    mapper = Mapper(mu.shape[1], sound_vae.latent_dim).to(dev)
+    opt = torch.optim.AdamW(mapper.parameters(), lr=cfg.lr)
+    state = {"epoch": 0, "history": []}
+    ck_path = run_dir / "checkpoint.pt"
+    if resume and ck_path.exists():
+        ck = checkpoint.load(ck_path)
+        mapper.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"])
+        state = {"epoch": ck["epoch"], "history": ck["history"]}
+        restore_rng(ck["rng"])
+        if not quiet:
+            print(f"[mapper] resuming after epoch {state['epoch']}", flush=True)
+
+    n = len(mu)
+    steps = math.ceil(n / cfg.batch_size)
+    for epoch in range(state["epoch"], cfg.epochs):
+        w_cyc = cycle_weight(cfg, epoch)
+        order = torch.randperm(n)
+        rows = []
+        with bar(steps, f"mapper {epoch + 1}/{cfg.epochs}", quiet) as pbar:
+            for i in range(steps):
+                set_lr(opt, cfg.lr, epoch * steps + i, cfg.warmup_epochs * steps)
+                idx = order[i * cfg.batch_size:(i + 1) * cfg.batch_size].to(dev)
+                z1 = mu[idx] + torch.randn_like(mu[idx]) * std[idx]
+                z2 = mapper(z1)
+                mu3, logvar3 = sound_vae.encode(sound_vae.decode(z2))
+                z3 = mu3 + torch.randn_like(mu3) * torch.exp(0.5 * logvar3)
+                locality = F.l1_loss(z2, z1, reduction="none").mean(0).sum()
+                cycle = F.l1_loss(z3, z2)
+                loss = cfg.w_locality * locality + w_cyc * cycle
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(mapper.parameters(), cfg.grad_clip)
+                opt.step()
+                rows.append({"loss": loss.item(), "locality": locality.item(), "cycle": cycle.item()})
+                pbar.set_postfix(loc=f"{rows[-1]['locality']:.3g}", cyc=f"{rows[-1]['cycle']:.3g}")
+                pbar.update()
+        stats = mean_stats(rows) | {"w_cycle": w_cyc}
+        state["history"].append(stats)
+        state["epoch"] = epoch + 1
+        log_epoch("mapper", epoch + 1, cfg.epochs, stats, quiet)
+        checkpoint.save(ck_path, {"stage": "mapper", "net": {"latent_in": mu.shape[1], "latent_out": sound_vae.latent_dim},
+                                  "config": as_dict(cfg), "model": mapper.state_dict(), "opt": opt.state_dict(),
+                                  "rng": rng_state(), **state})
+    return checkpoint.load(ck_path)
+
+
+# ---------------------------------------------------------------- inversion
+
+def train_inversion(cfg: InversionConfig, run_dir: Path, device: str = "auto", resume: bool = False,
+                    quiet: bool = False, save_every: int = 500) -> dict:
+    """Regress (pitch, dB) from mel vectors: mostly the sound VAE's reconstructions, some clean."""
+    dev = pick_device(device)
+    torch.manual_seed(cfg.seed)
+    sound_vae = load_vae(cfg.sound_run, "sound").to(dev)
+    sounds = sound_set(cfg.n_pitches, seed=cfg.seed + 1)
+    spec = sounds.spec
+    net = {"n_mels": sounds.unit_mel.shape[1], "hidden": cfg.hidden,
+           "pitch_range": [spec.pitch_min, spec.pitch_max],
+           "db_range": [20 * math.log10(spec.amp_min), 20 * math.log10(spec.amp_max)]}
+    model = Inversion(**net).to(dev)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
+    state = {"step": 0, "history": []}
+    ck_path = run_dir / "checkpoint.pt"
+    if resume and ck_path.exists():
+        ck = checkpoint.load(ck_path)
+        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"])
+        state = {"step": ck["step"], "history": ck["history"]}
+        restore_rng(ck["rng"])
+
+    def save() -> None:
+        checkpoint.save(ck_path, {"stage": "inversion", "net": net, "config": as_dict(cfg), "model": model.state_dict(),
+                                  "opt": opt.state_dict(), "rng": rng_state(), **state})
+
+    rows = []
+    n_recon = int(cfg.batch_size * cfg.recon_fraction)
+    with bar(cfg.steps, "inversion", quiet) as pbar:
+        pbar.update(state["step"])
+        for i in range(state["step"], cfg.steps):
+            for g in opt.param_groups:  # cosine decay
+                g["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * i / cfg.steps))
+            mel, pitch, amp = sounds.sample(cfg.batch_size)
+            mel = mel.to(dev)
+            with torch.no_grad():
+                mel[:n_recon] = sound_vae.decode(sound_vae.encode(mel[:n_recon])[0])
+            target = torch.stack([pitch, 20 * torch.log10(amp)], 1).to(dev)
+            target = (target - model.center) / model.half_span
+            loss = F.smooth_l1_loss(model.normalised(mel), target, beta=0.01)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            rows.append({"loss": loss.item()})
+            pbar.set_postfix(loss=f"{loss.item():.3g}")
+            pbar.update()
+            if (i + 1) % save_every == 0 or i + 1 == cfg.steps:
+                state["step"] = i + 1
+                state["history"].append(mean_stats(rows))
+                log_epoch("inversion", i + 1, cfg.steps, state["history"][-1], quiet)
+                rows = []
+                save()
+    return checkpoint.load(ck_path)
+
+
+def train(stage: str, cfg, run_dir: Path, device: str = "auto", resume: bool = False, quiet: bool = False) -> dict:
+    """Dispatch one stage (the `isudt train` entry point)."""
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    if stage in ("image", "sound"):
+        return train_vae(stage, cfg, run_dir, device, resume, quiet)
+    if stage == "mapper":
+        return train_mapper(cfg, run_dir, device, resume, quiet)
+    if stage == "inversion":
+        return train_inversion(cfg, run_dir, device, resume, quiet)
+    raise ValueError(f"unknown stage {stage!r}: choose image, sound, mapper or inversion")
