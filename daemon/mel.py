@@ -83,3 +83,28 @@ def mel_vector(wave: np.ndarray, spec: MelSpec = DEFAULT_MEL, fb: np.ndarray | N
     db = np.maximum(db, db.max() - spec.top_db)
     avg = db.mean(axis=0)
     return (avg - spec.db_min) / (spec.db_max - spec.db_min)
+
+
+def mel_vectors(waves: np.ndarray, spec: MelSpec = DEFAULT_MEL, fb: np.ndarray | None = None) -> np.ndarray:
+    """`mel_vector` for a batch [B, n_samples] at once (float64 [B, n_mels])."""
+    if fb is None:
+        fb = mel_filterbank(spec)
+    pad = spec.n_fft // 2
+    x = np.pad(np.asarray(waves, dtype=np.float64), ((0, 0), (pad, pad)), mode="reflect")
+    n_frames = 1 + (x.shape[1] - spec.n_fft) // spec.hop_length
+    window = np.hanning(spec.n_fft + 1)[:-1]
+    idx = np.arange(n_frames)[:, None] * spec.hop_length + np.arange(spec.n_fft)[None, :]
+    power = np.abs(np.fft.rfft(x[:, idx] * window, axis=2)) ** 2          # [B, T, F]
+    db = 10.0 * np.log10(np.maximum(power @ fb, 1e-10))                   # [B, T, M]
+    db = np.maximum(db, db.max(axis=(1, 2), keepdims=True) - spec.top_db)
+    return (db.mean(axis=1) - spec.db_min) / (spec.db_max - spec.db_min)
+
+
+def sines_batch(pitch: np.ndarray, amplitude: np.ndarray, offset: np.ndarray | None = None,
+                sign: np.ndarray | None = None, spec: MelSpec = DEFAULT_MEL) -> np.ndarray:
+    """[B, n_samples] sines (see `sine`)."""
+    pitch = np.asarray(pitch, dtype=np.float64)
+    offset = np.zeros(len(pitch)) if offset is None else np.asarray(offset, dtype=np.float64)
+    sign = np.ones(len(pitch)) if sign is None else np.asarray(sign, dtype=np.float64)
+    t = (np.arange(spec.n_samples)[None, :] + offset[:, None]) / spec.sample_rate
+    return sign[:, None] * np.asarray(amplitude)[:, None] * np.sin(2 * np.pi * midi_to_hz(pitch)[:, None] * t)

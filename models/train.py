@@ -231,8 +231,12 @@ def train_mapper(cfg: MapperConfig, run_dir: Path, device: str = "auto", resume:
 # ---------------------------------------------------------------- inversion
 
 def train_inversion(cfg: InversionConfig, run_dir: Path, device: str = "auto", resume: bool = False,
-                    quiet: bool = False, save_every: int = 500) -> dict:
-    """Regress (pitch, dB) from mel vectors: mostly the sound VAE's reconstructions, some clean."""
+                    quiet: bool = False) -> dict:
+    """Regress (pitch, dB) from mel vectors: mostly the sound VAE's reconstructions, some clean.
+
+    Checkpoints (and history rows) every tenth of the run, at most every 500 steps.
+    """
+    save_every = max(1, min(500, cfg.steps // 10))
     dev = pick_device(device)
     torch.manual_seed(cfg.seed)
     sound_vae = load_vae(cfg.sound_run, "sound").to(dev)
