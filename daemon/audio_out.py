@@ -1,0 +1,438 @@
+"""Audio output: a PortAudio stream (sounddevice) or a null output, with device-loss handling.
+
+Why it is shaped like this
+--------------------------
+* The PortAudio callback calls ``render(outdata)`` and only counts: underruns
+  (the ``output_underflow`` status flag), callbacks, render errors, and its own
+  duration (``time.perf_counter``) into a preallocated ring buffer. No
+  allocation, no lock, no logging there.
+* ``device="auto"`` takes PortAudio's default output; when there is none (or it
+  cannot be opened) the daemon still runs, on the **null output**, and says so
+  loudly (``warning`` attribute + a WARNING log line). A device that is *named*
+  must exist, otherwise `AudioDeviceError` lists what does (``isudt devices``).
+* The null output is a thread that calls ``render`` on a preallocated buffer at
+  real-time pace, so the synth's ramps and fades, and the watchdog fed by
+  ``last_callback``, keep moving exactly as with a device.
+* Device loss (stream finished or aborted without ``stop()``): state "lost",
+  then a background thread retries with backoff (0.5 s doubling to 5 s),
+  re-initialising PortAudio between tries (PortAudio enumerates devices only in
+  ``Pa_Initialize``), and resumes when the device is back. Between tries it
+  renders at real-time pace like the null output.
+
+  **JACK exception** (PortAudio 19.6 as shipped by Debian): once the JACK
+  server has gone away, ``Pa_StopStream``/``Pa_CloseStream`` block (for ten
+  minutes) and ``Pa_Terminate`` aborts the process (assertion in
+  pa_jack.c:820). So a lost JACK stream is abandoned, never touched again, and
+  the output stays "lost" with ``recoverable: False`` in `stats`; PortAudio's
+  exit handler is unregistered so that the daemon still exits cleanly. The
+  daemon (or systemd) has to be restarted once JACK is back. For the same
+  reason a process must never re-initialise PortAudio after a JACK server it
+  was connected to died.
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = ["AudioConfig", "AudioDeviceError", "AudioOutput", "list_devices", "find_device", "main"]
+
+log = logging.getLogger(__name__)
+
+RING = 4096                  # callback durations kept for p50/p99/max (power of two)
+BACKOFF_START_S = 0.5
+BACKOFF_MAX_S = 5.0
+RELEASE_TIMEOUT_S = 2.0      # a stream that cannot be stopped within this is abandoned
+MONITOR_PERIOD_S = 0.1
+_HOSTAPI_SHORT = {"JACK Audio Connection Kit": "JACK"}
+
+Render = Callable[[np.ndarray], None]
+
+
+class AudioDeviceError(Exception):
+    """A configured audio device does not exist or cannot be opened; the message lists the outputs."""
+
+
+@dataclass
+class AudioConfig:
+    device: str | int = "auto"     # "auto", "null", a name (case-insensitive substring) or an index
+    samplerate: int = 48000
+    blocksize: int = 128
+    latency: str | float = "low"
+    channels: int = 2
+
+    def __post_init__(self) -> None:
+        if isinstance(self.device, str) and self.device.strip().lstrip("-").isdigit():
+            self.device = int(self.device)
+        if isinstance(self.device, bool) or not isinstance(self.device, (str, int)):
+            raise ValueError(f"audio device must be 'auto', 'null', a name or an index, got {self.device!r}")
+        if self.samplerate <= 0 or self.blocksize <= 0 or self.channels <= 0:
+            raise ValueError("samplerate, blocksize and channels must be positive")
+        if isinstance(self.latency, str):
+            if self.latency not in ("low", "high"):
+                raise ValueError(f"latency must be 'low', 'high' or seconds, got {self.latency!r}")
+        elif not (isinstance(self.latency, (int, float)) and 0 < self.latency < 10):
+            raise ValueError(f"latency must be 'low', 'high' or seconds in (0, 10), got {self.latency!r}")
+
+
+# ---------------------------------------------------------------- devices
+def _sd() -> Any:
+    """sounddevice, imported late: without libportaudio the null output still works (OSError here)."""
+    import sounddevice
+    return sounddevice
+
+
+def _query_devices() -> list[dict]:
+    sd = _sd()
+    apis = sd.query_hostapis()
+    try:
+        default = int(sd.query_devices(kind="output")["index"])
+    except Exception:  # noqa: BLE001 - PortAudio raises when there is no default output
+        default = -1
+    found = []
+    for d in sd.query_devices():
+        if d["max_output_channels"] <= 0:
+            continue
+        found.append({"index": int(d["index"]), "name": d["name"], "hostapi": apis[d["hostapi"]]["name"],
+                      "channels": int(d["max_output_channels"]),
+                      "default_samplerate": float(d["default_samplerate"]), "default": d["index"] == default})
+    return found
+
+
+def list_devices() -> list[dict]:
+    """Output devices: index, name, hostapi, channels, default_samplerate, default. Empty without PortAudio."""
+    try:
+        return _query_devices()
+    except OSError:
+        return []
+
+
+def _format_devices(devices: list[dict]) -> str:
+    if not devices:
+        return "  (no output devices: use --device auto or null for the null output)"
+    lines = []
+    for d in devices:
+        mark = "*" if d["default"] else " "
+        lines.append(f"{mark} {d['index']:>3}  {d['name']:<32} {_short_api(d['hostapi']):<8} "
+                     f"{d['channels']:>3} ch  {d['default_samplerate']:>7.0f} Hz")
+    return "\n".join(lines)
+
+
+def _short_api(name: str) -> str:
+    return _HOSTAPI_SHORT.get(name, name)
+
+
+def find_device(spec: str | int, devices: list[dict]) -> dict | None:
+    """The output device `spec` names; None for "null" or for "auto" without a default output.
+
+    A name matches exactly (case-insensitive) or, failing that, as a substring of
+    exactly one device. Raises AudioDeviceError listing the outputs otherwise.
+    """
+    if spec == "null":
+        return None
+    if spec == "auto":
+        return next((d for d in devices if d["default"]), None)
+    if isinstance(spec, int):
+        hits = [d for d in devices if d["index"] == spec]
+    else:
+        want = spec.strip().lower()
+        hits = [d for d in devices if d["name"].lower() == want]
+        hits = hits or [d for d in devices if want in d["name"].lower()]
+    if len(hits) == 1:
+        return hits[0]
+    problem = "not found" if not hits else f"is ambiguous ({len(hits)} devices match)"
+    raise AudioDeviceError(f"audio output device {spec!r} {problem}; output devices:\n{_format_devices(devices)}")
+
+
+def _skip_portaudio_exit() -> None:
+    """After a stream PortAudio cannot release, its exit handler would hang or abort: drop it."""
+    sd = sys.modules.get("sounddevice")
+    if sd is not None and hasattr(sd, "_exit_handler"):
+        atexit.unregister(sd._exit_handler)
+
+
+def _run_bounded(fn: Callable[[], None], timeout: float) -> bool:
+    """Run fn in a daemon thread; True if it finished in time (PortAudio calls can block for minutes)."""
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - logged, the caller only needs to know it returned
+            log.debug("audio: %s", e)
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="audio-release", daemon=True).start()
+    return done.wait(timeout)
+
+
+# ----------------------------------------------------------------- output
+class AudioOutput:
+    """Plays `render` on a device (or the null output). Control methods are not for the audio thread."""
+
+    def __init__(self, cfg: AudioConfig, render: Render) -> None:
+        self.cfg = cfg
+        self._render = render
+        self._times = np.zeros(RING)
+        self._count = 0
+        self._underruns = 0
+        self._errors = 0
+        self._retries = 0
+        self._last = 0.0
+        self._lock = threading.Lock()           # control side only (stream swaps); never in the callback
+        self._stop_evt = threading.Event()
+        self._lost_evt = threading.Event()
+        self._expect_stop = False
+        self._stream: Any = None
+        self._abandoned: list[Any] = []         # streams PortAudio could not release: never touched again
+        self._threads: list[threading.Thread] = []
+        self.warning: str | None = None
+        self.recoverable = True
+        self.state = "stopped"
+        self._device = self._resolve()
+        self.is_null = self._device is None
+        self.description = self._describe()
+
+    # ------------------------------------------------------------ setup
+    def _warn(self, message: str) -> None:
+        self.warning = message
+        log.warning("%s", message)
+
+    def _resolve(self) -> dict | None:
+        spec = self.cfg.device
+        if spec == "null":
+            return None
+        try:
+            devices = _query_devices()
+        except OSError as e:
+            if spec == "auto":
+                self._warn(f"PortAudio is not available ({e}): using the NULL OUTPUT, nothing will be heard")
+                return None
+            raise AudioDeviceError(f"audio output device {spec!r}: PortAudio is not available ({e})") from e
+        device = find_device(spec, devices)
+        if device is None:
+            self._warn("no audio output device found: using the NULL OUTPUT, nothing will be heard "
+                       "(`isudt devices` lists devices; set audio.device to choose one)")
+        return device
+
+    def _describe(self) -> str:
+        if self._device is None:
+            return "null output (configured)" if self.cfg.device == "null" else "null output (no audio device)"
+        d = self._device
+        return f"{_short_api(d['hostapi'])}: {d['name']} ({self.cfg.samplerate} Hz, {self.cfg.blocksize} frames)"
+
+    @property
+    def _is_jack(self) -> bool:
+        return self._device is not None and self._device["hostapi"].startswith("JACK")
+
+    # ------------------------------------------------------- audio thread
+    def _note(self, seconds: float) -> None:
+        self._times[self._count & (RING - 1)] = seconds
+        self._count += 1
+        self._last = time.monotonic()
+
+    def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        t0 = time.perf_counter()
+        if status.output_underflow:
+            self._underruns += 1
+        try:
+            self._render(outdata)
+        except Exception:  # noqa: BLE001 - never let a render bug kill the stream; counted in stats
+            outdata.fill(0.0)
+            self._errors += 1
+        self._note(time.perf_counter() - t0)
+
+    def _on_finished(self) -> None:
+        if not self._expect_stop:
+            self._lost_evt.set()
+
+    def _run_clock(self, keep_going: Callable[[], bool]) -> None:
+        """Render at real-time pace into a scratch buffer (null output, or while the device is gone)."""
+        buf = np.zeros((self.cfg.blocksize, self.cfg.channels), np.float32)
+        period = self.cfg.blocksize / self.cfg.samplerate
+        next_t = time.monotonic()
+        while not self._stop_evt.is_set() and keep_going():
+            t0 = time.perf_counter()
+            try:
+                self._render(buf)
+            except Exception:  # noqa: BLE001 - as in the callback
+                self._errors += 1
+            self._note(time.perf_counter() - t0)
+            next_t += period
+            delay = next_t - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            elif delay < -0.25:                 # suspended or starved: resync instead of bursting
+                next_t = time.monotonic()
+
+    # ----------------------------------------------------------- control
+    def _spawn(self, target: Callable[..., None], name: str, *args: Any) -> None:
+        t = threading.Thread(target=target, args=args, name=name, daemon=True)
+        self._threads.append(t)
+        t.start()
+
+    def _make_stream(self) -> Any:
+        """An unstarted PortAudio stream on self._device whose callback is self._callback."""
+        return _sd().OutputStream(device=self._device["index"], samplerate=self.cfg.samplerate,
+                                  blocksize=self.cfg.blocksize, channels=self.cfg.channels, dtype="float32",
+                                  latency=self.cfg.latency, callback=self._callback,
+                                  finished_callback=self._on_finished)
+
+    def _reinit_portaudio(self) -> None:
+        """Fresh device list: PortAudio enumerates only in Pa_Initialize. Only with no stream open."""
+        sd = _sd()
+        sd._terminate()
+        sd._initialize()
+
+    def _open(self) -> None:
+        """Open and start a stream on self._device (raises on failure)."""
+        stream = self._make_stream()
+        self._expect_stop = False
+        self._lost_evt.clear()
+        try:
+            stream.start()
+        except Exception:
+            stream.close(ignore_errors=True)
+            raise
+        with self._lock:
+            if self._stop_evt.is_set():         # stop() came while we were opening
+                self._expect_stop = True
+                stream.close(ignore_errors=True)
+                raise RuntimeError("stopped while opening")
+            self._stream = stream
+
+    def start(self) -> None:
+        """Start playing. Raises AudioDeviceError if a named device cannot be opened."""
+        if self.state != "stopped":
+            return
+        self._stop_evt.clear()
+        if not self.is_null:
+            try:
+                self._open()
+            except Exception as e:  # noqa: BLE001 - PortAudioError, ValueError (bad samplerate...)
+                if self.cfg.device != "auto":
+                    raise AudioDeviceError(f"cannot open audio output {self.description}: {e}\n"
+                                           f"output devices:\n{_format_devices(list_devices())}") from e
+                self._warn(f"cannot open the default audio output {self.description} ({e}): "
+                           "using the NULL OUTPUT, nothing will be heard")
+                self._device, self.is_null = None, True
+                self.description = "null output (default device unusable)"
+        if self.is_null:
+            self.state = "null"
+            log.info("audio: %s", self.description)
+            self._spawn(self._run_clock, "audio-null", lambda: True)
+            return
+        self.state = "running"
+        log.info("audio: %s", self.description)
+        self._spawn(self._monitor, "audio-monitor")
+
+    def stop(self) -> None:
+        """Stop and close (bounded: never hangs on a device PortAudio cannot release)."""
+        self._stop_evt.set()
+        with self._lock:
+            stream, self._stream = self._stream, None
+            self._expect_stop = True
+        if stream is not None and not _run_bounded(lambda: (stream.stop(), stream.close()), RELEASE_TIMEOUT_S):
+            log.error("audio: the output stream did not close within %.0f s; abandoning it", RELEASE_TIMEOUT_S)
+            self._abandoned.append(stream)
+            _skip_portaudio_exit()
+        for t in self._threads:
+            if t is not threading.current_thread():
+                t.join(RELEASE_TIMEOUT_S + 1.0)
+        self._threads = [t for t in self._threads if t.is_alive()]
+        self.state = "stopped"
+
+    # ------------------------------------------------------ device loss
+    def _stream_lost(self) -> bool:
+        stream = self._stream
+        return self._lost_evt.is_set() or (stream is not None and not stream.active)
+
+    def _monitor(self) -> None:
+        while not self._stop_evt.wait(MONITOR_PERIOD_S):
+            if self.state == "running" and self._stream_lost():
+                self._recover()
+                if self.state != "running":
+                    return
+
+    def _recover(self) -> None:
+        self.state = "lost"
+        with self._lock:
+            stream, self._stream = self._stream, None
+        if stream is None:                      # stop() took it: not a loss
+            return
+        log.error("audio: lost the output %s", self.description)
+        if self._is_jack or not _run_bounded(lambda: (stream.abort(), stream.close()), RELEASE_TIMEOUT_S):
+            self._give_up(stream)
+            return
+        delay = BACKOFF_START_S
+        while not self._stop_evt.is_set():
+            self.state = "retrying"
+            self._retries += 1
+            try:
+                self._reopen()
+                self.state = "running"
+                log.warning("audio: %s is back after %d retries", self.description, self._retries)
+                return
+            except Exception as e:  # noqa: BLE001 - any failure means: try again later
+                (log.warning if self._retries == 1 else log.debug)("audio: reopening failed: %s", e)
+            deadline = time.monotonic() + delay
+            self._run_clock(lambda: time.monotonic() < deadline)
+            delay = min(2.0 * delay, BACKOFF_MAX_S)
+
+    def _give_up(self, stream: Any) -> None:
+        """PortAudio cannot release this stream (JACK server gone): keep rendering, report, never touch it."""
+        self._abandoned.append(stream)
+        self.recoverable = False
+        _skip_portaudio_exit()
+        log.error("audio: %s is gone and PortAudio cannot reconnect within this process%s; "
+                  "restart isudt once the device is back", self.description,
+                  " (JACK server stopped)" if self._is_jack else "")
+        self._run_clock(lambda: True)
+
+    def _reopen(self) -> None:
+        """Re-initialise PortAudio (fresh device list), find the device again by name, open it."""
+        self._reinit_portaudio()
+        self._device = find_device(self._device["name"], _query_devices())
+        self._open()
+
+    # ------------------------------------------------------------- stats
+    def stats(self) -> dict:
+        """Counters for /status; callback_us over the last RING callbacks; last_callback is time.monotonic()."""
+        n = min(self._count, RING)
+        us = self._times[:n] * 1e6
+        pct = (lambda q: float(np.percentile(us, q))) if n else (lambda q: 0.0)
+        return {"state": self.state, "device": self.description, "null": self.is_null,
+                "samplerate": self.cfg.samplerate, "blocksize": self.cfg.blocksize,
+                "underruns": self._underruns, "callbacks": self._count, "errors": self._errors,
+                "retries": self._retries, "recoverable": self.recoverable,
+                "callback_us": {"p50": pct(50), "p99": pct(99), "max": float(us.max()) if n else 0.0},
+                "block_us": 1e6 * self.cfg.blocksize / self.cfg.samplerate,
+                "last_callback": self._last, "warning": self.warning}
+
+
+# -------------------------------------------------------------------- CLI
+def main(args: Any = None) -> int:
+    """`isudt devices`: print the output devices, * marks the default."""
+    try:
+        devices = _query_devices()
+    except OSError as e:
+        print(f"PortAudio is not available: {e}", file=sys.stderr)
+        return 1
+    if not devices:
+        print("no audio output devices found: `isudt serve` with audio.device auto would use the null output")
+        return 0
+    print(f"  {'idx':>3}  {'name':<32} {'host API':<8} {'out':>6}  {'default sr':>10}")
+    print(_format_devices(devices))
+    print("* = default output. Choose one with --device NAME (case-insensitive substring) or --device INDEX.")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

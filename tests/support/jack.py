@@ -1,0 +1,386 @@
+"""JACK test harness: a private jackd on the dummy driver, and a client that records what is played.
+
+Stable API (other test modules rely on it)
+------------------------------------------
+``jack_server(name=None, samplerate=48000, period=128, timeout=10.0, rescan_portaudio=True)``
+    Context manager yielding a `JackServer`. Starts
+    ``jackd --no-realtime -n NAME -d dummy -r SR -p PERIOD`` under a unique
+    name, sets ``JACK_DEFAULT_SERVER=NAME`` and ``JACK_NO_START_SERVER=1`` in
+    ``os.environ`` for its duration (libjack, hence PortAudio's JACK host API
+    and the python ``jack`` module, honour them), waits until a client can
+    connect, and terminates jackd on exit.
+
+``jackd``
+    pytest fixture (function scope) wrapping ``jack_server()``; skips the test
+    when ``jackd`` is not installed unless ``ISUDT_REQUIRE_JACK=1`` (CI sets it).
+
+``JackServer.env(base=None) -> dict``
+    Environment for a subprocess (e.g. ``isudt serve --device system``) that
+    must use this server.
+
+``Recorder(source=None, channels=2, seconds=30.0, name="isudt-recorder")``
+    A python ``jack.Client`` with input ports ``in_1..in_N`` recording into a
+    preallocated ring buffer. ``start(wait=True, timeout=10.0)``, ``stop()``,
+    ``samples() -> float32 [frames, channels]``, ``clear()``,
+    ``record(seconds)``, ``wait_for_signal(threshold=1e-4, timeout=10.0)``,
+    ``frames``, ``xruns``; usable as a context manager.
+
+Port names, and what to connect to
+----------------------------------
+* The dummy driver's device is the JACK client ``system`` with ports
+  ``system:playback_1``, ``system:playback_2`` (and ``system:capture_1/2``).
+  PortAudio lists it as the device ``system`` (host API "JACK Audio
+  Connection Kit"), so the daemon is started with ``--device system``.
+* PortAudio's JACK client is called ``PortAudio`` (``PortAudio-01``,
+  ``-02`` ... when several processes use PortAudio: note that the test process
+  itself holds one as soon as it imports ``sounddevice``); its output ports are
+  ``out_0``, ``out_1``, ..., and it connects them to ``system:playback_1``,
+  ``system:playback_2`` when the stream starts.
+* ``Recorder()`` with ``source=None`` therefore *mirrors the system playback
+  ports*: channel i records everything connected to ``system:playback_{i+1}``,
+  whatever the client is called and whichever process it lives in. It keeps
+  following (every 0.1 s), so a daemon that starts, or reopens its stream, after
+  the recorder is picked up. ``source="PortAudio.*:out_"`` (a regular
+  expression over output port names) records matching ports instead, in
+  name order.
+
+Caveats found the hard way (PortAudio 19.6, Debian libportaudio2)
+-----------------------------------------------------------------
+* PortAudio enumerates devices once, at ``Pa_Initialize`` (``import
+  sounddevice``). `jack_server` re-initialises PortAudio in this process after
+  jackd is up, and again *before* jackd is stopped, so that PortAudio drops its
+  JACK client while the server is alive: a process whose PortAudio still holds
+  a client of a dead JACK server aborts in ``Pa_Terminate``
+  (pa_jack.c:820 assertion) and hangs in stream stop/close. Re-initialising
+  needs no open streams in this process: close your ``AudioOutput`` before the
+  fixture ends. Tests that kill jackd on purpose must run PortAudio in a
+  subprocess and use ``jack_server(rescan_portaudio=False)``.
+* jackd runs with ``--no-realtime``; on a loaded machine the dummy driver
+  wakes late and JACK reports xruns (printed in its log). `Recorder.xruns`
+  counts them so tests can tell the server's xruns from the daemon's.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pytest
+
+__all__ = ["JackServer", "jack_server", "jackd", "Recorder", "reinit_portaudio", "jackd_available"]
+
+_counter = itertools.count()
+_ENV_KEYS = ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")
+
+
+def jackd_available() -> bool:
+    return shutil.which("jackd") is not None
+
+
+@dataclass
+class JackServer:
+    """A running private jackd."""
+    name: str
+    samplerate: int
+    period: int
+    proc: subprocess.Popen
+    log_path: Path
+    playback_ports: tuple[str, ...] = field(default=("system:playback_1", "system:playback_2"))
+
+    def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
+        """Environment for a subprocess that must use this server (and never start another)."""
+        env = dict(os.environ if base is None else base)
+        env["JACK_DEFAULT_SERVER"] = self.name
+        env["JACK_NO_START_SERVER"] = "1"
+        return env
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+
+def reinit_portaudio() -> bool:
+    """Re-initialise PortAudio in this process so that it sees the JACK server of the current env.
+
+    Only if sounddevice is already imported (a later import initialises with the
+    current environment anyway). Needs no open PortAudio stream in this process.
+    Returns whether it re-initialised.
+    """
+    sd = sys.modules.get("sounddevice")
+    if sd is None:
+        return False
+    sd._terminate()
+    sd._initialize()
+    return True
+
+
+def _quiet_jack() -> None:
+    """libjack prints 'Cannot connect to server socket' for every failed probe; keep test output readable."""
+    try:
+        import jack
+        jack.set_error_function(lambda msg: None)
+        jack.set_info_function(lambda msg: None)
+    except Exception:  # noqa: BLE001 - cosmetics only
+        pass
+
+
+def _wait_until_connectable(server: JackServer, timeout: float) -> None:
+    import jack
+    deadline = time.monotonic() + timeout
+    while True:
+        if not server.alive:
+            raise RuntimeError(f"jackd {server.name} exited with {server.proc.returncode}:\n{server.log()}")
+        try:
+            client = jack.Client("isudt-probe", servername=server.name, no_start_server=True)
+        except jack.JackOpenError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"jackd {server.name} not reachable after {timeout} s:\n{server.log()}")
+            time.sleep(0.05)
+            continue
+        client.close()
+        return
+
+
+def _stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout)
+
+
+@contextmanager
+def jack_server(name: str | None = None, samplerate: int = 48000, period: int = 128,
+                timeout: float = 10.0, rescan_portaudio: bool = True) -> Iterator[JackServer]:
+    """Start a private jackd (dummy driver, no realtime) and point this process's env at it."""
+    if not jackd_available():
+        raise FileNotFoundError("jackd is not installed (Debian: apt-get install jackd2)")
+    name = name or f"isudt-test-{os.getpid()}-{next(_counter)}"
+    log_file = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)
+    cmd = ["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", str(samplerate), "-p", str(period)]
+    proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    log_file.close()
+    server = JackServer(name, samplerate, period, proc, Path(log_file.name))
+    saved = {k: os.environ.get(k) for k in _ENV_KEYS}
+    _quiet_jack()
+    try:
+        os.environ.update(server.env({}))
+        _wait_until_connectable(server, timeout)
+        if rescan_portaudio:
+            reinit_portaudio()
+        yield server
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        if rescan_portaudio and server.alive:
+            reinit_portaudio()   # drop PortAudio's JACK client while the server still lives
+        _stop_process(proc)
+        try:
+            os.unlink(log_file.name)
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def jackd() -> Iterator[JackServer]:
+    """A private jackd for one test (about 0.5 s to start). See the module docstring."""
+    if not jackd_available():
+        if os.environ.get("ISUDT_REQUIRE_JACK") == "1":
+            pytest.fail("jackd is not installed but ISUDT_REQUIRE_JACK=1")
+        pytest.skip("jackd is not installed")
+    with jack_server() as server:
+        yield server
+
+
+class Recorder:
+    """Records JACK audio into a preallocated ring buffer (the newest `seconds` are kept).
+
+    source=None mirrors the system playback ports (channel i <- every port
+    connected to system:playback_{i+1}); a string is a regular expression over
+    output port names (matches sorted by name, port i -> channel i).
+    """
+
+    def __init__(self, source: str | None = None, channels: int = 2, seconds: float = 30.0,
+                 name: str = "isudt-recorder", servername: str | None = None, follow: bool = True) -> None:
+        import jack
+        _quiet_jack()
+        self.source = source
+        self.channels = channels
+        self._client = jack.Client(name, servername=servername, no_start_server=True)
+        self.samplerate = self._client.samplerate
+        self._inports = [self._client.inports.register(f"in_{i + 1}") for i in range(channels)]
+        self._buf = np.zeros((max(1, int(seconds * self.samplerate)), channels), np.float32)
+        self._written = 0          # frames ever written (the ring index is written % capacity)
+        self._recording = False
+        self._xruns = 0
+        self._follow = follow
+        self._stop_evt = threading.Event()
+        self._follower: threading.Thread | None = None
+        self._client.set_process_callback(self._process)
+        self._client.set_xrun_callback(self._on_xrun)
+
+    # --------------------------------------------------------- JACK thread
+    def _process(self, frames: int) -> None:
+        if not self._recording:
+            return
+        cap = len(self._buf)
+        pos = self._written % cap
+        n1 = min(frames, cap - pos)
+        for c, port in enumerate(self._inports):
+            data = port.get_array()
+            self._buf[pos:pos + n1, c] = data[:n1]
+            if n1 < frames:
+                self._buf[:frames - n1, c] = data[n1:]
+        self._written += frames
+
+    def _on_xrun(self, delay_usecs: float) -> None:
+        self._xruns += 1
+
+    # ------------------------------------------------------------ wiring
+    @property
+    def name(self) -> str:
+        return self._client.name
+
+    def _wanted(self) -> list[tuple[str, int]]:
+        """(source port, channel) pairs that should be connected now."""
+        pairs: list[tuple[str, int]] = []
+        if self.source is None:
+            for c in range(self.channels):
+                try:
+                    feeders = self._client.get_all_connections(f"system:playback_{c + 1}")
+                except Exception:  # noqa: BLE001 - port vanished (server going down)
+                    continue
+                pairs += [(p.name, c) for p in feeders if not p.name.startswith(self.name + ":")]
+        else:
+            pat = re.compile(self.source)
+            ports = sorted(p.name for p in self._client.get_ports(is_output=True, is_audio=True)
+                           if pat.search(p.name))
+            pairs = [(p, c) for c, p in enumerate(ports[: self.channels])]
+        return pairs
+
+    def connect(self) -> int:
+        """Connect every wanted source port not yet connected; returns how many sources are connected."""
+        count = 0
+        for src, c in self._wanted():
+            dst = self._inports[c]
+            try:
+                if src not in {p.name for p in self._client.get_all_connections(dst)}:
+                    self._client.connect(src, dst)
+                count += 1
+            except Exception:  # noqa: BLE001 - the port went away between listing and connecting
+                continue
+        return count
+
+    def wait_for_source(self, timeout: float = 10.0) -> None:
+        """Poll (get_ports / get_all_connections) until a source port exists and is connected."""
+        deadline = time.monotonic() + timeout
+        while self.connect() == 0:
+            if time.monotonic() > deadline:
+                ports = [p.name for p in self._client.get_ports()]
+                raise TimeoutError(f"no source port for {self.source or 'system:playback_*'} after {timeout} s; "
+                                   f"ports: {ports}")
+            time.sleep(0.05)
+
+    def _follow_loop(self) -> None:
+        while not self._stop_evt.wait(0.1):
+            self.connect()
+
+    # -------------------------------------------------------------- control
+    def start(self, wait: bool = True, timeout: float = 10.0) -> "Recorder":
+        """Activate, connect (waiting up to `timeout` for the source if `wait`), start recording."""
+        self._client.activate()
+        self._recording = True
+        if wait:
+            self.wait_for_source(timeout)
+        else:
+            self.connect()
+        if self._follow:
+            self._follower = threading.Thread(target=self._follow_loop, name="recorder-follow", daemon=True)
+            self._follower.start()
+        return self
+
+    def stop(self) -> None:
+        self._recording = False
+        self._stop_evt.set()
+        if self._follower is not None:
+            self._follower.join(2.0)
+        try:
+            self._client.deactivate()
+        except Exception:  # noqa: BLE001 - server already gone
+            pass
+        self._client.close()
+
+    def __enter__(self) -> "Recorder":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def frames(self) -> int:
+        return self._written
+
+    @property
+    def xruns(self) -> int:
+        """xruns the JACK server reported to this client since it was created."""
+        return self._xruns
+
+    def clear(self) -> None:
+        self._written = 0
+
+    def samples(self) -> np.ndarray:
+        """A copy of what was recorded (at most the ring's capacity), oldest first."""
+        written = self._written
+        cap = len(self._buf)
+        if written <= cap:
+            return self._buf[:written].copy()
+        pos = written % cap
+        return np.concatenate([self._buf[pos:], self._buf[:pos]])
+
+    def record(self, seconds: float, timeout: float | None = None) -> np.ndarray:
+        """Clear, then return the next `seconds` of audio (waits at most `timeout`, default 3x + 2 s)."""
+        self.clear()
+        want = int(seconds * self.samplerate)
+        deadline = time.monotonic() + (3 * seconds + 2.0 if timeout is None else timeout)
+        while self._written < want:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"recorded {self._written} of {want} frames: is the JACK server running?")
+            time.sleep(0.01)
+        return self.samples()[:want]
+
+    def wait_for_signal(self, threshold: float = 1e-4, timeout: float = 10.0) -> float:
+        """Wait until a sample above `threshold` arrives; returns the seconds waited."""
+        t0 = time.monotonic()
+        checked = 0
+        while True:
+            written = self._written
+            if written > checked:
+                new = self.samples()[-min(written - checked, len(self._buf)):]
+                if np.any(np.abs(new) > threshold):
+                    return time.monotonic() - t0
+                checked = written
+            if time.monotonic() - t0 > timeout:
+                raise TimeoutError(f"no signal above {threshold} within {timeout} s")
+            time.sleep(0.02)

@@ -1,0 +1,353 @@
+"""Audio output: real JACK (dummy driver) + PortAudio, the null output, device errors, device loss.
+
+JACK tests start a private jackd per test (support/jack.py) and record what
+PortAudio played with a JACK client. Situations that poison PortAudio for the
+rest of a process (no devices at all, a JACK server dying under a stream) run
+in a subprocess.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from isudt.daemon import audio_out
+from isudt.daemon.audio_out import AudioConfig, AudioDeviceError, AudioOutput, find_device, list_devices
+from isudt.daemon.synth import Synth, SynthConfig, db_to_amp
+from support.audio_analysis import longest_clean_segment, steady_step_bound, tones
+from support.jack import Recorder, jack_server, jackd  # noqa: F401 - jackd is a fixture
+
+SR = 48000
+
+
+def _lines(proc: subprocess.Popen) -> "queue.Queue[str]":
+    """stdout lines of proc through a queue, so that every read can be bounded."""
+    q: "queue.Queue[str]" = queue.Queue()
+
+    def pump() -> None:
+        for line in proc.stdout:
+            q.put(line.rstrip("\n"))
+        q.put("<EOF>")
+    threading.Thread(target=pump, daemon=True).start()
+    return q
+
+
+def _no_jack_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["JACK_DEFAULT_SERVER"] = f"isudt-no-such-server-{os.getpid()}"
+    env["JACK_NO_START_SERVER"] = "1"
+    return env
+
+
+# ------------------------------------------------------------------- JACK
+@pytest.mark.jack
+def test_plays_two_voices_on_jack_at_the_right_pitch_and_level(jackd):
+    synth = Synth(SynthConfig(samplerate=SR))
+    synth.set_voice(0, 69.0, -12.0)
+    synth.set_voice(3, 76.3, -20.0)
+    out = AudioOutput(AudioConfig(device="system"), synth.render)
+    assert out.description == "JACK: system (48000 Hz, 128 frames)" and not out.is_null
+    rec = Recorder().start(wait=False)          # before the stream: it sees every xrun the stream sees
+    try:
+        out.start()
+        assert out.state == "running"
+        rec.wait_for_source(timeout=5)
+        rec.wait_for_signal(timeout=5)
+        time.sleep(0.1)                         # past the 30 ms fade-in
+        x = rec.record(0.8)
+        out.stop()
+        xruns = rec.xruns
+    finally:
+        out.stop()
+        rec.stop()
+    stats = out.stats()
+    print(f"\nJACK: {stats['callbacks']} callbacks, callback_us {stats['callback_us']}, "
+          f"underruns {stats['underruns']}, server xruns {xruns}")
+    limit = 1.5 * (steady_step_bound(69, db_to_amp(-12), SR) + steady_step_bound(76.3, db_to_amp(-20), SR))
+    clean = longest_clean_segment(x, limit)
+    assert len(clean) >= 0.2 * SR, "the recording is too broken to analyse (machine overloaded?)"
+    for ch in range(2):
+        found = sorted(tones(clean[:, ch], SR, 2))
+        assert abs(found[0].midi - 69.0) * 100 < 10 and abs(found[1].midi - 76.3) * 100 < 10, found
+        assert abs(found[0].db - (-12)) < 0.5 and abs(found[1].db - (-20)) < 0.5, found
+    assert stats["state"] == "stopped" and stats["callbacks"] > 100 and stats["errors"] == 0
+    assert 0 < stats["callback_us"]["p50"] < stats["block_us"]
+    # PortAudio flags an underflow only for a server xrun: none of its own in a clean run
+    assert stats["underruns"] <= xruns
+
+
+@pytest.mark.jack
+def test_auto_picks_the_jack_default_and_a_missing_name_lists_devices(jackd):
+    assert any(d["name"] == "system" and d["default"] for d in list_devices())
+    auto = AudioOutput(AudioConfig(device="auto"), lambda buf: buf.fill(0))
+    assert not auto.is_null and auto.description.startswith("JACK: system") and auto.warning is None
+    with pytest.raises(AudioDeviceError) as err:
+        AudioOutput(AudioConfig(device="no-such-device"), lambda buf: None)
+    assert "'no-such-device' not found" in str(err.value) and "system" in str(err.value)
+    with pytest.raises(AudioDeviceError, match="not found"):
+        AudioOutput(AudioConfig(device=42), lambda buf: None)
+    assert AudioOutput(AudioConfig(device="SYST"), lambda buf: None).description.startswith("JACK: system")
+
+
+@pytest.mark.jack
+def test_a_wrong_sample_rate_is_an_error_naming_the_device(jackd):
+    out = AudioOutput(AudioConfig(device="system", samplerate=44100), lambda buf: buf.fill(0))
+    with pytest.raises(AudioDeviceError, match="cannot open audio output JACK: system"):
+        out.start()
+    assert out.state == "stopped"
+
+
+_LOSS_SCRIPT = textwrap.dedent("""
+    import json, sys, time
+    from isudt.daemon.audio_out import AudioConfig, AudioOutput
+    from isudt.daemon.synth import Synth, SynthConfig
+    synth = Synth(SynthConfig())
+    synth.set_voice(0, 60, -12)
+    out = AudioOutput(AudioConfig(device="system"), synth.render)
+    out.start()
+    print("running", flush=True)
+    deadline = time.monotonic() + 10
+    while out.state == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    n = out.stats()["callbacks"]
+    time.sleep(0.3)                       # rendering goes on at real-time pace while lost
+    st = out.stats()
+    print(json.dumps({"state": st["state"], "recoverable": st["recoverable"],
+                      "rendered_while_lost": st["callbacks"] - n}), flush=True)
+    sys.stdin.readline()
+    synth.begin_fade_out(20)
+    time.sleep(0.1)
+    out.stop()
+    print(json.dumps({"faded_out": synth.faded_out, "state": out.state}), flush=True)
+""")
+
+
+@pytest.mark.jack
+def test_jack_server_loss_is_reported_and_exit_stays_clean():
+    """jackd dies under a running stream: state lost (not recoverable in-process), rendering goes on, exit 0."""
+    with jack_server(rescan_portaudio=False) as server:
+        proc = subprocess.Popen([sys.executable, "-c", _LOSS_SCRIPT], env=server.env(), text=True,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            lines = _lines(proc)
+            assert lines.get(timeout=15) == "running"
+            server.proc.terminate()
+            server.proc.wait(5)
+            lost = json.loads(lines.get(timeout=15))
+            assert lost["state"] == "lost" and lost["recoverable"] is False
+            assert lost["rendered_while_lost"] > 50
+            proc.stdin.write("stop\n")
+            proc.stdin.flush()
+            end = json.loads(lines.get(timeout=15))
+            assert end == {"faded_out": True, "state": "stopped"}
+            assert proc.wait(15) == 0, proc.stderr.read()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(5)
+    assert "JACK server stopped" in proc.stderr.read()
+
+
+# ------------------------------------------------------- no device at all
+_NO_DEVICE_SCRIPT = textwrap.dedent("""
+    import json, logging, sys, time
+    logging.basicConfig(level=logging.WARNING)
+    from isudt.daemon.audio_out import AudioConfig, AudioDeviceError, AudioOutput, list_devices
+    if list_devices():
+        print(json.dumps({"skip": [d["name"] for d in list_devices()]}))
+        sys.exit(0)
+    calls = [0]
+    def render(buf):
+        calls[0] += 1
+    out = AudioOutput(AudioConfig(device="auto"), render)
+    out.start()
+    time.sleep(0.5)
+    st = out.stats()
+    out.stop()
+    try:
+        AudioOutput(AudioConfig(device="system"), render)
+        named = None
+    except AudioDeviceError as e:
+        named = str(e)
+    print(json.dumps({"is_null": out.is_null, "state": st["state"], "description": out.description,
+                      "warning": out.warning, "calls": calls[0], "named_error": named}))
+""")
+
+
+def test_auto_without_any_device_is_a_loud_null_output_and_a_name_is_an_error():
+    res = subprocess.run([sys.executable, "-c", _NO_DEVICE_SCRIPT], env=_no_jack_env(), text=True,
+                         capture_output=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    if "skip" in got:
+        pytest.skip(f"this machine has audio devices: {got['skip']}")
+    assert got["is_null"] and got["state"] == "null"
+    assert got["description"] == "null output (no audio device)"
+    assert "NULL OUTPUT" in got["warning"] and "NULL OUTPUT" in res.stderr
+    assert 0.5 * 0.5 * SR / 128 < got["calls"] < 1.5 * 0.5 * SR / 128   # real-time pace
+    assert "'system' not found" in got["named_error"] and "no output devices" in got["named_error"]
+
+
+def test_devices_command_without_devices():
+    res = subprocess.run([sys.executable, "-m", "isudt.daemon.audio_out"], env=_no_jack_env(), text=True,
+                         capture_output=True, timeout=30)
+    assert res.returncode == 0
+    assert "no audio output devices" in res.stdout or "default" in res.stdout
+
+
+# ------------------------------------------------------------- null output
+def test_null_output_renders_at_real_time_pace():
+    synth = Synth(SynthConfig())
+    synth.set_voice(0, 60, -6)
+    out = AudioOutput(AudioConfig(device="null"), synth.render)
+    assert out.is_null and out.description == "null output (configured)" and out.warning is None
+    out.start()
+    try:
+        assert out.state == "null"
+        time.sleep(0.5)
+        synth.begin_fade_out(50)
+        time.sleep(0.2)
+        assert synth.faded_out                  # the synth's clock moves without a device
+        st = out.stats()
+    finally:
+        out.stop()
+    assert out.state == "stopped"
+    expected = 0.7 * SR / 128
+    assert 0.6 * expected < st["callbacks"] < 1.3 * expected
+    assert time.monotonic() - st["last_callback"] < 1.0 and st["underruns"] == 0
+
+
+def test_callback_counts_underflows_and_contains_render_errors():
+    sd = pytest.importorskip("sounddevice")
+    boom = [False]
+
+    def render(buf: np.ndarray) -> None:
+        buf.fill(0.5)
+        if boom[0]:
+            raise RuntimeError("render bug")
+    out = AudioOutput(AudioConfig(device="null"), render)
+    buf = np.zeros((128, 2), np.float32)
+    flags = sd.CallbackFlags()
+    out._callback(buf, 128, None, flags)
+    flags.output_underflow = True
+    out._callback(buf, 128, None, flags)
+    out._callback(buf, 128, None, flags)
+    boom[0] = True
+    out._callback(buf, 128, None, sd.CallbackFlags())
+    st = out.stats()
+    assert (st["underruns"], st["callbacks"], st["errors"]) == (2, 4, 1)
+    assert np.all(buf == 0.0)                    # a failing render plays silence, not garbage
+    assert st["callback_us"]["max"] > 0
+
+
+def test_find_device_rules():
+    devs = [{"index": 0, "name": "system", "hostapi": "JACK Audio Connection Kit", "channels": 2,
+             "default_samplerate": 48000.0, "default": False},
+            {"index": 3, "name": "HDA Intel PCH: ALC3246 Analog (hw:0,0)", "hostapi": "ALSA", "channels": 2,
+             "default_samplerate": 44100.0, "default": True},
+            {"index": 4, "name": "HDA Intel PCH: HDMI 0 (hw:0,3)", "hostapi": "ALSA", "channels": 8,
+             "default_samplerate": 44100.0, "default": False}]
+    assert find_device("null", devs) is None
+    assert find_device("auto", devs)["index"] == 3
+    assert find_device("auto", [devs[0]]) is None
+    assert find_device("SYSTEM", devs)["index"] == 0
+    assert find_device("hdmi", devs)["index"] == 4
+    assert find_device(3, devs)["index"] == 3
+    assert AudioConfig(device="4").device == 4
+    with pytest.raises(AudioDeviceError, match="ambiguous"):
+        find_device("hda intel", devs)
+    with pytest.raises(AudioDeviceError, match=r"'usb' not found(.|\n)*HDMI 0"):
+        find_device("usb", devs)
+    with pytest.raises(ValueError):
+        AudioConfig(latency="fast")
+
+
+# ------------------------------------------------------ loss and recovery
+class _FakeStream:
+    """Duck-typed sounddevice stream: a thread calling the callback at real-time pace until it 'dies'."""
+
+    def __init__(self, callback, finished_callback) -> None:
+        self._cb, self._fin = callback, finished_callback
+        self.active = False
+        self._halt = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import sounddevice as sd
+        buf = np.zeros((128, 2), np.float32)
+        while not self._halt.wait(128 / SR):
+            self._cb(buf, 128, None, sd.CallbackFlags())
+
+    def start(self) -> None:
+        self.active = True
+        self._thread.start()
+
+    def _end(self) -> None:
+        self._halt.set()
+        self._thread.join(1)
+        self.active = False
+        self._fin()
+
+    stop = abort = _end
+
+    def close(self, ignore_errors: bool = True) -> None:
+        self._halt.set()
+
+    def die(self) -> None:
+        """What PortAudio does when a device is unplugged: the stream aborts by itself."""
+        self._end()
+
+
+class _FlakyOutput(AudioOutput):
+    def __init__(self, *a, **kw) -> None:
+        self.streams: list[_FakeStream] = []
+        self.reinits = 0
+        super().__init__(*a, **kw)
+
+    def _make_stream(self) -> _FakeStream:
+        s = _FakeStream(self._callback, self._on_finished)
+        self.streams.append(s)
+        return s
+
+    def _reinit_portaudio(self) -> None:
+        self.reinits += 1
+
+
+def test_lost_device_is_retried_with_backoff_and_resumes(monkeypatch):
+    device = {"index": 5, "name": "USB Audio", "hostapi": "ALSA", "channels": 2,
+              "default_samplerate": 48000.0, "default": True}
+    present = [True]
+    monkeypatch.setattr(audio_out, "_query_devices", lambda: [device] if present[0] else [])
+    out = _FlakyOutput(AudioConfig(device="usb"), lambda buf: buf.fill(0.1))
+    out.start()
+    try:
+        assert out.state == "running" and out.description == "ALSA: USB Audio (48000 Hz, 128 frames)"
+        time.sleep(0.1)
+        present[0] = False                      # unplugged: the stream aborts, reopening fails
+        out.streams[0].die()
+        t0 = time.monotonic()
+        while out.state == "running" and time.monotonic() - t0 < 2:
+            time.sleep(0.01)
+        assert out.state in ("lost", "retrying")
+        time.sleep(1.0)                         # tries at about 0, 0.5, 1.5 s
+        n = out.stats()["callbacks"]
+        time.sleep(0.2)
+        assert out.stats()["callbacks"] > n     # rendering goes on while the device is away
+        assert out.state == "retrying" and len(out.streams) == 1
+        present[0] = True                       # plugged back in
+        while out.state != "running" and time.monotonic() - t0 < 8:
+            time.sleep(0.02)
+        st = out.stats()
+    finally:
+        out.stop()
+    assert st["state"] == "running" and st["recoverable"] is True
+    assert 2 <= st["retries"] <= 4 and out.reinits == st["retries"] and len(out.streams) == 2
+    assert out.state == "stopped" and not out.streams[1].active
