@@ -51,17 +51,27 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--host", default="127.0.0.1")
     se.add_argument("--port", type=int, default=12342)
     se.add_argument("--wait", type=float, default=1.0, help="seconds to wait for replies (0: none)")
+    se.add_argument("--listen", type=int, metavar="PORT",
+                    help="receive replies on this port (e.g. 12341 when the daemon does not reply to senders)")
+    se.add_argument("--blob", metavar="FILE", help="append this file's bytes as a blob argument (e.g. /frame)")
 
     sub.add_parser("devices", help="list audio output devices")
 
     r = sub.add_parser("render", help="render inputs to a WAV file offline, through the live pipeline")
     r.add_argument("input", help="a folder of images, a CSV of positions/latents, or a recorded OSC session")
     r.add_argument("output", help="output WAV path")
-    r.add_argument("--fps", type=float, default=20.0, help="input steps per second")
-    r.add_argument("--samplerate", type=int, default=48000)
-    r.add_argument("--voices", type=int, default=8)
-    r.add_argument("--config", help="YAML config (glide, gain)")
+    r.add_argument("--fps", type=float, default=20.0, help="input steps per second (CSV without a time column, images)")
+    r.add_argument("--samplerate", type=int, help="Hz (default: the config's audio.samplerate, 48000)")
+    r.add_argument("--voices", type=int, help="synth voices (default: the config's synth.voices, 8)")
+    r.add_argument("--channels", type=int, help="output channels (default: the config's audio.channels, 2)")
+    r.add_argument("--blocksize", type=int, help="synth block in frames (default: the config's audio.blocksize, 128)")
+    r.add_argument("--format", choices=["pcm16", "pcm24", "float32"], default="pcm16", help="WAV sample format")
+    r.add_argument("--tail", type=float, help="seconds to hold after the last step (default: one step, 1/fps)")
+    r.add_argument("--config", help="YAML config (glide, gain, limiter, fade, bundle)")
     r.add_argument("--bundle", help="model bundle directory")
+    r.add_argument("--providers", default="cpu", help="onnxruntime providers (default cpu: reproducible)")
+    r.add_argument("--params", metavar="CSV", help="also write each step's predicted (time, voice, pitch, dB)")
+    r.add_argument("--quiet", action="store_true", help="no progress bars")
 
     sv = sub.add_parser("service", help="install the systemd unit and a default config")
     sv.add_argument("action", choices=["install"])
@@ -69,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     scope.add_argument("--user", dest="scope", action="store_const", const="user")
     scope.add_argument("--system", dest="scope", action="store_const", const="system")
     sv.add_argument("--prefix", default="", help="write under this root instead of / (for packaging and tests)")
+    sv.add_argument("--exec", dest="exec_path", metavar="PATH",
+                    help="absolute path of the isudt script for ExecStart= (default: the one next to this Python)")
     sv.set_defaults(scope="user")
 
     t = sub.add_parser("train", help="train one stage (torch)")
@@ -89,7 +101,6 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="measure a bundle with onnxruntime: metrics.json and PNG plots")
     ev.add_argument("--bundle", default=None, help="bundle directory (default: the bundled exported/)")
     ev.add_argument("--out", default="docs/eval", help="where metrics.json and the plots go")
-    ev.add_argument("--subsample", type=int, default=0, help="use only this many images (quick check)")
     ev.add_argument("--no-plots", action="store_true")
     return p
 

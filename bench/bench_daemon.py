@@ -1,0 +1,433 @@
+"""Benchmark `isudt serve` from a client on the same machine: latency, sustained rate, overload, start-up, memory.
+
+    python bench/bench_daemon.py            # about 1.5 minutes
+    python bench/bench_daemon.py --full     # longer runs, repeated start-ups (about 5 minutes)
+
+Starts the daemon as a subprocess (null audio device unless --device), talks
+OSC over loopback like a real client, prints a markdown table against the
+targets of issue 3 and writes everything as JSON to bench/results/.
+
+What is measured, and how:
+- start to ready: Popen until the daemon's `isudt ready:` line (Python start included).
+- round trips at 20 msg/s: send, wait for the reply, next message 50 ms later;
+  random positions/frames/latents, so nothing repeats. `/pictslider` is
+  measured twice: while the daemon's position table is still filling (cold),
+  and once it is full (warm), plus once with the table switched off.
+- sustained rate: open-loop sending at a fixed rate for a few seconds; a rate
+  counts as "answered in full" when every request got its reply (none was
+  coalesced) and the p99 round trip stayed under 50 ms. Replies are paired
+  with requests in order, which is exact when all are answered.
+- above capacity: the daemon must coalesce; we report how long after the last
+  request the last reply came (bounded = not seconds behind) and whether that
+  last reply is the answer to the last request.
+- resident memory (VmRSS) at idle and after the load; audio underruns and
+  callback time from `/status`.
+Run it on an otherwise idle machine for numbers you report: it warns when the
+load average says the machine is busy.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import select
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from isudt.daemon.bundle import default_bundle_dir, load_manifest  # noqa: E402
+from isudt.daemon.osc_server import decode_packet, encode_message  # noqa: E402
+from isudt.daemon.square import render_square  # noqa: E402
+
+READY = re.compile(r"isudt ready: osc \[?([0-9a-fA-F.:]+?)\]?:(\d+) ")
+
+TARGETS = {
+    "pictslider_p50_ms": ("<=", 1.0), "pictslider_p99_ms": ("<=", 2.0),
+    "frame_p99_ms": ("<=", 4.0), "latent_image_p99_ms": ("<=", 1.0),
+    "pictslider_sustained_per_s": (">=", 2000), "frame_sustained_per_s": (">=", 300),
+    "start_to_ready_s": ("<", 2.0), "rss_mb": ("<", 300.0), "underruns": ("==", 0),
+}
+
+
+# --- the daemon under test ------------------------------------------------------
+
+class Daemon:
+    def __init__(self, workdir: Path, config: dict, args: list[str]) -> None:
+        self.path = workdir / f"bench-{int(time.time() * 1000)}.yaml"
+        self.path.write_text(yaml.safe_dump(config))
+        self.log: list[str] = []
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen([sys.executable, "-m", "isudt.daemon.cli", "serve", "--config", str(self.path), *args],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        ready = threading.Event()
+        found: dict[str, Any] = {}
+
+        def read() -> None:
+            assert self.proc.stderr is not None
+            for line in self.proc.stderr:
+                self.log.append(line.rstrip())
+                m = READY.search(line)
+                if m and not ready.is_set():
+                    found["t"] = time.perf_counter()
+                    found["addr"] = (m.group(1), int(m.group(2)))
+                    ready.set()
+            ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(30) or "addr" not in found:
+            self.proc.kill()
+            raise SystemExit("daemon did not become ready:\n" + "\n".join(self.log[-20:]))
+        self.ready_s = found["t"] - t0
+        self.addr = found["addr"]
+
+    def rss_mb(self) -> tuple[float, float]:
+        text = Path(f"/proc/{self.proc.pid}/status").read_text()
+        rss = int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024
+        hwm = int(re.search(r"VmHWM:\s+(\d+)", text).group(1)) / 1024
+        return rss, hwm
+
+    def stop(self) -> tuple[int, float]:
+        t = time.perf_counter()
+        self.proc.terminate()
+        try:
+            rc = self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait(5)
+        return rc, time.perf_counter() - t
+
+
+class Client:
+    def __init__(self, addr: tuple[str, int]) -> None:
+        self.addr = addr
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        self.sock.bind(("127.0.0.1", 0))
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendto(data, self.addr)
+
+    def recv(self, timeout: float) -> tuple[str, list] | None:
+        self.sock.settimeout(timeout)
+        try:
+            data, _ = self.sock.recvfrom(65536)
+        except (socket.timeout, OSError):
+            return None
+        return decode_packet(data, 4, 1024)[0]
+
+    def wait_for(self, address: str, timeout: float = 2.0) -> list | None:
+        deadline = time.perf_counter() + timeout
+        while (left := deadline - time.perf_counter()) > 0:
+            m = self.recv(left)
+            if m is None:
+                return None
+            if m[0] == address:
+                return m[1]
+        return None
+
+    def drain(self) -> None:
+        while self.recv(0.05) is not None:
+            pass
+
+    def status(self) -> dict[str, Any]:
+        self.drain()
+        self.send(encode_message("/status"))
+        args = self.wait_for("/status.reply", 2.0) or []
+        return dict(zip(args[0::2], args[1::2]))
+
+
+# --- measurements ----------------------------------------------------------------
+
+def pct(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"n": 0}
+    a = np.asarray(values)
+    return {"n": len(values), "p50": float(np.percentile(a, 50)), "p99": float(np.percentile(a, 99)),
+            "max": float(a.max()), "mean": float(a.mean())}
+
+
+def round_trips(client: Client, messages: list[bytes], rate: float, reply: str = "/sineparams") -> dict[str, Any]:
+    """Closed loop at `rate`: one request, its reply, then wait for the next tick."""
+    client.drain()
+    times, lost = [], 0
+    period = 1.0 / rate
+    nxt = time.perf_counter()
+    for data in messages:
+        now = time.perf_counter()
+        if nxt > now:
+            time.sleep(nxt - now)
+        t = time.perf_counter()
+        client.send(data)
+        if client.wait_for(reply, 1.0) is None:
+            lost += 1
+        else:
+            times.append((time.perf_counter() - t) * 1e3)
+        nxt += period
+    return {**pct(times), "lost": lost, "rate": rate}
+
+
+def open_loop(client: Client, messages: list[bytes], rate: float, seconds: float) -> dict[str, Any]:
+    """Send at `rate` for `seconds` (no waiting for replies); collect every reply with its arrival time.
+
+    One thread does both, polling the socket until each send is due: a second
+    Python thread would fight the sender for the GIL and add its own latency.
+    """
+    client.drain()
+    sock = client.sock
+    sock.setblocking(False)
+    arrivals: list[tuple[float, bytes]] = []
+
+    def collect(until: float) -> None:
+        while True:
+            left = until - time.perf_counter()
+            ready, _, _ = select.select([sock], [], [], max(0.0, left))
+            if not ready:
+                if left <= 0:
+                    return
+                continue
+            now = time.perf_counter()
+            while True:
+                try:
+                    data = sock.recv(65536)
+                except (BlockingIOError, InterruptedError):
+                    break
+                arrivals.append((now, data))
+            if time.perf_counter() >= until:
+                return
+
+    n = int(rate * seconds)
+    sent: list[float] = []
+    t0 = time.perf_counter()
+    for i in range(n):
+        collect(t0 + i / rate)
+        sock.sendto(messages[i % len(messages)], client.addr)
+        sent.append(time.perf_counter())
+    t_last = sent[-1]
+    deadline = time.perf_counter() + 3.0
+    while time.perf_counter() < deadline:
+        before = len(arrivals)
+        collect(time.perf_counter() + 0.3)
+        if len(arrivals) == before and arrivals:
+            break
+    sock.setblocking(True)
+    replies = [(t, decode_packet(d)[0]) for t, d in arrivals]
+    replies = [(t, m) for t, m in replies if m[0] == "/sineparams"]
+    achieved = n / (t_last - t0) if n > 1 else 0.0
+    out: dict[str, Any] = {"rate": rate, "achieved_send_rate": achieved, "sent": n, "replies": len(replies),
+                           "last_reply_after_last_send_ms": (replies[-1][0] - t_last) * 1e3 if replies else None}
+    if len(replies) == n:
+        out["latency"] = pct([(t - s) * 1e3 for (t, _), s in zip(replies, sent)])
+    out["last_reply"] = replies[-1][1][1] if replies else None
+    return out
+
+
+def sustained(client: Client, make: Any, rates: list[float], seconds: float) -> tuple[float, list[dict]]:
+    best, runs = 0.0, []
+    for rate in rates:
+        r = open_loop(client, make(int(rate * seconds)), rate, seconds)
+        full = r["replies"] == r["sent"] and r.get("latency", {}).get("p99", 1e9) < 50.0 \
+            and r["achieved_send_rate"] >= 0.95 * rate
+        r["answered_in_full"] = full
+        runs.append(r)
+        print(f"  {rate:>7.0f}/s: sent {r['sent']}, replies {r['replies']}, "
+              f"p99 {r.get('latency', {}).get('p99', float('nan')):.2f} ms, in full: {full}", flush=True)
+        if full:
+            best = rate
+        else:
+            break
+        time.sleep(0.3)
+    return best, runs
+
+
+# --- main -----------------------------------------------------------------------------
+
+def machine() -> dict[str, Any]:
+    cpu = "?"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"host": platform.node(), "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform(), "loadavg_at_start": os.getloadavg()}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--full", action="store_true", help="longer runs (about 5 minutes)")
+    ap.add_argument("--device", default="null", help="audio device for the daemon (default null)")
+    ap.add_argument("--bundle", default=None, help="bundle directory (default: the packaged one)")
+    ap.add_argument("--out", default=None, help="JSON path (default bench/results/<date>-<host>.json)")
+    a = ap.parse_args()
+    full = a.full
+    rng = random.Random(1)
+    info = machine()
+    if info["loadavg_at_start"][0] > 0.5 * (info["cores"] or 1):
+        print(f"WARNING: load average {info['loadavg_at_start'][0]:.2f} on {info['cores']} cores: "
+              "the machine is busy, these numbers are not final", file=sys.stderr)
+    manifest = load_manifest(a.bundle or default_bundle_dir(), verify=False)
+    spec, P = manifest.square, manifest.square.positions
+    lo, hi = manifest.image_box.lo, manifest.image_box.hi
+    work = Path(tempfile.mkdtemp(prefix="isudt-bench-"))
+    base = {"osc": {"port": 0, "reply_port": 0, "reply_to_sender": True}, "audio": {"device": a.device},
+            "inference": {"providers": "cpu"}, "logging": {"level": "warning"}}
+    if a.bundle:
+        base["bundle"] = {"path": str(Path(a.bundle).resolve())}
+    results: dict[str, Any] = {"machine": info, "full": full,
+                               "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+    def positions(n: int) -> list[bytes]:
+        return [encode_message("/pictslider", [rng.randrange(P), rng.randrange(P)]) for _ in range(n)]
+
+    frames_pool = [encode_message("/frame", [np.round(render_square(rng.randrange(P), rng.randrange(P), spec) * 255)
+                                             .astype(np.uint8).tobytes()]) for _ in range(64)]
+
+    def frames(n: int) -> list[bytes]:
+        return [frames_pool[i % len(frames_pool)] for i in range(n)]
+
+    def latents(n: int) -> list[bytes]:
+        return [encode_message("/latent/image", [float(v) for v in lo + (hi - lo) * np.array([rng.random(), rng.random()])])
+                for _ in range(n)]
+
+    # start-up
+    starts = []
+    for _ in range(3 if full else 1):
+        d = Daemon(work, base, [])
+        starts.append(d.ready_s)
+        rc, stop_s = d.stop()
+        results.setdefault("stop", []).append({"rc": rc, "seconds": stop_s})
+    results["start_to_ready_s"] = pct(starts)
+    print(f"start to ready: {starts}", flush=True)
+
+    d = Daemon(work, base, [])
+    c = Client(d.addr)
+    time.sleep(0.5)
+    results["rss_idle_mb"] = d.rss_mb()[0]
+    n20 = 1200 if full else 100
+    print("round trips at 20 msg/s ...", flush=True)
+    results["pictslider_cold"] = round_trips(c, positions(n20), 20)
+    t = time.perf_counter()
+    while (st := c.status()).get("table_filled", 0) < P * P and time.perf_counter() - t < (120 if full else 40):
+        time.sleep(0.5)
+    results["table_fill_s_after_cold_run"] = time.perf_counter() - t
+    results["table_filled"] = st.get("table_filled")
+    results["pictslider"] = round_trips(c, positions(2 * n20), 20)
+    results["frame"] = round_trips(c, frames(n20), 20)
+    results["latent_image"] = round_trips(c, latents(n20), 20)
+    print("sustained /pictslider ...", flush=True)
+    secs = 5.0 if full else 2.0
+    best_p, runs_p = sustained(c, positions, [500, 1000, 2000, 3000, 4000, 6000, 8000, 12000, 16000], secs)
+    print("sustained /frame ...", flush=True)
+    best_f, runs_f = sustained(c, frames, [100, 200, 300, 400, 600, 800, 1200, 1600], secs)
+    results["pictslider_sustained"] = {"best_per_s": best_p, "runs": runs_p}
+    results["frame_sustained"] = {"best_per_s": best_f, "runs": runs_f}
+
+    print("above capacity ...", flush=True)
+    over = {}
+    for name, make, rate in (("pictslider", positions, max(4 * best_p, 20000)), ("frame", frames, max(4 * best_f, 1200))):
+        msgs = make(int(rate * secs))
+        r = open_loop(c, msgs, rate, secs)
+        time.sleep(0.3)
+        c.drain()
+        c.send(msgs[(int(rate * secs) - 1) % len(msgs)])
+        expect = c.wait_for("/sineparams", 2.0)
+        r["expected_last"] = expect
+        r["last_reply_is_last_input"] = bool(expect and r["last_reply"] and
+                                             np.allclose(expect, r["last_reply"], atol=1e-4))
+        over[name] = r
+        print(f"  {name} at {rate:.0f}/s: replies {r['replies']}/{r['sent']}, last reply "
+              f"{r['last_reply_after_last_send_ms']:.1f} ms after the last send, reflects last input: "
+              f"{r['last_reply_is_last_input']}", flush=True)
+    results["above_capacity"] = over
+    results["status_after_load"] = c.status()
+    results["rss_after_load_mb"], results["rss_peak_mb"] = d.rss_mb()
+    rc, stop_s = d.stop()
+    results["stop"].append({"rc": rc, "seconds": stop_s})
+
+    # without the position table: the full pipeline per request
+    d = Daemon(work, {**base, "inference": {"providers": "cpu", "position_table": False}}, [])
+    c = Client(d.addr)
+    time.sleep(0.3)
+    results["pictslider_no_table"] = round_trips(c, positions(n20), 20)
+    d.stop()
+
+    st = results["status_after_load"]
+    summary = {
+        "pictslider_p50_ms": results["pictslider"].get("p50"), "pictslider_p99_ms": results["pictslider"].get("p99"),
+        "frame_p99_ms": results["frame"].get("p99"), "latent_image_p99_ms": results["latent_image"].get("p99"),
+        "pictslider_sustained_per_s": best_p, "frame_sustained_per_s": best_f,
+        "start_to_ready_s": results["start_to_ready_s"]["max"],
+        "rss_mb": max(results["rss_after_load_mb"], results["rss_peak_mb"]),
+        "underruns": st.get("underruns"),
+    }
+    results["summary"] = summary
+    print_table(results, summary)
+    out = Path(a.out) if a.out else ROOT / "bench" / "results" / \
+        f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{info['host']}{'-full' if full else ''}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=float))
+    print(f"\nwrote {out}")
+    return 0
+
+
+def print_table(results: dict, summary: dict) -> None:
+    def ok(key: str, value: Any) -> str:
+        if key not in TARGETS or value is None:
+            return ""
+        op, target = TARGETS[key]
+        good = {"<=": value <= target, "<": value < target, ">=": value >= target, "==": value == target}[op]
+        return f"{op} {target:g} {'ok' if good else 'MISSED'}"
+
+    m = results["machine"]
+    print(f"\nMachine: {m['cpu']}, {m['cores']} cores, Python {m['python']}; load at start {m['loadavg_at_start'][0]:.2f}")
+    print("\n| measure | value | target |\n| --- | --- | --- |")
+    rows = [
+        ("`/pictslider` round trip p50 (20 msg/s, table full)", "pictslider_p50_ms", "ms"),
+        ("`/pictslider` round trip p99 (20 msg/s, table full)", "pictslider_p99_ms", "ms"),
+        ("`/frame` 128x128 blob round trip p99 (20 msg/s)", "frame_p99_ms", "ms"),
+        ("`/latent/image` round trip p99 (20 msg/s)", "latent_image_p99_ms", "ms"),
+        ("`/pictslider` sustained, answered in full", "pictslider_sustained_per_s", "/s"),
+        ("`/frame` sustained, answered in full", "frame_sustained_per_s", "/s"),
+        ("start to ready (worst)", "start_to_ready_s", "s"),
+        ("resident memory (peak)", "rss_mb", "MB"),
+        ("audio underruns (whole run)", "underruns", ""),
+    ]
+    for label, key, unit in rows:
+        v = summary[key]
+        shown = "n/a" if v is None else (f"{v:.3f} {unit}" if isinstance(v, float) else f"{v} {unit}")
+        print(f"| {label} | {shown.strip()} | {ok(key, v)} |")
+    cold, nt = results["pictslider_cold"], results["pictslider_no_table"]
+    print(f"| `/pictslider` p50 / p99 while the table fills | {cold.get('p50', 0):.3f} / {cold.get('p99', 0):.3f} ms | |")
+    print(f"| `/pictslider` p50 / p99 with the table off | {nt.get('p50', 0):.3f} / {nt.get('p99', 0):.3f} ms | |")
+    print(f"| `/frame` p50, `/latent/image` p50 | {results['frame'].get('p50', 0):.3f}, "
+          f"{results['latent_image'].get('p50', 0):.3f} ms | |")
+    for name, r in results["above_capacity"].items():
+        print(f"| above capacity, `/{name}` at {r['rate']:.0f}/s: replies, last reply after last send, "
+              f"reflects last input | {r['replies']}/{r['sent']}, {r['last_reply_after_last_send_ms']:.1f} ms, "
+              f"{'yes' if r['last_reply_is_last_input'] else 'NO'} | bounded |")
+    st = results["status_after_load"]
+    cb = st.get("callback_us_p99")
+    if cb is not None:
+        print(f"| audio callback p99 | {cb:.0f} us | < 10% of the block |")
+    print(f"| shutdown (SIGTERM to exit) | {max(s['seconds'] for s in results['stop']):.3f} s, "
+          f"exit {sorted({s['rc'] for s in results['stop']})} | < 1 s, 0 |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,434 @@
+"""OSC over UDP: a strict decoder, the reply encoder, and the datagram protocol that ties them to the daemon.
+
+Why our own decoder rather than python-osc's `OscMessage`/`OscBundle`: the
+daemon faces strangers' phones for weeks, and python-osc's parser skips
+unknown type tags with a `logging.warning` per datagram (a flood becomes a log
+flood and a half-parsed message), does not check padding or trailing bytes,
+and recurses without limit into nested bundles. This decoder is small,
+bounds-checked, refuses anything that is not exactly OSC 1.0 (+ `h`, `d`,
+`T`, `F`, `N`, `S`), never raises anything but `DecodeError`, and is faster on
+the hot path. The tests check that it decodes everything python-osc's
+builder produces exactly as python-osc does.
+
+Bundle time tags are ignored: every message runs on arrival (like python-osc's
+`strict_timing=False`), so a bundle stamped in the future cannot park work on
+the loop.
+"""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import math
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Protocol, Sequence
+
+from .messages import Control, Limits, Refused, Request, StatusQuery, validate
+
+log = logging.getLogger(__name__)
+
+_I32 = struct.Struct(">i")
+_I64 = struct.Struct(">q")
+_F32 = struct.Struct(">f")
+_F64 = struct.Struct(">d")
+_BUNDLE = b"#bundle\0"
+MAX_ADDRESS = 255
+
+
+class DecodeError(Exception):
+    """A datagram that is not valid OSC; `address` is set when the message's address could be read."""
+
+    def __init__(self, reason: str, address: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.address = address
+
+
+# --- decoding -----------------------------------------------------------------
+
+def _string(data: bytes, i: int, end: int, what: str, address: str = "") -> tuple[str, int]:
+    z = data.find(b"\0", i, end)
+    if z < 0:
+        raise DecodeError(f"{what} has no terminating zero byte", address)
+    nxt = (z + 4) & ~3
+    if nxt > end:
+        raise DecodeError(f"{what} is not padded to a multiple of 4 bytes", address)
+    if nxt - z > 1 and data[z + 1:nxt].count(0) != nxt - z - 1:
+        raise DecodeError(f"{what} has non-zero padding", address)
+    try:
+        return data[i:z].decode("utf-8"), nxt
+    except UnicodeDecodeError:
+        raise DecodeError(f"{what} is not UTF-8", address) from None
+
+
+def decode_message(data: bytes, start: int = 0, end: int | None = None) -> tuple[str, list[Any]]:
+    """One OSC message in data[start:end] -> (address, args). Raises DecodeError only."""
+    end = len(data) if end is None else end
+    address, i = _string(data, start, end, "address")
+    if not address.startswith("/"):
+        raise DecodeError("address must start with '/'")
+    if len(address) > MAX_ADDRESS or not address.isascii() or not address.isprintable() or " " in address:
+        raise DecodeError("address must be printable ASCII without spaces, at most 255 characters", address[:64])
+    if i == end:
+        return address, []
+    tags, i = _string(data, i, end, "type tag string", address)
+    if not tags.startswith(","):
+        raise DecodeError("type tag string must start with ','", address)
+    args: list[Any] = []
+    for t in tags[1:]:
+        if t == "i" or t == "f":
+            if i + 4 > end:
+                raise DecodeError(f"payload too short for its type tags ({tags})", address)
+            args.append((_I32 if t == "i" else _F32).unpack_from(data, i)[0])
+            i += 4
+        elif t == "s" or t == "S":
+            s, i = _string(data, i, end, "string argument", address)
+            args.append(s)
+        elif t == "b":
+            if i + 4 > end:
+                raise DecodeError(f"payload too short for its type tags ({tags})", address)
+            n = _I32.unpack_from(data, i)[0]
+            i += 4
+            if n < 0 or i + n > end:
+                raise DecodeError("blob size runs past the end of the message", address)
+            pad = (-n) % 4
+            if i + n + pad > end:
+                raise DecodeError("blob is not padded to a multiple of 4 bytes", address)
+            if pad and data[i + n:i + n + pad].count(0) != pad:
+                raise DecodeError("blob has non-zero padding", address)
+            args.append(data[i:i + n])
+            i += n + pad
+        elif t == "h" or t == "d":
+            if i + 8 > end:
+                raise DecodeError(f"payload too short for its type tags ({tags})", address)
+            args.append((_I64 if t == "h" else _F64).unpack_from(data, i)[0])
+            i += 8
+        elif t == "T":
+            args.append(True)
+        elif t == "F":
+            args.append(False)
+        elif t == "N":
+            args.append(None)
+        else:
+            raise DecodeError(f"unsupported type tag {t!r}", address)
+    if i != end:
+        raise DecodeError(f"payload longer than its type tags ({tags}) say", address)
+    return address, args
+
+
+def decode_packet(data: bytes, max_depth: int = 4, max_messages: int = 64) -> list[tuple[str, list[Any]]]:
+    """A datagram (message or bundle, nested up to max_depth) -> its messages in order.
+
+    All or nothing: if any part is malformed, the whole datagram is refused, so
+    a bad bundle never half-applies.
+    """
+    n = len(data)
+    if n == 0:
+        raise DecodeError("empty datagram")
+    if n % 4:
+        raise DecodeError("not OSC: length is not a multiple of 4")
+    out: list[tuple[str, list[Any]]] = []
+    _decode_element(data, 0, n, 0, out, max_depth, max_messages)
+    return out
+
+
+def _decode_element(data: bytes, start: int, end: int, depth: int, out: list, max_depth: int, max_messages: int) -> None:
+    first = data[start:start + 1]
+    if first == b"/":
+        if len(out) >= max_messages:
+            raise DecodeError(f"more than {max_messages} messages in one datagram")
+        out.append(decode_message(data, start, end))
+        return
+    if first != b"#" or not data.startswith(_BUNDLE, start, end):
+        raise DecodeError("not OSC: neither a message ('/') nor a bundle ('#bundle')")
+    if depth >= max_depth:
+        raise DecodeError(f"bundles nested deeper than {max_depth}")
+    if end - start < 16:
+        raise DecodeError("bundle too short for its time tag")
+    i = start + 16  # time tag ignored: everything runs on arrival
+    while i < end:
+        if i + 4 > end:
+            raise DecodeError("bundle element size runs past the end")
+        size = _I32.unpack_from(data, i)[0]
+        i += 4
+        if size <= 0 or size % 4 or i + size > end:
+            raise DecodeError("bundle element has a bad size")
+        _decode_element(data, i, i + size, depth + 1, out, max_depth, max_messages)
+        i += size
+
+
+# --- encoding -----------------------------------------------------------------
+
+def _pad(s: str) -> bytes:
+    b = s.encode("utf-8") + b"\0"
+    return b + b"\0" * (-len(b) % 4)
+
+
+_padded = lru_cache(maxsize=256)(_pad)  # addresses and type tags repeat: cache them
+
+
+def _f32(x: float) -> bytes:
+    try:
+        return _F32.pack(x)
+    except OverflowError:  # beyond float32: say so with an infinity rather than fail the reply
+        return _F32.pack(math.copysign(math.inf, x))
+
+
+def encode_message(address: str, args: Iterable[Any] = ()) -> bytes:
+    """Build one OSC message. Python ints -> `i` (`f` beyond int32, for Pd), floats -> `f`, str -> `s`, bytes -> `b`."""
+    tags = [","]
+    parts: list[bytes] = []
+    for a in args:
+        if isinstance(a, bool):
+            tags.append("T" if a else "F")
+        elif isinstance(a, int):
+            if -0x80000000 <= a <= 0x7FFFFFFF:
+                tags.append("i")
+                parts.append(_I32.pack(a))
+            else:
+                tags.append("f")
+                parts.append(_f32(float(a)))
+        elif isinstance(a, float):
+            tags.append("f")
+            parts.append(_f32(a))
+        elif isinstance(a, str):
+            tags.append("s")
+            parts.append(_pad(a))
+        elif isinstance(a, (bytes, bytearray)):
+            tags.append("b")
+            parts.append(_I32.pack(len(a)) + bytes(a) + b"\0" * (-len(a) % 4))
+        elif a is None:
+            tags.append("N")
+        else:  # numpy scalars and friends
+            tags.append("f")
+            parts.append(_f32(float(a)))
+    return _padded(address) + _padded("".join(tags)) + b"".join(parts)
+
+
+def encode_floats(address: str, values: Sequence[float]) -> bytes:
+    """The hot reply (`/sineparams p db`): address and tags cached, one struct.pack."""
+    return _padded(address) + _padded("," + "f" * len(values)) + struct.pack(f">{len(values)}f", *values)
+
+
+# --- policy helpers -----------------------------------------------------------
+
+class TokenBucket:
+    """At most `rate` events a second on average, `burst` at once. Thread-safe (loop and worker both reply)."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = float(rate), float(max(burst, 1))
+        self.tokens = self.burst
+        self.t = time.monotonic()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        if self.rate <= 0:
+            return False
+        with self._lock:
+            now = time.monotonic()
+            self.tokens = min(self.burst, self.tokens + (now - self.t) * self.rate)
+            self.t = now
+            if self.tokens >= 1.0:
+                self.tokens -= 1.0
+                return True
+            return False
+
+
+class AllowList:
+    """Sender addresses admitted (CIDR ranges); the verdict per address is cached (bounded)."""
+
+    def __init__(self, cidrs: Sequence[str]) -> None:
+        self.networks = [ipaddress.ip_network(c, strict=False) for c in cidrs]
+        self._cache: dict[str, bool] = {}
+
+    def admits(self, host: str) -> bool:
+        v = self._cache.get(host)
+        if v is None:
+            try:
+                ip = ipaddress.ip_address(host.split("%", 1)[0])
+                if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+                    ip = ip.ipv4_mapped
+                v = any(ip in n for n in self.networks if n.version == ip.version)
+            except ValueError:
+                v = False
+            if len(self._cache) >= 4096:
+                self._cache.clear()
+            self._cache[host] = v
+        return v
+
+    @property
+    def loopback_only(self) -> bool:
+        return all(n.is_loopback for n in self.networks)
+
+
+class ReplySender:
+    """Sends replies from the listening socket (so `reply to sender` comes from the port they sent to).
+
+    Uses a dup of the bound socket, so the inference worker can reply without a
+    hop through the event loop; sendto on UDP never blocks here (the socket is
+    non-blocking and a full buffer just drops the reply, counted).
+    """
+
+    def __init__(self, sock: socket.socket | None, target: tuple | None, to_sender: bool) -> None:
+        self.sock = sock
+        self.target = target
+        self.to_sender = to_sender
+        self.sent = 0
+        self.failed = 0
+
+    def send(self, data: bytes, sender: Any = None) -> None:
+        if self.sock is None:
+            return
+        if self.target is not None:
+            self._sendto(data, self.target)
+        if self.to_sender and sender is not None and sender != self.target:
+            self._sendto(data, sender)
+
+    def _sendto(self, data: bytes, addr: Any) -> None:
+        try:
+            self.sock.sendto(data, addr)
+            self.sent += 1
+        except OSError:
+            self.failed += 1
+
+
+# --- the protocol -------------------------------------------------------------
+
+class Backend(Protocol):
+    """What the OSC side needs from the rest of the daemon (server.Runtime; fakes in tests)."""
+
+    def limits(self) -> Limits: ...
+    def submit(self, request: Request) -> None: ...
+    def control(self, control: Control) -> None: ...
+    def status_pairs(self) -> list[tuple[str, Any]]: ...
+
+
+@dataclass
+class OscCounters:
+    """Written only on the event loop thread."""
+
+    datagrams: int = 0     # UDP datagrams that arrived
+    dropped: int = 0       # datagrams from senders outside the allow list (no reply)
+    received: int = 0      # OSC messages from admitted senders (an undecodable datagram counts as one)
+    handled: int = 0       # controls and /status applied here (sound requests are counted by the pipeline)
+    errors: int = 0        # messages refused
+    clamped: int = 0       # messages played with values clamped into range
+    errors_unreplied: int = 0   # refusals whose /error was held back by the rate limit
+
+
+class OscServer(asyncio.DatagramProtocol):
+    """Datagram in -> allow list -> decode -> validate -> pipeline or control; every refusal -> /error."""
+
+    def __init__(self, backend: Backend, replies: ReplySender, allow: AllowList, *,
+                 max_depth: int = 4, max_messages: int = 64,
+                 error_rate: float = 20.0, error_burst: int = 20, status_rate: float = 20.0,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.backend = backend
+        self.replies = replies
+        self.allow = allow
+        self.max_depth = max_depth
+        self.max_messages = max_messages
+        self.error_bucket = TokenBucket(error_rate, error_burst)
+        self.status_bucket = TokenBucket(status_rate, max(1.0, status_rate))
+        self.counters = OscCounters()
+        self.clock = clock
+        self.transport: asyncio.DatagramTransport | None = None
+
+    # asyncio.DatagramProtocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def error_received(self, exc: Exception) -> None:  # ICMP port unreachable from a gone client, etc.
+        log.debug("socket error: %s", exc)
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        try:
+            self.handle(data, addr)
+        except Exception:  # the last line of defence: a bug must not stop the server
+            self.counters.errors += 1
+            log.exception("unexpected error handling a datagram from %s", addr)
+
+    def handle(self, data: bytes, addr: Any) -> None:
+        c = self.counters
+        c.datagrams += 1
+        if not self.allow.admits(addr[0]):
+            c.dropped += 1
+            return
+        t = self.clock()
+        try:
+            messages = decode_packet(data, self.max_depth, self.max_messages)
+        except DecodeError as e:
+            c.received += 1
+            self.refuse(e.address, e.reason, addr)
+            return
+        if not messages:
+            return
+        limits = self.backend.limits()
+        for address, args in messages:
+            c.received += 1
+            try:
+                req = validate(address, args, limits)
+            except Refused as e:
+                self.refuse(e.address, e.reason, addr)
+                continue
+            if req.clamped:
+                c.clamped += 1
+            if isinstance(req, Request):
+                req.t_received = t
+                req.reply_to = addr
+                req.address = address
+                self.backend.submit(req)
+            elif isinstance(req, StatusQuery):
+                c.handled += 1
+                if self.status_bucket.take():
+                    self.replies.send(encode_message("/status.reply", _flatten(self.backend.status_pairs())), addr)
+            else:
+                c.handled += 1
+                self.backend.control(req)
+
+    def refuse(self, address: str, reason: str, addr: Any) -> None:
+        self.counters.errors += 1
+        if self.error_bucket.take():
+            self.replies.send(encode_message("/error", (address, reason)), addr)
+        else:
+            self.counters.errors_unreplied += 1
+
+
+def _flatten(pairs: Sequence[tuple[str, Any]]) -> list[Any]:
+    out: list[Any] = []
+    for k, v in pairs:
+        out.append(k)
+        out.append(v)
+    return out
+
+
+def bind_udp(host: str, port: int, rcvbuf: int = 1 << 20) -> socket.socket:
+    """The listening socket, bound before anything slow happens so a busy port fails the start at once."""
+    if host == "localhost":   # IPv4 loopback: the default reply target is 127.0.0.1
+        host = "127.0.0.1"
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM, flags=socket.AI_NUMERICSERV)
+    family, _, _, _, sockaddr = infos[0]
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    except OSError:
+        pass
+    sock.bind(sockaddr)
+    sock.setblocking(False)
+    return sock
+
+
+def resolve(host: str, port: int, family: int) -> tuple:
+    """A reply target as a sockaddr for the listening socket's family (IPv4-mapped for an IPv6 socket)."""
+    if family == socket.AF_INET6:
+        ip = ipaddress.ip_address(socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0][4][0])
+        if ip.version == 4:
+            return (f"::ffff:{ip}", port, 0, 0)
+        return (str(ip), port, 0, 0)
+    infos = socket.getaddrinfo(host, port, family=socket.AF_INET, type=socket.SOCK_DGRAM)
+    return infos[0][4]

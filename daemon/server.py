@@ -1,0 +1,511 @@
+"""`isudt serve`: wire config, bundle, synth, audio output, inference worker and OSC together; run the lifecycle.
+
+Start order is chosen so that every failure is cheap and clear: config
+(exit 2 on any problem), then bind the OSC port (a busy port fails at once),
+then the bundle (one clear line and exit 1: systemd restarts it), then warm-up,
+audio, OSC. Only when all of that works does the daemon say it is ready: one
+`isudt ready: ...` line on stderr (tests and the benchmark wait for it) and
+READY=1 to systemd.
+
+Signals: SIGINT/SIGTERM fade out, close the stream and exit 0 within a second;
+SIGHUP reloads config and bundle off the event loop and swaps them in only if
+everything about the new ones is valid — otherwise the old ones keep playing.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from isudt import __version__
+
+from . import config as config_mod
+from .bundle import BundleError, Models, open_bundle
+from .config import Config, ConfigError
+from .messages import Control, Gain, Glide, Limits, Mute, Request
+from .notify import Notifier, watchdog_interval
+from .osc_server import AllowList, OscServer, ReplySender, bind_udp, encode_message, resolve
+from .pipeline import Pipeline
+
+log = logging.getLogger("isudt")
+
+READY_PREFIX = "isudt ready:"
+DIRECT_PER_ITERATION = 8     # requests per loop iteration dispatched before the rest are coalesced
+SWITCH_INTERVAL_S = 0.0005   # the audio callback needs the GIL within a fraction of a 2.7 ms block
+
+
+class Runtime:
+    """The daemon's live state; the OSC server's backend (limits, submit, control, status)."""
+
+    def __init__(self, cfg: Config, models: Models, synth: Any, audio: Any, pipeline: Pipeline,
+                 replies: ReplySender, bundle_path: Path | None) -> None:
+        self.cfg = cfg
+        self.models = models
+        self.synth = synth
+        self.audio = audio
+        self.pipeline = pipeline
+        self.replies = replies
+        self.bundle_path = bundle_path
+        self.osc: OscServer | None = None
+        self.reloads = 0
+        self.t0 = time.monotonic()
+        self.loop: asyncio.AbstractEventLoop | None = None   # set by serve(); None: submit at once
+        self._staged: dict[int, Request] = {}
+        self._flush_scheduled = False
+        self._direct = 0
+        self.coalesced_on_loop = 0
+        self._limits = Limits.from_manifest(models.manifest, cfg.synth.voices, cfg.osc.max_blob_bytes)
+
+    # Backend
+    def limits(self) -> Limits:
+        return self._limits
+
+    def submit(self, request: Request) -> None:
+        """Stage the request; all datagrams read in one loop iteration are flushed together, newest per voice.
+
+        Under a flood uvloop reads many datagrams per wake-up: coalescing them
+        here, before any synth or reply work, keeps the per-datagram cost at
+        decode + validate, so the kernel's socket buffer does not overflow and
+        drop (possibly the newest) input. The first few requests of an
+        iteration go straight through, so a client that is merely fast (or a
+        loop that woke a little late) still gets every request answered.
+        """
+        if self.loop is None:
+            self._dispatch(request)
+            return
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._direct = 0
+            self.loop.call_soon(self._flush)
+        if self._direct < DIRECT_PER_ITERATION and request.voice not in self._staged:
+            self._direct += 1
+            self._dispatch(request)
+            return
+        if request.voice in self._staged:
+            self.coalesced_on_loop += 1
+        self._staged[request.voice] = request
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        staged, self._staged = self._staged, {}
+        for request in staged.values():
+            self._dispatch(request)
+
+    def _dispatch(self, request: Request) -> None:
+        if not self.pipeline.answer_now(request):
+            self.pipeline.submit(request)
+
+    def control(self, c: Control) -> None:
+        if isinstance(c, Gain):
+            self.synth.set_gain(c.db)
+        elif isinstance(c, Glide):
+            self.synth.set_glide(c.ms)
+        elif isinstance(c, Mute):
+            self.synth.set_mute(c.on)
+
+    def swap_models(self, models: Models, cfg: Config, bundle_path: Path | None, fill_chunk: int = 1) -> None:
+        self._limits = Limits.from_manifest(models.manifest, self.cfg.synth.voices, cfg.osc.max_blob_bytes)
+        self.pipeline.swap(models, fill_chunk)
+        self.models = models
+        self.bundle_path = bundle_path
+
+    def audio_healthy(self) -> bool:
+        """The audio side is alive if it plays (or runs the null output) and its callback ran recently.
+
+        A lost device keeps a render clock running, but is not healthy: the
+        watchdog stops, so systemd restarts a daemon whose device is gone for good.
+        """
+        try:
+            last = self.audio.stats().get("last_callback")
+        except Exception:
+            return False
+        if not last or getattr(self.audio, "state", "running") not in ("running", "null"):
+            return False
+        period = self.cfg.audio.blocksize / self.cfg.audio.samplerate
+        return time.monotonic() - float(last) < max(0.5, 20 * period)
+
+    def status_pairs(self) -> list[tuple[str, Any]]:
+        o = self.osc.counters if self.osc else None
+        p = self.pipeline.counters
+        inf50, inf99 = self.pipeline.inference_ms.percentiles(50, 99)
+        lat50, lat99 = self.pipeline.latency_ms.percentiles(50, 99, also=self.pipeline.loop_latency_ms)
+        pairs: list[tuple[str, Any]] = [
+            ("version", __version__),
+            ("model_id", self.models.manifest.model_id),
+            ("provider", self.models.provider),
+            ("device", str(getattr(self.audio, "description", "?"))),
+            ("audio_state", str(getattr(self.audio, "state", "?"))),
+            ("audio_ok", int(self.audio_healthy())),
+            ("samplerate", self.cfg.audio.samplerate),
+            ("blocksize", self.cfg.audio.blocksize),
+            ("voices", self.cfg.synth.voices),
+            ("received", o.received if o else 0),
+            ("handled", (o.handled if o else 0) + p.handled + p.answered_on_loop),
+            ("coalesced", p.coalesced + self.coalesced_on_loop),
+            ("errors", (o.errors if o else 0) + p.errors),
+            ("dropped", o.dropped if o else 0),
+            ("pending", self.pipeline.pending() + len(self._staged)),
+            ("clamped", o.clamped if o else 0),
+            ("errors_unreplied", o.errors_unreplied if o else 0),
+            ("datagrams", o.datagrams if o else 0),
+            ("replies_failed", self.replies.failed),
+            ("table_hits", p.table_hits + p.answered_on_loop),
+            ("table_filled", self.pipeline.table.filled),
+            ("inference_p50_ms", round(inf50, 4)),
+            ("inference_p99_ms", round(inf99, 4)),
+            ("latency_p50_ms", round(lat50, 4)),
+            ("latency_p99_ms", round(lat99, 4)),
+        ]
+        try:
+            stats = self.audio.stats()
+        except Exception:
+            stats = {}
+        cb = stats.get("callback_us") or {}
+        pairs += [("underruns", int(stats.get("underruns", 0))),
+                  ("audio_callbacks", int(stats.get("callbacks", 0))),
+                  ("audio_errors", int(stats.get("errors", 0))),
+                  ("audio_retries", int(stats.get("retries", 0))),
+                  ("audio_recoverable", int(bool(stats.get("recoverable", True)))),
+                  ("callback_us_p50", round(float(cb.get("p50", 0.0)), 1)),
+                  ("callback_us_p99", round(float(cb.get("p99", 0.0)), 1)),
+                  ("callback_us_max", round(float(cb.get("max", 0.0)), 1)),
+                  ("block_us", round(float(stats.get("block_us", 0.0)), 1))]
+        if stats.get("warning"):
+            pairs.append(("audio_warning", str(stats["warning"])[:200]))
+        snap = self.synth.snapshot()
+        pairs += [("gain_db", float(snap["gain_db"])), ("muted", int(snap["muted"])),
+                  ("glide_ms", float(snap["glide_ms"])),
+                  ("active_voices", sum(1 for v in snap["voices"] if v["active"])),
+                  ("limiter_gain_db", round(float(snap["limiter_gain_db"]), 2)),
+                  ("reloads", self.reloads), ("uptime_s", round(time.monotonic() - self.t0, 1))]
+        return pairs
+
+    def summary(self) -> str:
+        """One line for systemd's STATUS= and the logs."""
+        o = self.osc.counters if self.osc else None
+        p = self.pipeline.counters
+        _, inf99 = self.pipeline.inference_ms.percentiles(50, 99)
+        try:
+            underruns = int(self.audio.stats().get("underruns", 0))
+        except Exception:
+            underruns = -1
+        return (f"{self.models.manifest.model_id} on {self.models.provider}; "
+                f"received {o.received if o else 0}, "
+                f"handled {(o.handled if o else 0) + p.handled + p.answered_on_loop}, "
+                f"coalesced {p.coalesced + self.coalesced_on_loop}, errors {(o.errors if o else 0) + p.errors}; "
+                f"inference p99 {inf99:.2f} ms; underruns {underruns}; "
+                f"audio {'ok' if self.audio_healthy() else 'NOT RUNNING'}")
+
+
+# --- helpers -----------------------------------------------------------------
+
+def setup_logging(level: str) -> None:
+    """stderr, one line per record; no timestamps under journald (it adds its own)."""
+    fmt = "%(levelname)s %(name)s: %(message)s" if os.environ.get("JOURNAL_STREAM") else \
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    h = logging.StreamHandler(sys.stderr)
+    h.setFormatter(logging.Formatter(fmt))
+    root.addHandler(h)
+    root.setLevel(level.upper())
+
+
+def bundle_path_of(cfg: Config, config_file: str | None, from_flag: bool) -> Path | None:
+    """A relative bundle path in a config file is relative to that file; from --bundle, to the cwd."""
+    if cfg.bundle.path is None:
+        return None
+    p = Path(cfg.bundle.path).expanduser()
+    if not p.is_absolute() and config_file and not from_flag:
+        p = Path(config_file).resolve().parent / p
+    return p.resolve()
+
+
+def reload_allowed(new: Path | None, current: Path | None, reload_dirs: tuple[str, ...]) -> bool:
+    """No OSC message picks a bundle; a SIGHUP may switch bundles only within the listed directories."""
+    if new == current:
+        return True
+    if new is None:   # back to the packaged bundle
+        return True
+    return any(new.is_relative_to(Path(d).expanduser().resolve()) for d in reload_dirs)
+
+
+def synth_config(cfg: Config) -> Any:
+    from .synth import SynthConfig
+    s = cfg.synth
+    return SynthConfig(samplerate=cfg.audio.samplerate, voices=s.voices, channels=cfg.audio.channels,
+                       glide_ms=s.glide_ms, gain_db=s.gain_db, limiter_threshold_db=s.limiter_threshold_db,
+                       limiter_release_ms=s.limiter_release_ms, fade_ms=s.fade_ms)
+
+
+def audio_config(cfg: Config) -> Any:
+    from .audio_out import AudioConfig
+    a = cfg.audio
+    return AudioConfig(device=a.device, samplerate=a.samplerate, blocksize=a.blocksize, latency=a.latency,
+                       channels=a.channels)
+
+
+def _fmt_addr(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+# --- main --------------------------------------------------------------------
+
+class _StopDuringStart(Exception):
+    """SIGTERM/SIGINT before the event loop took over the signals: stop cleanly, exit 0."""
+
+
+def _stop_during_start(signum: int, frame: Any) -> None:
+    raise _StopDuringStart()
+
+
+def main(args: argparse.Namespace) -> int:
+    t_start = time.monotonic()
+    # until the event loop installs its handlers: a HUP means nothing yet (the config is being read
+    # fresh anyway) and must not kill us; TERM/INT end the start cleanly
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_during_start)
+    signal.signal(signal.SIGINT, _stop_during_start)
+    try:
+        return _main(args, t_start)
+    except _StopDuringStart:
+        print("isudt: stopped during start-up", file=sys.stderr)
+        return 0
+
+
+def _main(args: argparse.Namespace, t_start: float) -> int:
+    try:
+        cfg = config_mod.load_from_args(args)
+    except ConfigError as e:
+        for line in e.problems:
+            print(f"isudt: {line}", file=sys.stderr)
+        return 2
+    setup_logging(cfg.logging.level)
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    from_flag = getattr(args, "bundle", None) is not None
+    config_file = getattr(args, "config", None)
+
+    try:
+        sock = bind_udp(cfg.osc.host, cfg.osc.port)
+        target = resolve(cfg.osc.reply_host, cfg.osc.reply_port, sock.family) if cfg.osc.reply_port else None
+    except OSError as e:
+        log.error("cannot listen on %s: %s", _fmt_addr(cfg.osc.host, cfg.osc.port), e.strerror or e)
+        return 1
+    if AllowList(cfg.osc.allow).loopback_only and cfg.osc.host not in ("127.0.0.1", "::1", "localhost"):
+        log.warning("listening on %s but osc.allow admits only loopback senders: others are dropped", cfg.osc.host)
+
+    bpath = bundle_path_of(cfg, config_file, from_flag)
+    try:
+        models = open_bundle(bpath, cfg.inference.providers, cfg.inference.threads)
+    except BundleError as e:
+        log.error("bundle: %s", e)
+        sock.close()
+        return 1
+
+    from .audio_out import AudioDeviceError, AudioOutput
+    from .synth import Synth
+
+    synth = Synth(synth_config(cfg))   # thread-safe control side: the loop and the worker both write
+    # replies leave from the listening port (so "reply to sender" looks right to the sender), through a
+    # dup of it: the worker thread sends without a hop through the loop, whatever the transport does
+    replies = ReplySender(sock.dup(), target, cfg.osc.reply_to_sender)
+
+    def worker_error(address: str, reason: str, sender: Any) -> None:
+        if runtime.osc is not None and runtime.osc.error_bucket.take():
+            replies.send(encode_message("/error", (address, reason)), sender)
+
+    pipeline = Pipeline(models, cfg.synth.voices, set_voice=synth.set_voice, release_voice=synth.release_voice,
+                        reply=replies.send, error=worker_error, position_table=cfg.inference.position_table)
+    try:
+        pipeline.warmup()
+    except Exception as e:
+        log.error("bundle: inference fails on this bundle (%s)", str(e).splitlines()[0][:160] if str(e) else e)
+        sock.close()
+        return 1
+
+    try:
+        audio = AudioOutput(audio_config(cfg), synth.render)
+        audio.start()
+    except (AudioDeviceError, ValueError) as e:
+        for line in str(e).splitlines():
+            log.error("audio: %s", line)
+        sock.close()
+        return 1
+    if getattr(audio, "is_null", False) and cfg.audio.device != "null":
+        log.warning("NO AUDIO DEVICE: playing into a null output (nothing will be heard); "
+                    "set audio.device (see `isudt devices`)")
+
+    runtime = Runtime(cfg, models, synth, audio, pipeline, replies, bpath)
+    pipeline.start()
+    try:
+        return run_loop(runtime, sock, args, t_start)
+    finally:
+        pipeline.stop(0.2)
+        try:
+            audio.stop()
+        except Exception:
+            pass
+        sock.close()
+        if replies.sock is not None:
+            replies.sock.close()
+
+
+def run_loop(runtime: Runtime, sock: Any, args: argparse.Namespace, t_start: float) -> int:
+    try:
+        import uvloop
+        new_loop = uvloop.new_event_loop
+    except ImportError:  # uvloop is not on every platform; asyncio's loop works, a little slower
+        new_loop = asyncio.new_event_loop
+    with asyncio.Runner(loop_factory=new_loop) as runner:
+        return runner.run(serve(runtime, sock, args, t_start))
+
+
+async def serve(runtime: Runtime, sock: Any, args: argparse.Namespace, t_start: float) -> int:
+    cfg = runtime.cfg
+    loop = asyncio.get_running_loop()
+    notifier = Notifier()
+    osc = OscServer(runtime, runtime.replies, AllowList(cfg.osc.allow),
+                    max_depth=cfg.osc.max_bundle_depth, max_messages=cfg.osc.max_bundle_messages,
+                    error_rate=cfg.osc.error_rate_limit, error_burst=cfg.osc.error_burst,
+                    status_rate=cfg.osc.status_rate_limit)
+    runtime.osc = osc
+    runtime.loop = loop
+    transport, _ = await loop.create_datagram_endpoint(lambda: osc, sock=sock)
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    reload_state = {"task": None}
+
+    def on_hup() -> None:
+        t = reload_state["task"]
+        if t is not None and not t.done():
+            log.warning("SIGHUP: a reload is already running; ignored")
+            return
+        reload_state["task"] = loop.create_task(reload(runtime, args, notifier))
+
+    loop.add_signal_handler(signal.SIGHUP, on_hup)
+
+    host, port = sock.getsockname()[:2]
+    reply = (_fmt_addr(cfg.osc.reply_host, cfg.osc.reply_port) if cfg.osc.reply_port else "none") + \
+        (" + sender" if cfg.osc.reply_to_sender else "")
+    gc.collect()
+    gc.freeze()   # start-up objects never need scanning again: shorter GC pauses while playing
+    elapsed = time.monotonic() - t_start
+    m = runtime.models
+    line = (f"{READY_PREFIX} osc {_fmt_addr(host, port)} replies {reply} | "
+            f"audio {getattr(runtime.audio, 'description', '?')} {cfg.audio.samplerate} Hz block {cfg.audio.blocksize} | "
+            f"provider {m.provider} | bundle {m.manifest.model_id} ({m.manifest.root}) | "
+            f"voices {cfg.synth.voices} | in {elapsed:.2f} s")
+    print(line, file=sys.stderr, flush=True)
+    notifier.ready(runtime.summary())
+
+    tick = asyncio.create_task(housekeeping(runtime, notifier))
+    await stop.wait()
+
+    # shutdown: stop listening, fade, close — all within a second
+    notifier.stopping()
+    log.info("stopping: fading out")
+    transport.close()
+    tick.cancel()
+    runtime.synth.begin_fade_out()
+    deadline = time.monotonic() + cfg.synth.fade_ms / 1000.0 + 0.25
+    while time.monotonic() < deadline and not runtime.synth.faded_out:
+        await asyncio.sleep(0.005)
+    runtime.audio.stop()
+    log.info("stopped (%s)", runtime.summary())
+    return 0
+
+
+async def housekeeping(runtime: Runtime, notifier: Notifier) -> None:
+    """WATCHDOG=1 only while the audio callback is running; STATUS= every few seconds."""
+    wd = watchdog_interval()
+    period = min(wd, 2.0) if wd else 2.0
+    last_status = 0.0
+    was_healthy = True
+    while True:
+        await asyncio.sleep(period)
+        healthy = runtime.audio_healthy()
+        if healthy and wd:
+            notifier.watchdog()
+        if healthy != was_healthy:
+            (log.info if healthy else log.warning)("audio %s", "running again" if healthy else
+                                                  "callback has stopped (device lost?)")
+            was_healthy = healthy
+        now = time.monotonic()
+        if notifier.enabled and now - last_status >= 5.0:
+            notifier.status(runtime.summary())
+            last_status = now
+
+
+async def reload(runtime: Runtime, args: argparse.Namespace, notifier: Notifier) -> None:
+    """SIGHUP: new config + bundle, prepared off the loop, swapped in only if all of it is good."""
+    loop = asyncio.get_running_loop()
+    notifier.reloading()
+    log.info("SIGHUP: reloading config and bundle")
+    try:
+        new_cfg = await loop.run_in_executor(None, config_mod.load_from_args, args)
+        new_path = bundle_path_of(new_cfg, getattr(args, "config", None), getattr(args, "bundle", None) is not None)
+        if not reload_allowed(new_path, runtime.bundle_path, new_cfg.bundle.reload_dirs):
+            raise BundleError(f"{new_path} is not the current bundle and not inside bundle.reload_dirs")
+
+        def prepare() -> tuple[Models, int]:
+            models = open_bundle(new_path, new_cfg.inference.providers, new_cfg.inference.threads)
+            return models, runtime.pipeline.warmup(models)
+
+        new_models, chunk = await loop.run_in_executor(None, prepare)
+    except ConfigError as e:
+        for line in e.problems:
+            log.error("reload refused, keeping the old config and bundle: %s", line)
+        notifier.ready(runtime.summary())
+        return
+    except BundleError as e:
+        log.error("reload refused, keeping the old bundle: %s", e)
+        notifier.ready(runtime.summary())
+        return
+    except Exception as e:  # ORT failing on a structurally valid bundle, etc.
+        log.error("reload refused, keeping the old bundle: %s", str(e).splitlines()[0][:160] if str(e) else e)
+        notifier.ready(runtime.summary())
+        return
+
+    old = runtime.cfg
+    needs_restart = [name for name, a, b in (
+        ("osc.host/port", (old.osc.host, old.osc.port), (new_cfg.osc.host, new_cfg.osc.port)),
+        ("audio", old.audio, new_cfg.audio),
+        ("synth.voices", old.synth.voices, new_cfg.synth.voices),
+        ("osc reply target", (old.osc.reply_host, old.osc.reply_port, old.osc.reply_to_sender),
+         (new_cfg.osc.reply_host, new_cfg.osc.reply_port, new_cfg.osc.reply_to_sender)),
+        ("osc.allow", old.osc.allow, new_cfg.osc.allow),
+    ) if a != b]
+    runtime.swap_models(new_models, new_cfg, new_path, chunk)
+    if new_cfg.synth.gain_db != old.synth.gain_db:
+        runtime.synth.set_gain(new_cfg.synth.gain_db)
+    if new_cfg.synth.glide_ms != old.synth.glide_ms:
+        runtime.synth.set_glide(new_cfg.synth.glide_ms)
+    runtime.pipeline.position_table = new_cfg.inference.position_table
+    if runtime.osc is not None:
+        from .osc_server import TokenBucket
+        runtime.osc.error_bucket = TokenBucket(new_cfg.osc.error_rate_limit, new_cfg.osc.error_burst)
+        runtime.osc.status_bucket = TokenBucket(new_cfg.osc.status_rate_limit, max(1.0, new_cfg.osc.status_rate_limit))
+        runtime.osc.max_depth = new_cfg.osc.max_bundle_depth
+        runtime.osc.max_messages = new_cfg.osc.max_bundle_messages
+    logging.getLogger().setLevel(new_cfg.logging.level.upper())
+    # keep the settings that need a restart as they are running, so /status stays truthful
+    runtime.cfg = Config(osc=old.osc.__class__(**{**new_cfg.osc.__dict__, "host": old.osc.host, "port": old.osc.port,
+                                                   "reply_host": old.osc.reply_host, "reply_port": old.osc.reply_port,
+                                                   "reply_to_sender": old.osc.reply_to_sender, "allow": old.osc.allow}),
+                         audio=old.audio, synth=new_cfg.synth.__class__(**{**new_cfg.synth.__dict__, "voices": old.synth.voices}),
+                         inference=new_cfg.inference, bundle=new_cfg.bundle, logging=new_cfg.logging,
+                         source=new_cfg.source)
+    runtime.reloads += 1
+    for name in needs_restart:
+        log.warning("reload: %s changed; that takes effect only after a restart", name)
+    log.info("reloaded: bundle %s (%s)", new_models.manifest.model_id, new_models.manifest.root)
+    notifier.ready(runtime.summary())
