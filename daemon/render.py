@@ -1,0 +1,566 @@
+"""`isudt render INPUT OUTPUT.wav`: the live daemon, played into a file instead of a sound card.
+
+Why it reuses the daemon's parts rather than a shortcut: a render is how a
+user with no sound card hears the system, and how tests pin down what the
+daemon plays. So every input becomes the OSC request the daemon would get
+(`messages.validate`: the same rounding, refusals and latent clamping), the
+requests run through the inference worker's own batch code
+(`Pipeline.process`: the same square renderer, frame resizing and model
+chain), and the parameters drive the same `Synth` that the audio callback
+runs, block by block, with changes taking effect at block boundaries as they
+do live. Nothing here depends on wall-clock time, threads or random numbers,
+so the same input gives a byte-identical file.
+
+Inputs:
+- a folder of images, one step each, in natural name order (frame2 before
+  frame10): `.npy` ([H, W], uint8 0..255 or float 0..1), `.pgm` (P5/P2,
+  8 or 16 bit), and `.png`/`.jpg` when matplotlib is installed;
+- a CSV with a header: `x,y` (square positions), or `image_z0,image_z1,...` /
+  `sound_z0,sound_z1,...` (latent points), plus optional `voice` and `time`
+  (seconds; without it, row i plays at i / fps);
+- a recorded OSC session (JSON lines, see `session_log`).
+"""
+from __future__ import annotations
+
+import csv
+import math
+import os
+import re
+import sys
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, Sequence
+
+import numpy as np
+
+from .messages import Control, FrameRequest, Gain, Glide, Limits, Mute, Refused, Request, StatusQuery, validate
+
+IMAGE_SUFFIXES = {".npy", ".pgm", ".png", ".jpg", ".jpeg"}
+FORMATS = ("pcm16", "pcm24", "float32")
+BATCH = 256  # requests per inference batch: large enough to amortise ORT's per-call cost
+
+
+class RenderError(Exception):
+    """An input or option problem; the message names the file, row/line and value. Exit code 2."""
+
+
+# --- timeline -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    """One validated request or control at a time on the timeline; `origin` says where it came from."""
+
+    t: float
+    item: Request | Control
+    origin: str
+
+
+@dataclass
+class Timeline:
+    steps: list[Step]
+    end: float                 # seconds until which the last state is held
+    refused: list[str]         # session messages the daemon would have refused (kept for the summary)
+
+
+# --- images -------------------------------------------------------------------------------------
+
+def natural_key(name: str) -> list:
+    """frame2 < frame10: digit runs compare as numbers."""
+    return [int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", name)]
+
+
+def read_pgm(path: Path) -> np.ndarray:
+    """Binary (P5) or ASCII (P2) greymap -> float32 [H, W] in [0, 1]."""
+    data = path.read_bytes()
+    tokens: list[bytes] = []
+    i = 0
+    while len(tokens) < 4:  # magic, width, height, maxval; '#' comments anywhere in the header
+        while i < len(data) and data[i:i + 1].isspace():
+            i += 1
+        if data[i:i + 1] == b"#":
+            i = data.find(b"\n", i) + 1 or len(data)
+            continue
+        j = i
+        while j < len(data) and not data[j:j + 1].isspace() and data[j:j + 1] != b"#":
+            j += 1
+        if j == i:
+            raise RenderError(f"{path.name}: truncated PGM header")
+        tokens.append(data[i:j])
+        i = j
+    magic = tokens[0]
+    try:
+        w, h, maxval = (int(t) for t in tokens[1:])
+    except ValueError:
+        raise RenderError(f"{path.name}: PGM header has a non-number") from None
+    if magic not in (b"P5", b"P2") or w < 1 or h < 1 or not 0 < maxval < 65536:
+        raise RenderError(f"{path.name}: not a P5/P2 greymap (magic {magic[:4]!r}, {w} x {h}, maxval {maxval})")
+    if magic == b"P2":
+        values = np.array(data[i:].split(), dtype=np.int64) if data[i:].strip() else np.zeros(0, np.int64)
+    else:
+        dtype = np.dtype(">u2") if maxval > 255 else np.dtype(np.uint8)
+        values = np.frombuffer(data, dtype, count=min(w * h, (len(data) - i - 1) // dtype.itemsize), offset=i + 1)
+    if values.size != w * h:
+        raise RenderError(f"{path.name}: {w} x {h} needs {w * h} pixels, found {values.size}")
+    return (values.reshape(h, w).astype(np.float32) / np.float32(maxval)).clip(0.0, 1.0)
+
+
+def read_npy(path: Path) -> np.ndarray:
+    try:
+        a = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as e:
+        raise RenderError(f"{path.name}: not a readable .npy array ({e})") from None
+    a = np.squeeze(a)
+    if a.ndim != 2:
+        raise RenderError(f"{path.name}: a grey image must be [H, W] (got shape {a.shape})")
+    if a.dtype == np.uint8:
+        return a
+    if a.dtype == bool or np.issubdtype(a.dtype, np.number):
+        f = a.astype(np.float32)
+        if not np.all(np.isfinite(f)):
+            raise RenderError(f"{path.name}: contains NaN or infinity")
+        return f.clip(0.0, 1.0)  # like /frame/list: values clamped into [0, 1]
+    raise RenderError(f"{path.name}: dtype {a.dtype} is not an image")
+
+
+def read_picture(path: Path) -> np.ndarray:
+    """PNG/JPEG through matplotlib (optional); colour becomes grey by Rec. 601 luma, alpha is dropped."""
+    try:
+        import matplotlib.image as mpimg
+    except ImportError:
+        raise RenderError(f"{path.name}: reading {path.suffix} needs matplotlib (pip install matplotlib); "
+                          "or convert the images to .pgm or .npy") from None
+    try:
+        a = np.asarray(mpimg.imread(str(path)))
+    except Exception as e:  # PIL/matplotlib raise many types for a bad file
+        raise RenderError(f"{path.name}: cannot decode ({e})") from None
+    if a.dtype == np.uint8:
+        a = a.astype(np.float32) / 255.0
+    a = a.astype(np.float32)
+    if a.ndim == 3:
+        a = a[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32) if a.shape[2] >= 3 else a[..., 0]
+    return a.clip(0.0, 1.0)
+
+
+def read_image(path: Path) -> np.ndarray:
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        return read_npy(path)
+    if suffix == ".pgm":
+        return read_pgm(path)
+    return read_picture(path)
+
+
+def image_timeline(folder: Path, fps: float) -> Timeline:
+    """One `/frame` request for voice 0 per image, at i / fps; images of any size are resized like /frame."""
+    files = sorted((p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
+                   key=lambda p: natural_key(p.name))
+    if not files:
+        raise RenderError(f"{folder}: no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    steps = [Step(i / fps, FrameRequest(0, "", pixels=read_image(p)), p.name) for i, p in enumerate(files)]
+    return Timeline(steps, len(files) / fps, [])
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """Which columns a CSV has, and the OSC address each row becomes."""
+
+    kind: str                  # "pictslider", "latent/image" or "latent/sound"
+    values: tuple[str, ...]    # the columns that become the message's arguments
+    voice: str | None
+    time: str | None
+
+
+def csv_layout(header: Sequence[str], limits: Limits, name: str) -> CsvLayout:
+    cols = [h.strip().lower() for h in header]
+    if len(set(cols)) != len(cols):
+        raise RenderError(f"{name}: repeated column in header {header}")
+    voice = "voice" if "voice" in cols else None
+    time_col = next((c for c in ("time", "t") if c in cols), None)
+    rest = [c for c in cols if c not in (voice, time_col)]
+    if set(rest) == {"x", "y"}:
+        return CsvLayout("pictslider", ("x", "y"), voice, time_col)
+    for space, dim in (("image", limits.image_latent), ("sound", limits.sound_latent)):
+        want = tuple(f"{space}_z{i}" for i in range(dim))
+        if rest and all(c.startswith(f"{space}_z") for c in rest):
+            if set(rest) != set(want):
+                raise RenderError(f"{name}: the bundle's {space} latent has {dim} dimensions: "
+                                  f"expected columns {', '.join(want)}, got {', '.join(rest)}")
+            return CsvLayout(f"latent/{space}", want, voice, time_col)
+    raise RenderError(f"{name}: header {', '.join(header)} is not x,y or image_z0..  or sound_z0.. "
+                      "(with optional voice and time columns)")
+
+
+def csv_number(raw: str, column: str, where: str) -> float:
+    text = raw.strip()
+    if not text:
+        raise RenderError(f"{where}: {column} is empty")
+    try:
+        v = float(text)
+    except ValueError:
+        raise RenderError(f"{where}: {column} = {raw!r} is not a number") from None
+    if not math.isfinite(v):
+        raise RenderError(f"{where}: {column} = {raw!r} is not a finite number")
+    return v
+
+
+def csv_timeline(path: Path, fps: float, limits: Limits) -> Timeline:
+    """Each row -> the OSC message it stands for -> validated like the daemon does; any problem stops the render."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise RenderError(f"{path.name}: cannot read it as CSV ({e})") from None
+    lines = [(n, r) for n, r in enumerate(rows, 1) if r and any(c.strip() for c in r) and not r[0].startswith("#")]
+    if len(lines) < 2:
+        raise RenderError(f"{path.name}: needs a header and at least one row")
+    (_, header), data = lines[0], lines[1:]
+    layout = csv_layout(header, limits, path.name)
+    index = {h.strip().lower(): i for i, h in enumerate(header)}
+    steps = []
+    for k, (line, row) in enumerate(data, 1):
+        where = f"{path.name} row {k} (line {line})"
+        if len(row) != len(header):
+            raise RenderError(f"{where}: expected {len(header)} values ({', '.join(header)}), got {len(row)}")
+        args = [csv_number(row[index[c]], c, where) for c in layout.values]
+        voice = csv_voice(row[index[layout.voice]], where, limits.voices) if layout.voice else None
+        t = csv_number(row[index[layout.time]], layout.time, where) if layout.time else (k - 1) / fps
+        if t < 0:
+            raise RenderError(f"{where}: {layout.time} = {row[index[layout.time]]!r} is negative")
+        address = f"/voice/{voice}/{layout.kind}" if voice is not None else f"/{layout.kind}"
+        try:
+            steps.append(Step(t, validate(address, args, limits), where))
+        except Refused as e:
+            shown = ", ".join(f"{c} = {row[index[c]].strip()}" for c in layout.values)
+            raise RenderError(f"{where}: {shown}: {e.reason}") from None
+    steps.sort(key=lambda s: s.t)
+    return Timeline(steps, steps[-1].t + 1.0 / fps, [])
+
+
+def csv_voice(raw: str, where: str, voices: int) -> int:
+    v = csv_number(raw, "voice", where)
+    if v != int(v) or not 0 <= v < voices:
+        raise RenderError(f"{where}: voice = {raw!r} is not a voice 0..{voices - 1} (see --voices)")
+    return int(v)
+
+
+# --- OSC sessions -------------------------------------------------------------------------------
+
+def session_timeline(path: Path, fps: float, limits: Limits) -> Timeline:
+    """Replay a recording: what the daemon refuses is skipped (and reported), as it would be live."""
+    from .session_log import SessionError, read_session
+
+    try:
+        messages = read_session(path)
+    except SessionError as e:
+        raise RenderError(str(e)) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise RenderError(f"{path.name}: cannot read it ({e})") from None
+    if not messages:
+        raise RenderError(f"{path.name}: no messages")
+    steps, refused = [], []
+    for m in messages:
+        where = f"{path.name} line {m.line}"
+        try:
+            item = validate(m.address, list(m.args), limits)
+        except Refused as e:
+            refused.append(f"{where}: {e.address}: {e.reason}")
+            continue
+        if not isinstance(item, StatusQuery):
+            steps.append(Step(m.t, item, where))
+    return Timeline(steps, messages[-1].t + 1.0 / fps, refused)
+
+
+def load_timeline(path: Path, fps: float, limits: Limits) -> Timeline:
+    from .session_log import looks_like_session
+
+    if path.is_dir():
+        return image_timeline(path, fps)
+    if not path.is_file():
+        raise RenderError(f"{path}: no such file or folder")
+    if path.suffix.lower() == ".csv":
+        return csv_timeline(path, fps, limits)
+    if looks_like_session(path):
+        return session_timeline(path, fps, limits)
+    raise RenderError(f"{path}: not a folder of images, a .csv, or a JSON-lines OSC session (.jsonl)")
+
+
+# --- inference ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Action:
+    """What one step does to the synth: ("voice", v, pitch, dB), ("release", v), ("gain", dB), ..."""
+
+    block: int
+    op: str
+    args: tuple
+
+
+def infer(steps: Sequence[Step], models: Any, voices: int, progress: bool) -> list[tuple[str, tuple]]:
+    """Each request through the inference worker's batch code; one synth operation per step, in order."""
+    from .pipeline import Pipeline
+
+    ops: list[tuple[str, tuple]] = []
+    failures: list[str] = []
+    pipe = Pipeline(models, voices, set_voice=lambda v, p, d: ops.append(("voice", (v, p, d))),
+                    release_voice=lambda v: ops.append(("release", (v,))),
+                    reply=lambda data, to: None,
+                    error=lambda address, reason, to: failures.append(f"{address}: {reason}"),
+                    position_table=False)
+    requests = [(k, s.item) for k, s in enumerate(steps) if isinstance(s.item, Request)]
+    by_step: dict[int, tuple[str, tuple]] = {}
+    bar = _bar(len(requests), "inference", "step", progress)
+    for start in range(0, len(requests), BATCH):
+        chunk = requests[start:start + BATCH]
+        ops.clear()
+        failures.clear()
+        pipe.process([r for _, r in chunk], models, pipe.table)
+        if failures:
+            raise RenderError(f"{steps[chunk[0][0]].origin}..: inference failed: {failures[0]}")
+        if len(ops) != len(chunk):
+            raise RenderError(f"inference returned {len(ops)} results for {len(chunk)} requests")
+        for (k, _), op in zip(chunk, ops):
+            by_step[k] = op
+        bar.update(len(chunk))
+    bar.close()
+    return [by_step[k] if k in by_step else control_op(s.item) for k, s in enumerate(steps)]
+
+
+def control_op(c: Control) -> tuple[str, tuple]:
+    if isinstance(c, Gain):
+        return "gain", (c.db,)
+    if isinstance(c, Glide):
+        return "glide", (c.ms,)
+    if isinstance(c, Mute):
+        return "mute", (c.on,)
+    return "none", ()
+
+
+def apply(synth: Any, op: str, args: tuple) -> None:
+    if op == "voice":
+        synth.set_voice(*args)
+    elif op == "release":
+        synth.release_voice(*args)
+    elif op == "gain":
+        synth.set_gain(*args)
+    elif op == "glide":
+        synth.set_glide(*args)
+    elif op == "mute":
+        synth.set_mute(*args)
+
+
+# --- WAV output ---------------------------------------------------------------------------------
+
+class WavWriter:
+    """PCM through the stdlib `wave`; float32 (which `wave` cannot write) as a WAVE_FORMAT_IEEE_FLOAT file.
+
+    Written to `path.partial` and renamed at close, so a failed render never
+    leaves a truncated file under the requested name.
+    """
+
+    def __init__(self, path: Path, samplerate: int, channels: int, fmt: str) -> None:
+        self.path, self.fmt, self.channels, self.samplerate = path, fmt, channels, samplerate
+        self.tmp = path.with_name(path.name + ".partial")
+        self.frames = 0
+        if fmt == "float32":
+            self.raw: BinaryIO = self.tmp.open("wb")
+            self.raw.write(self._float_header(0))
+            self.wav = None
+        else:
+            self.wav = wave.open(str(self.tmp), "wb")
+            self.wav.setnchannels(channels)
+            self.wav.setsampwidth(2 if fmt == "pcm16" else 3)
+            self.wav.setframerate(samplerate)
+
+    def _float_header(self, frames: int) -> bytes:
+        import struct
+
+        data = frames * self.channels * 4
+        fmt = struct.pack("<HHIIHHH", 3, self.channels, self.samplerate, self.samplerate * self.channels * 4,
+                          self.channels * 4, 32, 0)
+        return (b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 12 + 8 + data) + b"WAVE"
+                + b"fmt " + struct.pack("<I", len(fmt)) + fmt
+                + b"fact" + struct.pack("<II", 4, frames)
+                + b"data" + struct.pack("<I", data))
+
+    def write(self, block: np.ndarray) -> None:
+        """block: float32 [frames, channels] in [-1, 1]."""
+        self.frames += len(block)
+        if self.fmt == "float32":
+            self.raw.write(np.ascontiguousarray(block, "<f4").tobytes())
+        elif self.fmt == "pcm16":
+            self.wav.writeframesraw(np.rint(np.clip(block, -1.0, 1.0) * 32767.0).astype("<i2").tobytes())
+        else:
+            ints = np.rint(np.clip(block, -1.0, 1.0) * 8388607.0).astype("<i4")
+            self.wav.writeframesraw(ints.view(np.uint8).reshape(-1, 4)[:, :3].tobytes())
+
+    def close(self) -> None:
+        if self.fmt == "float32":
+            self.raw.seek(0)
+            self.raw.write(self._float_header(self.frames))
+            self.raw.close()
+        else:
+            self.wav.close()  # patches the header sizes
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            (self.raw if self.fmt == "float32" else self.wav).close()
+        except Exception:
+            pass
+        self.tmp.unlink(missing_ok=True)
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RenderSettings:
+    samplerate: int
+    channels: int
+    voices: int
+    blocksize: int
+    fps: float
+    fmt: str
+    tail: float | None
+    progress: bool
+
+
+def schedule(steps: Sequence[Step], ops: Sequence[tuple[str, tuple]], s: RenderSettings) -> list[Action]:
+    """Each step's operation at the block boundary nearest its time (the live synth changes per block too)."""
+    return [Action(int(round(st.t * s.samplerate / s.blocksize)), op, args)
+            for st, (op, args) in zip(steps, ops) if op != "none"]
+
+
+def render_audio(actions: Sequence[Action], end: float, synth: Any, writer: WavWriter, s: RenderSettings) -> int:
+    """Run the synth block by block to `end`, then the shutdown fade; returns the frames written."""
+    body_blocks = max(1, math.ceil(end * s.samplerate / s.blocksize))
+    fade_blocks = math.ceil(synth.cfg.fade_ms * s.samplerate / 1000.0 / s.blocksize) + 1
+    total = body_blocks + fade_blocks
+    per_chunk = max(1, s.samplerate // s.blocksize)      # write about once a second of audio
+    chunk = np.zeros((per_chunk * s.blocksize, s.channels), np.float32)
+    bar = _bar(total * s.blocksize / s.samplerate, "render", "s", s.progress)
+    i, filled = 0, 0
+    for b in range(total):
+        while i < len(actions) and actions[i].block <= b:
+            apply(synth, actions[i].op, actions[i].args)
+            i += 1
+        if b == body_blocks:
+            synth.begin_fade_out()
+        synth.render(chunk[filled * s.blocksize:(filled + 1) * s.blocksize])
+        filled += 1
+        if filled == per_chunk or b == total - 1:
+            writer.write(chunk[:filled * s.blocksize])
+            bar.update(filled * s.blocksize / s.samplerate)
+            filled = 0
+    bar.close()
+    return total * s.blocksize
+
+
+def _bar(total: float, desc: str, unit: str, enabled: bool):
+    from tqdm import tqdm
+
+    # disable=None: tqdm shows the bar only on a terminal, so logs and CI stay clean
+    return tqdm(total=total, desc=desc, unit=unit, disable=None if enabled else True, leave=False, file=sys.stderr,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} {unit} [{elapsed}<{remaining}]"
+                if unit == "s" else None)
+
+
+# --- command ------------------------------------------------------------------------------------
+
+def settings_from(args: Any, cfg: Any) -> RenderSettings:
+    def pick(flag: str, default: Any) -> Any:
+        v = getattr(args, flag, None)
+        return default if v is None else v
+
+    s = RenderSettings(samplerate=int(pick("samplerate", cfg.audio.samplerate)),
+                       channels=int(pick("channels", cfg.audio.channels)),
+                       voices=int(pick("voices", cfg.synth.voices)),
+                       blocksize=int(pick("blocksize", cfg.audio.blocksize)),
+                       fps=float(pick("fps", 20.0)), fmt=pick("format", "pcm16"),
+                       tail=getattr(args, "tail", None), progress=not getattr(args, "quiet", False))
+    checks = ((8000 <= s.samplerate <= 384000, f"--samplerate {s.samplerate}: must be 8000..384000"),
+              (1 <= s.channels <= 32, f"--channels {s.channels}: must be 1..32"),
+              (1 <= s.voices <= 64, f"--voices {s.voices}: must be 1..64"),
+              (16 <= s.blocksize <= 4096, f"--blocksize {s.blocksize}: must be 16..4096"),
+              (math.isfinite(s.fps) and 0 < s.fps <= 1000, f"--fps {s.fps:g}: must be in (0, 1000]"),
+              (s.fmt in FORMATS, f"--format {s.fmt}: one of {', '.join(FORMATS)}"),
+              (s.tail is None or (math.isfinite(s.tail) and s.tail >= 0), "--tail must be >= 0 seconds"))
+    for ok, message in checks:
+        if not ok:
+            raise RenderError(message)
+    return s
+
+
+def synth_for(cfg: Any, s: RenderSettings) -> Any:
+    from .synth import Synth, SynthConfig
+
+    c = cfg.synth
+    return Synth(SynthConfig(samplerate=s.samplerate, voices=s.voices, channels=s.channels, glide_ms=c.glide_ms,
+                             gain_db=c.gain_db, limiter_threshold_db=c.limiter_threshold_db,
+                             limiter_release_ms=c.limiter_release_ms, fade_ms=c.fade_ms,
+                             max_block=s.blocksize))
+
+
+def write_params(path: Path, steps: Sequence[Step], ops: Sequence[tuple[str, tuple]]) -> None:
+    """A sidecar CSV of what each step asked of the synth (time, voice, pitch, dB), for checking and plotting."""
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["time", "voice", "pitch", "db", "origin"])
+        for st, (op, args) in zip(steps, ops):
+            if op == "voice":
+                w.writerow([f"{st.t:.6f}", args[0], f"{args[1]:.6f}", f"{args[2]:.6f}", st.origin])
+
+
+def run(args: Any) -> int:
+    from . import config as config_mod
+    from .bundle import BundleError, open_bundle
+
+    try:
+        cfg = config_mod.load(args.config) if getattr(args, "config", None) else config_mod.load()
+    except config_mod.ConfigError as e:
+        raise RenderError("; ".join(e.problems)) from None
+    s = settings_from(args, cfg)
+    bundle = getattr(args, "bundle", None) or cfg.bundle.path
+    try:
+        models = open_bundle(bundle, getattr(args, "providers", None) or "cpu", cfg.inference.threads)
+    except BundleError as e:
+        raise RenderError(f"bundle: {e}") from None
+    limits = Limits.from_manifest(models.manifest, s.voices, cfg.osc.max_blob_bytes)
+    timeline = load_timeline(Path(args.input), s.fps, limits)
+    end = timeline.end if s.tail is None else (timeline.steps[-1].t if timeline.steps else 0.0) + s.tail
+    ops = infer(timeline.steps, models, s.voices, s.progress)
+    if getattr(args, "params", None):
+        write_params(Path(args.params), timeline.steps, ops)
+    out = Path(args.output)
+    if not out.parent.is_dir():
+        raise RenderError(f"{out.parent}: output folder does not exist")
+    writer = WavWriter(out, s.samplerate, s.channels, s.fmt)
+    try:
+        frames = render_audio(schedule(timeline.steps, ops, s), end, synth_for(cfg, s), writer, s)
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    report(out, frames, s, timeline)
+    return 0
+
+
+def report(out: Path, frames: int, s: RenderSettings, timeline: Timeline) -> None:
+    print(f"wrote {out}: {frames / s.samplerate:.2f} s, {s.samplerate} Hz, {s.channels} ch, {s.fmt}; "
+          f"{len(timeline.steps)} steps")
+    if timeline.refused:
+        print(f"{len(timeline.refused)} message(s) skipped, as the daemon would refuse them; first: "
+              f"{timeline.refused[0]}", file=sys.stderr)
+
+
+def main(args: Any) -> int:
+    try:
+        return run(args)
+    except RenderError as e:
+        print(f"isudt render: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"isudt render: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        return 1

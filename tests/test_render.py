@@ -1,0 +1,296 @@
+"""`isudt render`: inputs -> the daemon's pipeline and synth -> a WAV file, checked by analysing the WAV.
+
+Expected parameters come straight from the bundle (render_square -> encode ->
+map -> decode -> invert), independently of the render code; the rendered
+tone must match them within 10 cents and 1 dB (after master gain), measured
+on each step's steady part (after the 30 ms fade-in / 10 ms glide).
+"""
+from __future__ import annotations
+
+import json
+import struct
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from isudt.daemon import render
+from isudt.daemon.bundle import open_bundle
+from isudt.daemon.pipeline import resize_area
+from isudt.daemon.square import render_square
+from support.audio_analysis import dominant_pitch, level_db, tones
+
+SR = 48000
+CENTS = 0.10        # semitones
+DB_TOL = 1.0
+
+
+@pytest.fixture(scope="module")
+def models(bundle_dir):
+    return open_bundle(bundle_dir, "cpu", 1)
+
+
+def predict_images(models, images: list[np.ndarray]) -> np.ndarray:
+    """[N] images [H, W] in [0, 1] -> [N, 2] (MIDI pitch, dB), the plain model chain."""
+    size = models.manifest.image_size
+    x = np.stack([resize_area(im.astype(np.float32), size) for im in images])[:, None]
+    return models.invert(models.decode(models.map(models.encode_image(x))))
+
+
+def predict_positions(models, xy: list[tuple[int, int]]) -> np.ndarray:
+    return predict_images(models, [render_square(x, y, models.manifest.square) for x, y in xy])
+
+
+def run_render(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "isudt.daemon.cli", "render", "--quiet", *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def read_wav(path: Path) -> np.ndarray:
+    """PCM16/24 WAV -> float64 [frames, channels]."""
+    with wave.open(str(path)) as w:
+        assert w.getframerate() == SR
+        raw, width, ch = w.readframes(w.getnframes()), w.getsampwidth(), w.getnchannels()
+    if width == 2:
+        return np.frombuffer(raw, "<i2").reshape(-1, ch) / 32767.0
+    b = np.frombuffer(raw, np.uint8).reshape(-1, 3)
+    ints = (b[:, 0].astype(np.int32) | (b[:, 1].astype(np.int32) << 8) | (b[:, 2].astype(np.int32) << 16))
+    ints = np.where(ints >= 1 << 23, ints - (1 << 24), ints)
+    return (ints / 8388607.0).reshape(-1, ch)
+
+
+def segment(x: np.ndarray, start: float, stop: float) -> np.ndarray:
+    return x[int(start * SR):int(stop * SR)]
+
+
+def assert_tone(seg: np.ndarray, pitch: float, db: float, what: str) -> None:
+    got_p, got_db = dominant_pitch(seg, SR), level_db(seg)
+    assert abs(got_p - pitch) < CENTS, f"{what}: pitch {got_p:.3f}, expected {pitch:.3f}"
+    assert abs(got_db - db) < DB_TOL, f"{what}: level {got_db:.2f} dB, expected {db:.2f}"
+
+
+def write_config(tmp_path: Path, synth: dict) -> Path:
+    p = tmp_path / "render.yaml"
+    p.write_text(yaml.safe_dump({"synth": synth}))
+    return p
+
+
+POSITIONS = [(5, 5), (60, 100), (120, 30)]
+
+
+def write_positions(path: Path) -> Path:
+    path.write_text("x,y\n" + "".join(f"{x},{y}\n" for x, y in POSITIONS))
+    return path
+
+
+# --- what the WAV sounds like -------------------------------------------------------------------
+
+def test_positions_play_the_predicted_tones(tmp_path: Path, models) -> None:
+    """3 positions held 0.5 s each (fps 2), master gain -6 dB: each steady part matches invert's output."""
+    expected = predict_positions(models, POSITIONS)
+    gain = -6.0
+    out = tmp_path / "pos.wav"
+    r = run_render(write_positions(tmp_path / "pos.csv"), out, "--fps", 2,
+                   "--config", write_config(tmp_path, {"gain_db": gain}))
+    assert r.returncode == 0, r.stderr
+    x = read_wav(out)
+    assert x.shape[1] == 2 and np.array_equal(x[:, 0], x[:, 1])
+    assert len(x) >= 1.5 * SR
+    for i, (pitch, db) in enumerate(expected):
+        assert_tone(segment(x, 0.5 * i + 0.06, 0.5 * i + 0.46), float(pitch), float(db) + gain, f"step {i}")
+    assert np.max(np.abs(x[-64:])) < 1e-3, "the file must end faded out, not with a click"
+
+
+def test_same_input_gives_identical_bytes(tmp_path: Path) -> None:
+    csv_path = write_positions(tmp_path / "pos.csv")
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    assert run_render(csv_path, a, "--fps", 7).returncode == 0
+    assert run_render(csv_path, b, "--fps", 7).returncode == 0
+    assert a.read_bytes() == b.read_bytes()
+
+
+def write_pgm(path: Path, img: np.ndarray, binary: bool, maxval: int) -> np.ndarray:
+    """Write a greymap; returns the image as the file holds it (quantised)."""
+    q = np.rint(img * maxval).astype(np.int64)
+    h, w = q.shape
+    if binary:
+        dtype = ">u2" if maxval > 255 else np.uint8
+        path.write_bytes(f"P5\n# made by test_render\n{w} {h}\n{maxval}\n".encode() + q.astype(dtype).tobytes())
+    else:
+        body = "\n".join(" ".join(map(str, row)) for row in q)
+        path.write_text(f"P2\n{w} {h}\n# comment\n{maxval}\n{body}\n")
+    return (q / maxval).astype(np.float32)
+
+
+def test_folder_of_images(tmp_path: Path, models) -> None:
+    """.npy, P5 (16 bit, and at half size: resized like /frame) and P2, in natural order (frame2 < frame10)."""
+    spec = models.manifest.square
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    a = render_square(10, 100, spec)
+    np.save(folder / "frame1.npy", a)
+    b = write_pgm(folder / "frame2.pgm", render_square(64, 64, spec)[::2, ::2], binary=True, maxval=65535)
+    c = write_pgm(folder / "frame10.pgm", render_square(110, 20, spec), binary=False, maxval=255)
+    (folder / "notes.txt").write_text("not an image: ignored\n")
+    expected = predict_images(models, [a, b, c])
+    out = tmp_path / "frames.wav"
+    r = run_render(folder, out, "--fps", 2, "--params", tmp_path / "p.csv",
+                   "--config", write_config(tmp_path, {"gain_db": -6.0}))  # keeps loud tones off the limiter
+    assert r.returncode == 0, r.stderr
+    assert "3 steps" in r.stdout
+    origins = [line.split(",")[-1] for line in (tmp_path / "p.csv").read_text().splitlines()[1:]]
+    assert origins == ["frame1.npy", "frame2.pgm", "frame10.pgm"]
+    x = read_wav(out)
+    for i, (pitch, db) in enumerate(expected):
+        assert_tone(segment(x, 0.5 * i + 0.06, 0.5 * i + 0.46), float(pitch), float(db) - 6.0, f"image {i}")
+
+
+def test_latent_csv_with_voice_and_time_is_clamped_like_the_daemon(tmp_path: Path, models) -> None:
+    """image_z rows (unsorted times, two voices, one point far outside the trained box) -> /voice/N/latent/image."""
+    box = models.manifest.image_box
+    inside = (box.lo + box.hi) / 2
+    outside = box.hi + 10.0
+    path = tmp_path / "lat.csv"
+    path.write_text("time,voice,image_z0,image_z1\n"
+                    f"0.5,1,{outside[0]},{outside[1]}\n"
+                    f"0.0,0,{inside[0]},{inside[1]}\n")
+    r = run_render(path, tmp_path / "lat.wav", "--params", tmp_path / "p.csv", "--voices", 2)
+    assert r.returncode == 0, r.stderr
+    rows = [line.split(",") for line in (tmp_path / "p.csv").read_text().splitlines()[1:]]
+    assert [(float(t), int(v)) for t, v, *_ in rows] == [(0.0, 0), (0.5, 1)]
+    want = models.invert(models.decode(models.map(np.stack([inside, box.hi]).astype(np.float32))))
+    got = np.array([[float(p), float(d)] for _, _, p, d, _ in rows])
+    np.testing.assert_allclose(got, want, atol=1e-4)
+
+
+def session_lines(models) -> list[dict]:
+    z1 = [float(v) for v in models.manifest.sound_box.lo]
+    return [
+        {"isudt_session": 1},
+        {"t": 0.0, "address": "/pictslider", "args": [10, 20]},
+        {"t": 0.0, "address": "/voice/1/latent/sound", "args": z1},
+        {"t": 0.5, "address": "/voice/1/off", "args": []},
+        {"t": 0.5, "address": "/no/such/thing", "args": [1]},
+        {"t": 1.0, "address": "/gain", "args": [-12.0]},
+        {"t": 1.5, "address": "/mute", "args": [1]},
+        {"t": 1.5, "address": "/status", "args": []},
+    ]
+
+
+def test_recorded_session(tmp_path: Path, models) -> None:
+    lines = session_lines(models)
+    path = tmp_path / "session.jsonl"
+    path.write_text("\n".join(json.dumps(d) for d in lines) + "\n")
+    out = tmp_path / "session.wav"
+    r = run_render(path, out, "--tail", 0.5, "--config", write_config(tmp_path, {"gain_db": -6.0}))
+    assert r.returncode == 0, r.stderr
+    assert "1 message(s) skipped" in r.stderr and "/no/such/thing" in r.stderr
+    (p0, d0), = predict_positions(models, [(10, 20)])
+    (p1, d1), = models.invert(models.decode(np.array([lines[2]["args"]], np.float32)))
+    x = read_wav(out)
+    assert len(x) >= 2.0 * SR
+    both = segment(x, 0.06, 0.46)
+    if abs(p0 - p1) > 1.0:  # far enough apart to resolve both voices
+        found = sorted(t.midi for t in tones(both, SR, 2))
+        np.testing.assert_allclose(found, sorted([p0, p1]), atol=CENTS)
+    assert_tone(segment(x, 0.56, 0.96), float(p0), float(d0) - 6.0, "voice 0 alone after /voice/1/off")
+    assert_tone(segment(x, 1.06, 1.46), float(p0), float(d0) - 12.0, "after /gain -12 (was -6 from the config)")
+    assert level_db(segment(x, 1.56, 1.96)) < -90.0, "after /mute 1"
+
+
+def test_float32_and_pcm24(tmp_path: Path) -> None:
+    csv_path = write_positions(tmp_path / "pos.csv")
+    for fmt in ("pcm16", "pcm24", "float32"):
+        assert run_render(csv_path, tmp_path / f"{fmt}.wav", "--format", fmt).returncode == 0
+    ref = read_wav(tmp_path / "pcm16.wav")
+    np.testing.assert_allclose(read_wav(tmp_path / "pcm24.wav"), ref, atol=1.5 / 32767)
+    data = (tmp_path / "float32.wav").read_bytes()
+    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE" and struct.unpack("<I", data[4:8])[0] == len(data) - 8
+    tag, ch, rate, _, align, bits = struct.unpack("<HHIIHH", data[20:36])
+    assert (tag, ch, rate, align, bits) == (3, 2, SR, 8, 32)
+    pos = data.index(b"data")
+    n = struct.unpack("<I", data[pos + 4:pos + 8])[0]
+    f = np.frombuffer(data[pos + 8:pos + 8 + n], "<f4").reshape(-1, 2)
+    np.testing.assert_allclose(f, ref, atol=1.0 / 32767)
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body,words", [
+    ("x,y\n10,20\n12,abc\n", ["row 2", "line 3", "y = 'abc'", "not a number"]),
+    ("x,y\n130,5\n", ["row 1", "x = 130", "outside 0..125"]),
+    ("x,y\n10\n", ["row 1", "expected 2 values"]),
+    ("x,y,voice\n10,20,9\n", ["row 1", "voice = '9'", "--voices"]),
+    ("image_z0,image_z1,image_z2\n1,2,3\n", ["2 dimensions", "image_z0, image_z1"]),
+    ("a,b\n1,2\n", ["header a, b"]),
+])
+def test_bad_csv_is_a_clear_message(tmp_path: Path, body: str, words: list[str]) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(body)
+    out = tmp_path / "bad.wav"
+    r = run_render(path, out)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith("isudt render: bad.csv"), r.stderr
+    for w in words:
+        assert w in r.stderr, (w, r.stderr)
+    assert "Traceback" not in r.stderr
+    assert not out.exists() and not list(tmp_path.glob("*.partial"))
+
+
+def test_bad_session_line_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"t": 0, "address": "/pictslider", "args": [1, 2]}\n{"t": -1, "address": "/gain", "args": [0]}\n')
+    r = run_render(path, tmp_path / "s.wav")
+    assert r.returncode == 2 and "s.jsonl, line 2" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_unknown_input_kind(tmp_path: Path) -> None:
+    path = tmp_path / "x.bin"
+    path.write_bytes(b"\x00\x01")
+    r = run_render(path, tmp_path / "x.wav")
+    assert r.returncode == 2 and "not a folder of images" in r.stderr
+
+
+# --- readers ------------------------------------------------------------------------------------
+
+def test_pgm_reader_both_encodings(tmp_path: Path) -> None:
+    img = np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4)
+    for binary, maxval in ((True, 255), (True, 1023), (False, 255)):
+        p = tmp_path / f"i{binary}{maxval}.pgm"
+        held = write_pgm(p, img, binary, maxval)
+        np.testing.assert_allclose(render.read_pgm(p), held, atol=1e-7)
+    (tmp_path / "short.pgm").write_bytes(b"P5 4 3 255\n\x00\x01")
+    with pytest.raises(render.RenderError, match="needs 12 pixels"):
+        render.read_pgm(tmp_path / "short.pgm")
+
+
+def test_png_through_matplotlib(tmp_path: Path) -> None:
+    mpimg = pytest.importorskip("matplotlib.image")
+    img = np.linspace(0, 1, 64, dtype=np.float32).reshape(8, 8)
+    mpimg.imsave(tmp_path / "a.png", img, cmap="gray", vmin=0, vmax=1)
+    np.testing.assert_allclose(render.read_image(tmp_path / "a.png"), img, atol=1.5 / 255)
+
+
+def test_natural_order() -> None:
+    names = ["f10.pgm", "f2.pgm", "f1.pgm", "F3.pgm"]
+    assert sorted(names, key=render.natural_key) == ["f1.pgm", "f2.pgm", "F3.pgm", "f10.pgm"]
+
+
+def test_session_writer_round_trip(tmp_path: Path) -> None:
+    """What a recorder writes (blobs as base64, a header line) reads back as the same messages."""
+    from isudt.daemon.session_log import SessionWriter, read_session
+
+    blob = bytes(range(256)) * 4
+    with SessionWriter(tmp_path / "rec.jsonl") as w:
+        w.write("/pictslider", [3, 4.5], t=0.25)
+        w.write("/frame", [32, 32, blob], t=0.0)
+        w.write("/status", [])
+    msgs = read_session(tmp_path / "rec.jsonl")
+    # sorted by t: /frame (0), /status (clock time since the writer opened: tiny), /pictslider (0.25)
+    assert [(m.address, m.line) for m in msgs] == [("/frame", 3), ("/status", 4), ("/pictslider", 2)]
+    assert msgs[0].args == (32, 32, blob) and msgs[2].args == (3, 4.5)
+    assert 0.0 <= msgs[1].t < 0.25
