@@ -19,6 +19,7 @@ class VAEConfig:
     lr: float = 1e-3
     disc_lr: float = 1e-4
     warmup_epochs: int = 2
+    lr_schedule: str = "constant"  # "constant" or "cosine" (decay to 0 over the run, after warm-up)
     w_rec: float = 1000.0
     w_kld: float = 0.3
     kld_growth: float = 1.01      # w_kld *= growth after an epoch whose last rec loss < threshold
@@ -33,6 +34,8 @@ class VAEConfig:
     disc_layers: int = 2
     subset: int = 0               # image only: train on a random subset (tests)
     n_pitches: int = 16384        # sound only: size of the precomputed pitch set
+    init_logvar: float = -6.0     # initial posterior log-variance (small noise avoids early posterior collapse)
+    decoder: str = "mlp"          # sound only: "mlp" or "broadcast" (per-bin MLP of [z, bin position])
 
 
 @dataclass
@@ -45,6 +48,7 @@ class MapperConfig:
     w_locality: float = 1.0
     w_cycle: float = 1.0
     cycle_ramp: tuple[int, int] = (30, 100)   # epochs over which the cycle weight goes 0 -> w_cycle
+    align_spread: float = 1.0     # image latent aligned to this fraction of the sound latent's spread
     grad_clip: float = 0.5
     image_run: str = "runs/image"
     sound_run: str = "runs/sound"

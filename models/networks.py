@@ -13,10 +13,12 @@ from torch import nn
 import torch.nn.functional as F
 
 SIZE_CHANGES = {
-    "image_encoder": "4x4 average pool first (128->32 px; the glow keeps sub-pixel position), "
-                     "2 residual blocks instead of 16, widths 16/32",
-    "image_decoder": "reconstructs the 32x32 pooled image with widths 32/16, bilinear x4 to 128 at export; "
-                     "published: four 16-channel transposed convs to 128x128",
+    "image_encoder": "4x4 average pool first (128->32 px; the glow keeps sub-pixel position), CoordConv "
+                     "coordinate channels, 2 residual blocks instead of 16, widths 16/32, no GroupNorm in the "
+                     "narrow linear tail (it folded the latent)",
+    "image_decoder": "spatial-broadcast decoder (z tiled over 32x32 + coordinate channels -> per-pixel MLP of "
+                     "1x1 convs) reconstructing the pooled image, bilinear x4 to 128 at export; published: "
+                     "four 16-channel transposed convs to 128x128, whose latents stayed folded in our budget",
     "sound_encoder": "MLP 64-256-128-64 instead of the 1-D conv stack (ours collapsed its posterior: KL -> 0.003, "
                      "reconstruction stuck at the data mean, within 1,300 steps; the MLP learns at once)",
     "sound_decoder": "MLP 2-64-128-256-64 instead of transposed convs",
@@ -48,19 +50,18 @@ def linear_block(n_in: int, n_out: int) -> nn.Sequential:
 
 
 def halving_mlp(n_in: int, n_out: int) -> nn.Sequential:
-    """Linear layers halving the width from n_in down to n_out (both powers of two)."""
-    layers, n = [], n_in
+    """Linear layers halving the width from n_in down to n_out (both powers of two), LeakyReLU, no GroupNorm.
+
+    The published tail normalises these narrow layers with one GroupNorm
+    group each; standardising an 8- or 4-wide vector puts it on a sphere, and
+    in our short runs that folded and squashed the 2-D latent (and collapsed
+    the conv sound encoder). Without it the same layers learn a flat layout.
+    """
+    layers: list[nn.Module] = []
+    n = n_in
     while n > n_out:
-        layers.append(linear_block(n, n // 2))
+        layers += [nn.Linear(n, n // 2), act()]
         n //= 2
-    return nn.Sequential(*layers)
-
-
-def doubling_mlp(n_in: int, n_out: int) -> nn.Sequential:
-    layers, n = [], n_in
-    while n < n_out:
-        layers.append(linear_block(n, n * 2))
-        n *= 2
     return nn.Sequential(*layers)
 
 
@@ -122,6 +123,23 @@ class Heads(nn.Module):
         return self.mu(h), self.logvar(h)
 
 
+def coordinate_grid(size: int) -> torch.Tensor:
+    """[1, 2, size, size] pixel-centre coordinates in [-1, 1] (x across columns, y down rows)."""
+    c = (torch.arange(size, dtype=torch.float32) + 0.5) / size * 2 - 1
+    return torch.stack([c[None, :].expand(size, size), c[:, None].expand(size, size)])[None]
+
+
+class AddCoords(nn.Module):
+    """CoordConv: append x and y coordinate channels, so convolutions can read position directly."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.register_buffer("grid", coordinate_grid(size), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([x, self.grid.expand(x.shape[0], -1, -1, -1)], dim=1)
+
+
 class ImageEncoder(nn.Module):
     def __init__(self, latent: int = 2, width: int = 32, res_blocks: int = 2, pool: int = 4, size: int = 128) -> None:
         super().__init__()
@@ -133,7 +151,8 @@ class ImageEncoder(nn.Module):
             n //= 2
         self.features = nn.Sequential(
             nn.AvgPool2d(pool),                                      # 128 -> 128 / pool
-            nn.Conv2d(1, half, 3, stride=2, padding=1), act(),
+            AddCoords(size // pool),
+            nn.Conv2d(3, half, 3, stride=2, padding=1), act(),
             nn.Conv2d(half, width, 3, stride=2, padding=1), act(),
             *[ResBlock(width, width, 2) for _ in range(res_blocks)], act(),
             *downs,                                                  # stride-2 convs down to 2 x 2
@@ -147,44 +166,48 @@ class ImageEncoder(nn.Module):
 
 
 class ImageDecoder(nn.Module):
-    """z -> 64 -> 1x8x8 -> convs -> transposed convs up to the pooled size (128 / pool).
+    """Spatial-broadcast decoder: z is tiled over a (128 / pool)^2 grid, coordinate channels are
+    appended, and a per-pixel MLP (1 x 1 convs) paints the image.
 
-    Training compares with the average-pooled image; `full_size` (used at
-    export) upsamples bilinearly back to 128 x 128.
+    A square with a glow is a function of (pixel - position), which a per-pixel
+    MLP of [z, x, y] expresses directly; transposed-conv decoders have to
+    learn it by upsampling, which our short CPU budget did not afford (their
+    latents stayed folded and squashed). `full_size` (used at export)
+    upsamples bilinearly back to 128 x 128.
     """
 
     def __init__(self, latent: int = 2, width: int = 32, pool: int = 4, size: int = 128) -> None:
         super().__init__()
-        self.mlp = nn.Sequential(nn.Linear(latent, 8), act(), doubling_mlp(8, 64))
-        ups: list[nn.Module] = []
-        n, c = 8, width
-        while n < size // pool:
-            ups += [nn.ConvTranspose2d(c, max(8, c // 2), 4, stride=2, padding=1), act()]
-            n, c = n * 2, max(8, c // 2)
-        self.convs = nn.Sequential(
-            nn.Conv2d(1, width // 2, 3, padding=1), act(),
-            nn.Conv2d(width // 2, width, 3, padding=1), act(),
-            *ups,
-            ResBlock(c, c, 2),
-            nn.Conv2d(c, 1, 3, padding=1),
+        self.side = size // pool
+        self.register_buffer("grid", coordinate_grid(self.side), persistent=False)
+        self.net = nn.Sequential(
+            nn.Conv2d(latent + 2, 2 * width, 1), act(),
+            nn.Conv2d(2 * width, 2 * width, 1), act(),
+            nn.Conv2d(2 * width, width, 1), act(),
+            nn.Conv2d(width, 1, 1),
         )
         self.pool = pool
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.convs(self.mlp(z).view(-1, 1, 8, 8))
+        tiled = z[:, :, None, None].expand(-1, -1, self.side, self.side)
+        return self.net(torch.cat([tiled, self.grid.expand(z.shape[0], -1, -1, -1)], dim=1))
 
     def full_size(self, z: torch.Tensor) -> torch.Tensor:
         return F.interpolate(self.forward(z), scale_factor=self.pool, mode="bilinear", align_corners=False)
 
 
 class ImageVAE(VAE):
-    def __init__(self, latent: int = 2, width: int = 32, res_blocks: int = 2, pool: int = 4, size: int = 128) -> None:
+    def __init__(self, latent: int = 2, width: int = 32, res_blocks: int = 2, pool: int = 4, size: int = 128,
+                 init_logvar: float = -6.0) -> None:
         super().__init__()
         self.latent_dim = latent
         self.pool = pool
         self.encoder = ImageEncoder(latent, width, res_blocks, pool, size)
         self.decoder = ImageDecoder(latent, width, pool, size)
         kaiming_init(self)
+        # Start with little posterior noise: at initialisation the means barely depend on the image
+        # (std ~0.02), and with unit noise the decoder learns to ignore z (posterior collapse).
+        nn.init.constant_(self.encoder.heads.logvar.bias, init_logvar)
 
 
 class SoundEncoder(nn.Module):
@@ -217,13 +240,38 @@ class SoundDecoder(nn.Module):
         return self.mlp(z)
 
 
+class BroadcastSoundDecoder(nn.Module):
+    """z tiled over the mel bins + a bin-coordinate channel -> per-bin MLP (1 x 1 convs) -> mel.
+
+    The 1-D twin of the image decoder: a sine's mel vector is a peak shape
+    moved by pitch plus a level offset, which a per-bin function of
+    [z, bin position] expresses directly, pulling the latent towards
+    separate pitch and level axes.
+    """
+
+    def __init__(self, latent: int = 2, width: int = 64, n_mels: int = 64) -> None:
+        super().__init__()
+        self.register_buffer("bins", torch.linspace(-1, 1, n_mels)[None, None, :], persistent=False)
+        self.net = nn.Sequential(
+            nn.Conv1d(latent + 1, width, 1), act(), nn.Conv1d(width, width, 1), act(),
+            nn.Conv1d(width, width, 1), act(), nn.Conv1d(width, 1, 1), nn.Flatten(),
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        tiled = z[:, :, None].expand(-1, -1, self.bins.shape[2])
+        return self.net(torch.cat([tiled, self.bins.expand(z.shape[0], -1, -1)], dim=1))
+
+
 class SoundVAE(VAE):
-    def __init__(self, latent: int = 2, width: int = 256, res_blocks: int = 0, n_mels: int = 64) -> None:
+    def __init__(self, latent: int = 2, width: int = 256, res_blocks: int = 0, n_mels: int = 64,
+                 decoder: str = "mlp", init_logvar: float = 0.0) -> None:
         super().__init__()
         self.latent_dim = latent
         self.encoder = SoundEncoder(latent, width, n_mels)
-        self.decoder = SoundDecoder(latent, width, n_mels)
+        self.decoder = (BroadcastSoundDecoder(latent, 64, n_mels) if decoder == "broadcast"
+                        else SoundDecoder(latent, width, n_mels))
         kaiming_init(self)
+        nn.init.constant_(self.encoder.heads.logvar.bias, init_logvar)
 
 
 class Discriminator(nn.Module):
@@ -245,7 +293,16 @@ class Discriminator(nn.Module):
 
 
 class Mapper(nn.Module):
-    """MLP 2 -> 8 -> ... -> 256 -> ... -> 8 -> 2 with GroupNorm + LeakyReLU (the published shape)."""
+    """z_image -> z_sound: a fixed moment alignment, then the published MLP shape as a residual.
+
+    `align` maps each image-latent axis to the sound latent's mean and spread
+    (statistics of each domain's own posterior means, no pairing), so the
+    locality loss keeps a projection near a point *inside* the sound data
+    rather than wherever the image VAE happened to centre its latent. The MLP
+    (2 -> 8 -> ... -> 256 -> ... -> 8 -> 2, GroupNorm + LeakyReLU) adds a
+    correction; its last layer starts at zero, so training starts from the
+    aligned identity.
+    """
 
     WIDTHS = (8, 16, 32, 64, 128, 256, 128, 64, 32, 16, 8)
 
@@ -259,9 +316,28 @@ class Mapper(nn.Module):
         layers.append(nn.Linear(n, latent_out))
         self.net = nn.Sequential(*layers)
         kaiming_init(self)
+        nn.init.zeros_(self.net[-1].weight)
+        nn.init.zeros_(self.net[-1].bias)
+        self.register_buffer("in_mean", torch.zeros(latent_in))
+        self.register_buffer("in_std", torch.ones(latent_in))
+        self.register_buffer("out_mean", torch.zeros(latent_out))
+        self.register_buffer("out_std", torch.ones(latent_out))
+
+    def set_alignment(self, z_image: torch.Tensor, z_sound: torch.Tensor, spread: float = 1.0) -> None:
+        """Fix the alignment from samples of both latent spaces (posterior means).
+
+        `spread` < 1 lands the image latent on the central part of the sound
+        latent, away from its sparse edges (where little training data lives).
+        """
+        self.in_mean.copy_(z_image.mean(0)); self.in_std.copy_(z_image.std(0))
+        self.out_mean.copy_(z_sound.mean(0)); self.out_std.copy_(z_sound.std(0) * spread)
+
+    def align(self, z: torch.Tensor) -> torch.Tensor:
+        return (z - self.in_mean) / self.in_std * self.out_std + self.out_mean
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z)
+        aligned = self.align(z)
+        return aligned + self.net(aligned)
 
 
 class Inversion(nn.Module):

@@ -33,9 +33,12 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def set_lr(opt: torch.optim.Optimizer, base: float, step_no: int, warmup_steps: int) -> None:
-    """Linear warm-up over the first warmup_steps, then the base rate."""
+def set_lr(opt: torch.optim.Optimizer, base: float, step_no: int, warmup_steps: int,
+           total_steps: int = 0, schedule: str = "constant") -> None:
+    """Linear warm-up over the first warmup_steps, then the base rate (or a cosine decay to 0)."""
     scale = min(1.0, (step_no + 1) / max(1, warmup_steps))
+    if schedule == "cosine" and step_no >= warmup_steps and total_steps > warmup_steps:
+        scale = 0.5 * (1 + math.cos(math.pi * (step_no - warmup_steps) / (total_steps - warmup_steps)))
     for group in opt.param_groups:
         group["lr"] = base * scale
 
@@ -51,6 +54,17 @@ def restore_rng(state: dict) -> None:
     torch.set_rng_state(state["cpu"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def restore(ck_path: Path, parts: dict, keys: tuple[str, ...], stage: str, quiet: bool) -> dict:
+    """Load `parts` (checkpoint key -> module or optimiser) and the RNG state; return the saved `keys`."""
+    ck = checkpoint.load(ck_path)
+    for name, obj in parts.items():
+        obj.load_state_dict(ck[name])
+    restore_rng(ck["rng"])
+    if not quiet:
+        print(f"[{stage}] resuming from {ck_path}", flush=True)
+    return {k: ck[k] for k in keys}
 
 
 def bar(total: int, desc: str, quiet: bool) -> tqdm:
@@ -70,9 +84,11 @@ def mean_stats(rows: list[dict[str, float]]) -> dict[str, float]:
 # ---------------------------------------------------------------- FactorVAEs
 
 def vae_net_kwargs(domain: str, cfg: VAEConfig) -> dict:
-    kw = {"latent": cfg.latent, "width": cfg.width, "res_blocks": cfg.res_blocks}
+    kw = {"latent": cfg.latent, "width": cfg.width, "res_blocks": cfg.res_blocks, "init_logvar": cfg.init_logvar}
     if domain == "image":
         kw["pool"] = cfg.pool
+    else:
+        kw["decoder"] = cfg.decoder
     return kw
 
 
@@ -104,13 +120,8 @@ def train_vae(domain: str, cfg: VAEConfig, run_dir: Path, device: str = "auto",
 
     ck_path = run_dir / "checkpoint.pt"
     if resume and ck_path.exists():
-        ck = checkpoint.load(ck_path)
-        vae.load_state_dict(ck["model"]); disc.load_state_dict(ck["disc"])
-        opt.load_state_dict(ck["opt"]); disc_opt.load_state_dict(ck["disc_opt"])
-        state = {"epoch": ck["epoch"], "w_kld": ck["w_kld"], "history": ck["history"]}
-        restore_rng(ck["rng"])
-        if not quiet:
-            print(f"[{domain}] resuming after epoch {state['epoch']}", flush=True)
+        state = restore(ck_path, {"model": vae, "disc": disc, "opt": opt, "disc_opt": disc_opt},
+                        ("epoch", "w_kld", "history"), domain, quiet)
 
     for epoch in range(state["epoch"], cfg.epochs):
         vae.train()
@@ -119,7 +130,7 @@ def train_vae(domain: str, cfg: VAEConfig, run_dir: Path, device: str = "auto",
             order, order2 = torch.randperm(n), torch.randperm(n)
         with bar(steps, f"{domain} {epoch + 1}/{cfg.epochs}", quiet) as pbar:
             for i in range(steps):
-                set_lr(opt, cfg.lr, epoch * steps + i, cfg.warmup_epochs * steps)
+                set_lr(opt, cfg.lr, epoch * steps + i, cfg.warmup_epochs * steps, cfg.epochs * steps, cfg.lr_schedule)
                 if domain == "image":
                     sl = slice(i * cfg.batch_size, (i + 1) * cfg.batch_size)
                     x = data.batch(order[sl]).to(dev)
@@ -183,16 +194,15 @@ def train_mapper(cfg: MapperConfig, run_dir: Path, device: str = "auto", resume:
     mu, std = mu.to(dev), torch.exp(0.5 * logvar).to(dev)
     del data, image_vae
     mapper = Mapper(mu.shape[1], sound_vae.latent_dim).to(dev)
+    with torch.no_grad():  # the sound latent's statistics over its own training distribution
+        sounds = sound_set(4096, seed=cfg.seed + 2)
+        z_sound = sound_vae.encode(sounds.sample(8192, torch.Generator().manual_seed(cfg.seed))[0].to(dev))[0]
+    mapper.set_alignment(mu, z_sound, cfg.align_spread)
     opt = torch.optim.AdamW(mapper.parameters(), lr=cfg.lr)
     state = {"epoch": 0, "history": []}
     ck_path = run_dir / "checkpoint.pt"
     if resume and ck_path.exists():
-        ck = checkpoint.load(ck_path)
-        mapper.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"])
-        state = {"epoch": ck["epoch"], "history": ck["history"]}
-        restore_rng(ck["rng"])
-        if not quiet:
-            print(f"[mapper] resuming after epoch {state['epoch']}", flush=True)
+        state = restore(ck_path, {"model": mapper, "opt": opt}, ("epoch", "history"), "mapper", quiet)
 
     n = len(mu)
     steps = math.ceil(n / cfg.batch_size)
@@ -208,7 +218,7 @@ def train_mapper(cfg: MapperConfig, run_dir: Path, device: str = "auto", resume:
                 z2 = mapper(z1)
                 mu3, logvar3 = sound_vae.encode(sound_vae.decode(z2))
                 z3 = mu3 + torch.randn_like(mu3) * torch.exp(0.5 * logvar3)
-                locality = F.l1_loss(z2, z1, reduction="none").mean(0).sum()
+                locality = F.l1_loss(z2, mapper.align(z1), reduction="none").mean(0).sum()
                 cycle = F.l1_loss(z3, z2)
                 loss = cfg.w_locality * locality + w_cyc * cycle
                 opt.zero_grad(set_to_none=True)
@@ -250,10 +260,7 @@ def train_inversion(cfg: InversionConfig, run_dir: Path, device: str = "auto", r
     state = {"step": 0, "history": []}
     ck_path = run_dir / "checkpoint.pt"
     if resume and ck_path.exists():
-        ck = checkpoint.load(ck_path)
-        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"])
-        state = {"step": ck["step"], "history": ck["history"]}
-        restore_rng(ck["rng"])
+        state = restore(ck_path, {"model": model, "opt": opt}, ("step", "history"), "inversion", quiet)
 
     def save() -> None:
         checkpoint.save(ck_path, {"stage": "inversion", "net": net, "config": as_dict(cfg), "model": model.state_dict(),
