@@ -164,6 +164,36 @@ def resolve_providers(choice: str) -> list[str]:
     raise BundleError(f"providers: {choice!r} is not one of auto, cpu, cuda")
 
 
+def expected_shapes(manifest: Manifest) -> dict[str, tuple[list[int], list[int]]]:
+    """Per role, the (input, output) shapes after the batch axis that the manifest implies."""
+    h = manifest.image_size
+    w = int(manifest.raw.get("image", {}).get("width", h))
+    li, ls, m = manifest.image_latent, manifest.sound_latent, manifest.n_mels
+    return {"image_encoder": ([1, h, w], [li]), "image_decoder": ([li], [1, h, w]), "mapper": ([li], [ls]),
+            "sound_encoder": ([m], [ls]), "sound_decoder": ([ls], [m]), "inversion": ([m], [2])}
+
+
+def _check_signature(role: str, session, manifest: Manifest) -> None:
+    """A model whose input/output names or fixed sizes disagree with the manifest is refused at load.
+
+    Without this, a manifest that does not match its files (latent_dim, n_mels
+    or image size edited, or a model from another export) loads, warms up on
+    the models' own shapes and only fails on the first request whose size
+    comes from the manifest (`/latent/image` with latent_dim values).
+    """
+    path = manifest.files[role]
+    want_in, want_out = expected_shapes(manifest)[role]
+    for what, args, name, want in (("input", session.get_inputs(), ROLES[role][0], want_in),
+                                   ("output", session.get_outputs(), ROLES[role][1], want_out)):
+        if not args or args[0].name != name:
+            raise BundleError(f"{path}: {what} is {args[0].name if args else 'missing'!r}, the manifest format "
+                              f"needs {name!r}")
+        shape = list(args[0].shape)
+        if len(shape) != 1 + len(want) or any(isinstance(g, int) and g != e for g, e in zip(shape[1:], want)):
+            raise BundleError(f"{path}: {what} {name!r} has shape {shape}, the manifest implies [N, "
+                              + ", ".join(map(str, want)) + "]")
+
+
 class Models:
     """The ORT sessions of one bundle and the four steps of the serving path, batched.
 
@@ -183,6 +213,7 @@ class Models:
                 raise BundleError(f"bundle has no {role}") from None
             except Exception as e:  # ORT raises its own types for corrupt graphs
                 raise BundleError(f"{manifest.files[role]}: onnxruntime cannot load it ({str(e).splitlines()[0][:160]})") from None
+            _check_signature(role, self.sessions[role], manifest)
         used = self.sessions[roles[0]].get_providers()
         if "CUDAExecutionProvider" in wanted and "CUDAExecutionProvider" not in used:
             log.warning("CUDA provider offered but not usable; running on CPU")

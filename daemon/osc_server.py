@@ -38,6 +38,7 @@ _F32 = struct.Struct(">f")
 _F64 = struct.Struct(">d")
 _BUNDLE = b"#bundle\0"
 MAX_ADDRESS = 255
+NEVER_ANSWERED = frozenset(("/error", "/status.reply"))   # replies: refused silently, never /error'd
 
 
 class DecodeError(Exception):
@@ -318,7 +319,7 @@ class OscCounters:
     handled: int = 0       # controls and /status applied here (sound requests are counted by the pipeline)
     errors: int = 0        # messages refused
     clamped: int = 0       # messages played with values clamped into range
-    errors_unreplied: int = 0   # refusals whose /error was held back by the rate limit
+    errors_unreplied: int = 0   # refusals not answered: rate limit, or a refused reply (/error, /status.reply)
 
 
 class OscServer(asyncio.DatagramProtocol):
@@ -392,7 +393,17 @@ class OscServer(asyncio.DatagramProtocol):
                 self.backend.control(req)
 
     def refuse(self, address: str, reason: str, addr: Any) -> None:
+        """Count a refusal and answer `/error address reason`, rate-limited.
+
+        A refused `/error` or `/status.reply` is counted but never answered: those
+        are replies (another daemon's, or our own sent back by a misconfigured
+        reply target), and answering them would start an /error ping-pong between
+        two daemons that only stops when a token bucket runs dry.
+        """
         self.counters.errors += 1
+        if address in NEVER_ANSWERED:
+            self.counters.errors_unreplied += 1
+            return
         if self.error_bucket.take():
             self.replies.send(encode_message("/error", (address, reason)), addr)
         else:
