@@ -19,7 +19,6 @@ class VAEConfig:
     lr: float = 1e-3
     disc_lr: float = 1e-4
     warmup_epochs: int = 2
-    lr_schedule: str = "constant"  # "constant" or "cosine" (decay to 0 over the run, after warm-up)
     w_rec: float = 1000.0
     w_kld: float = 0.3
     kld_growth: float = 1.01      # w_kld *= growth after an epoch whose last rec loss < threshold

@@ -33,12 +33,9 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def set_lr(opt: torch.optim.Optimizer, base: float, step_no: int, warmup_steps: int,
-           total_steps: int = 0, schedule: str = "constant") -> None:
-    """Linear warm-up over the first warmup_steps, then the base rate (or a cosine decay to 0)."""
+def set_lr(opt: torch.optim.Optimizer, base: float, step_no: int, warmup_steps: int) -> None:
+    """Linear warm-up over the first warmup_steps, then the base rate."""
     scale = min(1.0, (step_no + 1) / max(1, warmup_steps))
-    if schedule == "cosine" and step_no >= warmup_steps and total_steps > warmup_steps:
-        scale = 0.5 * (1 + math.cos(math.pi * (step_no - warmup_steps) / (total_steps - warmup_steps)))
     for group in opt.param_groups:
         group["lr"] = base * scale
 
@@ -130,7 +127,7 @@ def train_vae(domain: str, cfg: VAEConfig, run_dir: Path, device: str = "auto",
             order, order2 = torch.randperm(n), torch.randperm(n)
         with bar(steps, f"{domain} {epoch + 1}/{cfg.epochs}", quiet) as pbar:
             for i in range(steps):
-                set_lr(opt, cfg.lr, epoch * steps + i, cfg.warmup_epochs * steps, cfg.epochs * steps, cfg.lr_schedule)
+                set_lr(opt, cfg.lr, epoch * steps + i, cfg.warmup_epochs * steps)
                 if domain == "image":
                     sl = slice(i * cfg.batch_size, (i + 1) * cfg.batch_size)
                     x = data.batch(order[sl]).to(dev)
