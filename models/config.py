@@ -48,6 +48,7 @@ class MapperConfig:
     w_cycle: float = 1.0
     cycle_ramp: tuple[int, int] = (30, 100)   # epochs over which the cycle weight goes 0 -> w_cycle
     align_spread: float = 1.0     # image latent aligned to this fraction of the sound latent's spread
+    identity_start: bool = True   # residual starts at zero (the aligned identity); False: published plain init
     grad_clip: float = 0.5
     image_run: str = "runs/image"
     sound_run: str = "runs/sound"

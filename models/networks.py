@@ -306,7 +306,7 @@ class Mapper(nn.Module):
 
     WIDTHS = (8, 16, 32, 64, 128, 256, 128, 64, 32, 16, 8)
 
-    def __init__(self, latent_in: int = 2, latent_out: int = 2) -> None:
+    def __init__(self, latent_in: int = 2, latent_out: int = 2, identity_start: bool = True) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         n = latent_in
@@ -316,8 +316,9 @@ class Mapper(nn.Module):
         layers.append(nn.Linear(n, latent_out))
         self.net = nn.Sequential(*layers)
         kaiming_init(self)
-        nn.init.zeros_(self.net[-1].weight)
-        nn.init.zeros_(self.net[-1].bias)
+        if identity_start:
+            nn.init.zeros_(self.net[-1].weight)
+            nn.init.zeros_(self.net[-1].bias)
         self.register_buffer("in_mean", torch.zeros(latent_in))
         self.register_buffer("in_std", torch.ones(latent_in))
         self.register_buffer("out_mean", torch.zeros(latent_out))

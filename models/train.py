@@ -190,7 +190,7 @@ def train_mapper(cfg: MapperConfig, run_dir: Path, device: str = "auto", resume:
     mu, logvar = image_posteriors(image_vae, data)
     mu, std = mu.to(dev), torch.exp(0.5 * logvar).to(dev)
     del data, image_vae
-    mapper = Mapper(mu.shape[1], sound_vae.latent_dim).to(dev)
+    mapper = Mapper(mu.shape[1], sound_vae.latent_dim, cfg.identity_start).to(dev)
     with torch.no_grad():  # the sound latent's statistics over its own training distribution
         sounds = sound_set(4096, seed=cfg.seed + 2)
         z_sound = sound_vae.encode(sounds.sample(8192, torch.Generator().manual_seed(cfg.seed))[0].to(dev))[0]

@@ -61,10 +61,18 @@ def test_sound_set_amplitude_shift_is_exact():
     assert np.allclose(shifted - unit, 20 * np.log10(0.05) / 120, atol=1e-6)
 
 
-@pytest.mark.parametrize("stage", ["image", "sound", "mapper"])
+@pytest.mark.parametrize("stage", ["image", "sound"])
 def test_training_lowers_the_loss(tiny_runs, stage):
     _, cks = tiny_runs
     hist = cks[stage]["history"]
+    assert hist[-1]["loss"] < hist[0]["loss"], [h["loss"] for h in hist]
+
+
+def test_mapper_training_lowers_the_loss(tiny_runs, tmp_path):
+    """From the published plain initialisation (not the aligned identity, where locality is already 0)."""
+    runs, _ = tiny_runs
+    ck = train("mapper", tiny_config("mapper", runs, identity_start=False), tmp_path / "m", "cpu", quiet=True)
+    hist = ck["history"]
     assert hist[-1]["loss"] < hist[0]["loss"], [h["loss"] for h in hist]
 
 
