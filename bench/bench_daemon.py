@@ -378,12 +378,17 @@ def main() -> int:
     }
     results["summary"] = summary
     print_table(results, summary)
-    out = Path(a.out) if a.out else ROOT / "bench" / "results" / \
-        f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{info['host']}{'-full' if full else ''}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, default=float))
-    print(f"\nwrote {out}")
+    write_results(results, a.out, f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{info['host']}{'-full' if full else ''}")
     return 0
+
+
+def write_results(results: dict, out: str | None, stem: str) -> Path:
+    """Write `results` as JSON to `out`, or to bench/results/STEM.json; say where."""
+    path = Path(out) if out else ROOT / "bench" / "results" / f"{stem}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, default=float))
+    print(f"\nwrote {path}")
+    return path
 
 
 def print_table(results: dict, summary: dict) -> None:

@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 FUZZ = ROOT / "tests" / "support" / "fuzz.py"
 
-from bench_daemon import Client, Daemon, machine  # noqa: E402
+from bench_daemon import Client, Daemon, machine, write_results  # noqa: E402
 from isudt.daemon.bundle import default_bundle_dir, load_manifest  # noqa: E402
 from isudt.daemon.osc_server import encode_message  # noqa: E402
 
@@ -336,11 +336,7 @@ def main() -> int:
     r["machine"] = info
     r["loadavg_at_end"] = os.getloadavg()
     (print_soak if a.mode == "soak" else print_flood)(r)
-    out = Path(a.out) if a.out else ROOT / "bench" / "results" / \
-        f"{a.mode}-{datetime.now().strftime('%Y%m%d-%H%M%S')}-{info['host']}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(r, indent=2, default=float))
-    print(f"\nwrote {out}")
+    write_results(r, a.out, f"{a.mode}-{datetime.now().strftime('%Y%m%d-%H%M%S')}-{info['host']}")
     return 0
 
 
