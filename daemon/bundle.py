@@ -66,9 +66,6 @@ class Box:
     def clamp(self, z: np.ndarray) -> np.ndarray:
         return np.clip(z, self.lo, self.hi)
 
-    def contains(self, z: np.ndarray) -> bool:
-        return bool(np.all(z >= self.lo) and np.all(z <= self.hi))
-
 
 @dataclass(frozen=True)
 class Manifest:

@@ -27,14 +27,13 @@ class VAEConfig:
     grad_clip: float = 0.5
     latent: int = 2
     width: int = 32
-    res_blocks: int = 2
+    res_blocks: int = 2           # image only
     pool: int = 4                 # image only: average-pool factor before the encoder
     disc_hidden: int = 16
     disc_layers: int = 2
     subset: int = 0               # image only: train on a random subset (tests)
     n_pitches: int = 16384        # sound only: size of the precomputed pitch set
     init_logvar: float = -6.0     # initial posterior log-variance (small noise avoids early posterior collapse)
-    decoder: str = "mlp"          # sound only: "mlp" or "broadcast" (per-bin MLP of [z, bin position])
 
 
 @dataclass

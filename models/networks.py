@@ -30,7 +30,7 @@ SIZE_CHANGES = {
 def kaiming_init(module: nn.Module) -> None:
     """Kaiming-normal (fan-in, leaky ReLU 0.2) on every conv/linear weight, zero bias, as published."""
     for m in module.modules():
-        if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.Linear)):
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
             nn.init.kaiming_normal_(m.weight, a=0.2, mode="fan_in", nonlinearity="leaky_relu")
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
@@ -68,20 +68,19 @@ def halving_mlp(n_in: int, n_out: int) -> nn.Sequential:
 class ResBlock(nn.Module):
     """LeakyReLU, 3-conv, GroupNorm, LeakyReLU, 1-conv, GroupNorm, plus the input (published block)."""
 
-    def __init__(self, channels: int, bottleneck: int, dims: int) -> None:
+    def __init__(self, channels: int, bottleneck: int) -> None:
         super().__init__()
-        conv = nn.Conv2d if dims == 2 else nn.Conv1d
         self.body = nn.Sequential(
-            act(), conv(channels, bottleneck, 3, padding=1), nn.GroupNorm(groups_for(bottleneck), bottleneck),
-            act(), conv(bottleneck, channels, 1), nn.GroupNorm(groups_for(channels), channels),
+            act(), nn.Conv2d(channels, bottleneck, 3, padding=1), nn.GroupNorm(groups_for(bottleneck), bottleneck),
+            act(), nn.Conv2d(bottleneck, channels, 1), nn.GroupNorm(groups_for(channels), channels),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
 
 
-def conv_down(conv: type, c_in: int, c_out: int) -> nn.Sequential:
-    return nn.Sequential(conv(c_in, c_out, 3, stride=2, padding=1), nn.GroupNorm(groups_for(c_out), c_out), act())
+def conv_down(c_in: int, c_out: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride=2, padding=1), nn.GroupNorm(groups_for(c_out), c_out), act())
 
 
 @dataclass
@@ -147,14 +146,14 @@ class ImageEncoder(nn.Module):
         n = size // pool // 4
         downs = []
         while n > 2:
-            downs.append(conv_down(nn.Conv2d, width, width))
+            downs.append(conv_down(width, width))
             n //= 2
         self.features = nn.Sequential(
             nn.AvgPool2d(pool),                                      # 128 -> 128 / pool
             AddCoords(size // pool),
             nn.Conv2d(3, half, 3, stride=2, padding=1), act(),
             nn.Conv2d(half, width, 3, stride=2, padding=1), act(),
-            *[ResBlock(width, width, 2) for _ in range(res_blocks)], act(),
+            *[ResBlock(width, width) for _ in range(res_blocks)], act(),
             *downs,                                                  # stride-2 convs down to 2 x 2
             nn.Flatten(),
         )
@@ -240,36 +239,12 @@ class SoundDecoder(nn.Module):
         return self.mlp(z)
 
 
-class BroadcastSoundDecoder(nn.Module):
-    """z tiled over the mel bins + a bin-coordinate channel -> per-bin MLP (1 x 1 convs) -> mel.
-
-    The 1-D twin of the image decoder: a sine's mel vector is a peak shape
-    moved by pitch plus a level offset, which a per-bin function of
-    [z, bin position] expresses directly, pulling the latent towards
-    separate pitch and level axes.
-    """
-
-    def __init__(self, latent: int = 2, width: int = 64, n_mels: int = 64) -> None:
-        super().__init__()
-        self.register_buffer("bins", torch.linspace(-1, 1, n_mels)[None, None, :], persistent=False)
-        self.net = nn.Sequential(
-            nn.Conv1d(latent + 1, width, 1), act(), nn.Conv1d(width, width, 1), act(),
-            nn.Conv1d(width, width, 1), act(), nn.Conv1d(width, 1, 1), nn.Flatten(),
-        )
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        tiled = z[:, :, None].expand(-1, -1, self.bins.shape[2])
-        return self.net(torch.cat([tiled, self.bins.expand(z.shape[0], -1, -1)], dim=1))
-
-
 class SoundVAE(VAE):
-    def __init__(self, latent: int = 2, width: int = 256, res_blocks: int = 0, n_mels: int = 64,
-                 decoder: str = "mlp", init_logvar: float = 0.0) -> None:
+    def __init__(self, latent: int = 2, width: int = 256, n_mels: int = 64, init_logvar: float = 0.0) -> None:
         super().__init__()
         self.latent_dim = latent
         self.encoder = SoundEncoder(latent, width, n_mels)
-        self.decoder = (BroadcastSoundDecoder(latent, 64, n_mels) if decoder == "broadcast"
-                        else SoundDecoder(latent, width, n_mels))
+        self.decoder = SoundDecoder(latent, width, n_mels)
         kaiming_init(self)
         nn.init.constant_(self.encoder.heads.logvar.bias, init_logvar)
 

@@ -81,11 +81,9 @@ def mean_stats(rows: list[dict[str, float]]) -> dict[str, float]:
 # ---------------------------------------------------------------- FactorVAEs
 
 def vae_net_kwargs(domain: str, cfg: VAEConfig) -> dict:
-    kw = {"latent": cfg.latent, "width": cfg.width, "res_blocks": cfg.res_blocks, "init_logvar": cfg.init_logvar}
+    kw = {"latent": cfg.latent, "width": cfg.width, "init_logvar": cfg.init_logvar}
     if domain == "image":
-        kw["pool"] = cfg.pool
-    else:
-        kw["decoder"] = cfg.decoder
+        kw |= {"res_blocks": cfg.res_blocks, "pool": cfg.pool}
     return kw
 
 
