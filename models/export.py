@@ -25,9 +25,9 @@ from isudt.daemon.mel import DEFAULT_MEL
 from isudt.daemon.square import DEFAULT_SPEC
 
 from . import checkpoint
-from .data import image_set, sound_set
+from .data import image_set
 from .networks import SIZE_CHANGES, Inversion, Mapper
-from .train import build_vae, image_posteriors
+from .train import build_vae, image_posteriors, sound_posterior_means
 
 PARITY_ATOL = 1e-4
 
@@ -128,8 +128,7 @@ def export(runs: Path, out: Path, opset: int = 17) -> dict:
 
     with torch.no_grad():
         z_img = image_posteriors(image_vae, image_set())[0].numpy()
-        sounds = sound_set(4096, seed=123)
-        z_snd = sound_vae.encode(sounds.sample(8192, torch.Generator().manual_seed(0))[0])[0].numpy()
+        z_snd = sound_posterior_means(sound_vae, set_seed=123, sample_seed=0).numpy()
 
     manifest = {
         "format": "isudt-bundle/1",

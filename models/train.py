@@ -173,6 +173,17 @@ def image_posteriors(vae: ImageVAE, images, batch: int = 1024) -> tuple[torch.Te
     return torch.cat(mus), torch.cat(logvars)
 
 
+@torch.no_grad()
+def sound_posterior_means(vae: SoundVAE, set_seed: int, sample_seed: int, n: int = 8192,
+                          device: torch.device | str = "cpu") -> torch.Tensor:
+    """Posterior means of n random sines from the sound VAE's own training distribution.
+
+    The mapper aligns to their statistics; the export takes the daemon's clamping box from them.
+    """
+    sounds = sound_set(4096, seed=set_seed)
+    return vae.encode(sounds.sample(n, torch.Generator().manual_seed(sample_seed))[0].to(device))[0]
+
+
 def cycle_weight(cfg: MapperConfig, epoch: int) -> float:
     start, end = cfg.cycle_ramp
     return cfg.w_cycle * min(1.0, max(0.0, (epoch - start) / max(1, end - start)))
@@ -189,10 +200,7 @@ def train_mapper(cfg: MapperConfig, run_dir: Path, device: str = "auto", resume:
     mu, std = mu.to(dev), torch.exp(0.5 * logvar).to(dev)
     del data, image_vae
     mapper = Mapper(mu.shape[1], sound_vae.latent_dim, cfg.identity_start).to(dev)
-    with torch.no_grad():  # the sound latent's statistics over its own training distribution
-        sounds = sound_set(4096, seed=cfg.seed + 2)
-        z_sound = sound_vae.encode(sounds.sample(8192, torch.Generator().manual_seed(cfg.seed))[0].to(dev))[0]
-    mapper.set_alignment(mu, z_sound, cfg.align_spread)
+    mapper.set_alignment(mu, sound_posterior_means(sound_vae, cfg.seed + 2, cfg.seed, device=dev), cfg.align_spread)
     opt = torch.optim.AdamW(mapper.parameters(), lr=cfg.lr)
     state = {"epoch": 0, "history": []}
     ck_path = run_dir / "checkpoint.pt"
