@@ -55,7 +55,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["SynthConfig", "Synth", "db_to_amp", "midi_to_hz"]
+__all__ = ["SynthConfig", "Synth", "db_to_amp"]
 
 MIN_LEVEL_RAMP_MS = 2.0   # a level jump must never be a step (a click)
 DB_FLOOR = -120.0         # at or below this a voice target is silence
@@ -66,10 +66,6 @@ MAX_GLIDE_MS = 10_000.0
 def db_to_amp(db: float) -> float:
     """Linear amplitude of a level in dB (full scale sine = 0 dB); DB_FLOOR and below is 0."""
     return 0.0 if db <= DB_FLOOR else 10.0 ** (db / 20.0)
-
-
-def midi_to_hz(pitch: float) -> float:
-    return 440.0 * 2.0 ** ((pitch - 69.0) / 12.0)
 
 
 @dataclass

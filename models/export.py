@@ -21,6 +21,7 @@ import yaml
 from torch import nn
 from tqdm import tqdm
 
+from isudt.daemon.bundle import sha256
 from isudt.daemon.mel import DEFAULT_MEL
 from isudt.daemon.square import DEFAULT_SPEC
 
@@ -50,10 +51,6 @@ class FullSizeImageDecoder(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder.full_size(z)
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def export_one(model: nn.Module, example: torch.Tensor, path: Path, in_name: str, out_name: str, opset: int) -> float:

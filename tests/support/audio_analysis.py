@@ -18,6 +18,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from isudt.daemon import mel
+
 __all__ = ["Tone", "mono", "dominant_pitch", "level_db", "max_step", "find_gaps", "tones",
            "hz_to_midi", "midi_to_hz", "nonsilent", "steady_step_bound", "zero_crossing_hz",
            "longest_clean_segment"]
@@ -32,11 +34,11 @@ class Tone(NamedTuple):
 
 
 def hz_to_midi(hz: float) -> float:
-    return 69.0 + 12.0 * math.log2(hz / 440.0)
+    return float(mel.hz_to_midi(hz))
 
 
 def midi_to_hz(midi: float) -> float:
-    return 440.0 * 2.0 ** ((midi - 69.0) / 12.0)
+    return float(mel.midi_to_hz(midi))
 
 
 def mono(x: np.ndarray) -> np.ndarray:
