@@ -2,17 +2,18 @@
 
 Why it is shaped like this
 --------------------------
-* The PortAudio callback calls ``render(outdata)`` and only counts: underruns
-  (the ``output_underflow`` status flag), callbacks, render errors, and its own
-  duration (``time.perf_counter``) into a preallocated ring buffer. No
-  allocation, no lock, no logging there.
+* The PortAudio callback is C (daemon/engine.c, through `Engine.callback`):
+  PortAudio calls it directly with the engine as userdata, so no Python runs
+  on the audio thread. It times itself and counts underruns; `stats` reads
+  those counters. This class only opens, watches and closes streams.
 * ``device="auto"`` takes PortAudio's default output; when there is none (or it
   cannot be opened) the daemon still runs, on the **null output**, and says so
   loudly (``warning`` attribute + a WARNING log line). A device that is *named*
   must exist, otherwise `AudioDeviceError` lists what does (``isudt devices``).
-* The null output is a thread that calls ``render`` on a preallocated buffer at
-  real-time pace, so the synth's ramps and fades, and the watchdog fed by
-  ``last_callback``, keep moving exactly as with a device.
+* The null output is a thread that calls the same C callback on a
+  preallocated buffer at real-time pace (the GIL is released during the call),
+  so the synth's ramps and fades, and the watchdog fed by ``last_callback``,
+  keep moving exactly as with a device.
 * Device loss (stream finished or aborted without ``stop()``): state "lost",
   then a background thread retries with backoff (0.5 s doubling to 5 s),
   re-initialising PortAudio between tries (PortAudio enumerates devices only in
@@ -41,19 +42,17 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .engine import Engine
+
 __all__ = ["AudioConfig", "AudioDeviceError", "AudioOutput", "list_devices", "find_device", "main"]
 
 log = logging.getLogger(__name__)
 
-RING = 4096                  # callback durations kept for p50/p99/max (power of two)
 BACKOFF_START_S = 0.5
 BACKOFF_MAX_S = 5.0
 RELEASE_TIMEOUT_S = 2.0      # a stream that cannot be stopped within this is abandoned
 MONITOR_PERIOD_S = 0.1
 _HOSTAPI_SHORT = {"JACK Audio Connection Kit": "JACK"}
-
-Render = Callable[[np.ndarray], None]
-
 
 class AudioDeviceError(Exception):
     """A configured audio device does not exist or cannot be opened; the message lists the outputs."""
@@ -150,6 +149,9 @@ def find_device(spec: str | int, devices: list[dict]) -> dict | None:
     raise AudioDeviceError(f"audio output device {spec!r} {problem}; output devices:\n{_format_devices(devices)}")
 
 
+_NEVER_FREED: list[Any] = []   # engines that an abandoned stream may still call: kept for the process's life
+
+
 def _skip_portaudio_exit() -> None:
     """After a stream PortAudio cannot release, its exit handler would hang or abort: drop it."""
     sd = sys.modules.get("sounddevice")
@@ -175,17 +177,12 @@ def _run_bounded(fn: Callable[[], None], timeout: float) -> bool:
 
 # ----------------------------------------------------------------- output
 class AudioOutput:
-    """Plays `render` on a device (or the null output). Control methods are not for the audio thread."""
+    """Plays an `Engine` on a device (or the null output). Not for the audio thread."""
 
-    def __init__(self, cfg: AudioConfig, render: Render) -> None:
+    def __init__(self, cfg: AudioConfig, engine: Engine) -> None:
         self.cfg = cfg
-        self._render = render
-        self._times = np.zeros(RING)
-        self._count = 0
-        self._underruns = 0
-        self._errors = 0
+        self.engine = engine
         self._retries = 0
-        self._last = 0.0
         self._lock = threading.Lock()           # control side only (stream swaps); never in the callback
         self._stop_evt = threading.Event()
         self._lost_evt = threading.Event()
@@ -232,23 +229,7 @@ class AudioOutput:
     def _is_jack(self) -> bool:
         return self._device is not None and self._device["hostapi"].startswith("JACK")
 
-    # ------------------------------------------------------- audio thread
-    def _note(self, seconds: float) -> None:
-        self._times[self._count & (RING - 1)] = seconds
-        self._count += 1
-        self._last = time.monotonic()
-
-    def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
-        t0 = time.perf_counter()
-        if status.output_underflow:
-            self._underruns += 1
-        try:
-            self._render(outdata)
-        except Exception:  # noqa: BLE001 - never let a render bug kill the stream; counted in stats
-            outdata.fill(0.0)
-            self._errors += 1
-        self._note(time.perf_counter() - t0)
-
+    # ------------------------------------------------------- audio side
     def _on_finished(self) -> None:
         if not self._expect_stop:
             self._lost_evt.set()
@@ -259,12 +240,7 @@ class AudioOutput:
         period = self.cfg.blocksize / self.cfg.samplerate
         next_t = time.monotonic()
         while not self._stop_evt.is_set() and keep_going():
-            t0 = time.perf_counter()
-            try:
-                self._render(buf)
-            except Exception:  # noqa: BLE001 - as in the callback
-                self._errors += 1
-            self._note(time.perf_counter() - t0)
+            self.engine.render(buf)
             next_t += period
             delay = next_t - time.monotonic()
             if delay > 0:
@@ -279,11 +255,16 @@ class AudioOutput:
         t.start()
 
     def _make_stream(self) -> Any:
-        """An unstarted PortAudio stream on self._device whose callback is self._callback."""
-        return _sd().OutputStream(device=self._device["index"], samplerate=self.cfg.samplerate,
-                                  blocksize=self.cfg.blocksize, channels=self.cfg.channels, dtype="float32",
-                                  latency=self.cfg.latency, callback=self._callback,
-                                  finished_callback=self._on_finished)
+        """An unstarted PortAudio stream on self._device that calls the engine's C callback.
+
+        `_StreamBase` is sounddevice's documented base "for library authors": it
+        takes a CFFI function pointer and a userdata pointer instead of a Python
+        callable. The engine owns the userdata memory and outlives the stream.
+        """
+        return _sd()._StreamBase("output", device=self._device["index"], samplerate=self.cfg.samplerate,
+                                 blocksize=self.cfg.blocksize, channels=self.cfg.channels, dtype="float32",
+                                 latency=self.cfg.latency, callback=self.engine.callback,
+                                 userdata=self.engine.userdata, finished_callback=self._on_finished)
 
     def _reinit_portaudio(self) -> None:
         """Fresh device list: PortAudio enumerates only in Pa_Initialize. Only with no stream open."""
@@ -342,12 +323,18 @@ class AudioOutput:
         if stream is not None and not _run_bounded(lambda: (stream.stop(), stream.close()), RELEASE_TIMEOUT_S):
             log.error("audio: the output stream did not close within %.0f s; abandoning it", RELEASE_TIMEOUT_S)
             self._abandoned.append(stream)
+            _NEVER_FREED.append(self.engine)
             _skip_portaudio_exit()
         for t in self._threads:
             if t is not threading.current_thread():
                 t.join(RELEASE_TIMEOUT_S + 1.0)
         self._threads = [t for t in self._threads if t.is_alive()]
         self.state = "stopped"
+
+    @property
+    def released(self) -> bool:
+        """True when no stream or clock can call the engine any more (so it may be freed)."""
+        return self.state == "stopped" and not self._abandoned and not self._threads
 
     # ------------------------------------------------------ device loss
     def _stream_lost(self) -> bool:
@@ -389,6 +376,7 @@ class AudioOutput:
     def _give_up(self, stream: Any) -> None:
         """PortAudio cannot release this stream (JACK server gone): keep rendering, report, never touch it."""
         self._abandoned.append(stream)
+        _NEVER_FREED.append(self.engine)
         self.recoverable = False
         _skip_portaudio_exit()
         log.error("audio: %s is gone and PortAudio cannot reconnect within this process%s; "
@@ -404,17 +392,20 @@ class AudioOutput:
 
     # ------------------------------------------------------------- stats
     def stats(self) -> dict:
-        """Counters for /status; callback_us over the last RING callbacks; last_callback is time.monotonic()."""
-        n = min(self._count, RING)
-        us = self._times[:n] * 1e6
-        pct = (lambda q: float(np.percentile(us, q))) if n else (lambda q: 0.0)
+        """Counters for /status, from the engine; callback_us over its newest callbacks.
+
+        last_callback is in time.monotonic()'s clock (CLOCK_MONOTONIC, as the engine's).
+        """
+        e = self.engine.stats()
+        us = self.engine.callback_us()
+        pct = (lambda q: float(np.percentile(us, q))) if us.size else (lambda q: 0.0)
         return {"state": self.state, "device": self.description, "null": self.is_null,
                 "samplerate": self.cfg.samplerate, "blocksize": self.cfg.blocksize,
-                "underruns": self._underruns, "callbacks": self._count, "errors": self._errors,
+                "underruns": e.get("underruns", 0), "callbacks": e.get("blocks", 0), "errors": 0,
                 "retries": self._retries, "recoverable": self.recoverable,
-                "callback_us": {"p50": pct(50), "p99": pct(99), "max": float(us.max()) if n else 0.0},
+                "callback_us": {"p50": pct(50), "p99": pct(99), "max": e.get("max_callback_us", 0.0)},
                 "block_us": 1e6 * self.cfg.blocksize / self.cfg.samplerate,
-                "last_callback": self._last, "warning": self.warning}
+                "last_callback": e.get("last_callback_ns", 0) / 1e9, "warning": self.warning}
 
 
 # -------------------------------------------------------------------- CLI

@@ -34,6 +34,7 @@ from typing import Any, BinaryIO, Sequence
 
 import numpy as np
 
+from .engine import EngineQueueFull
 from .messages import Control, FrameRequest, Gain, Glide, Limits, Mute, Refused, Request, StatusQuery, validate
 
 IMAGE_SUFFIXES = {".npy", ".pgm", ".png", ".jpg", ".jpeg"}
@@ -444,7 +445,11 @@ def render_audio(actions: Sequence[Action], end: float, synth: Any, writer: WavW
     i, filled = 0, 0
     for b in range(total):
         while i < len(actions) and actions[i].block <= b:
-            apply(synth, actions[i].op, actions[i].args)
+            try:
+                apply(synth, actions[i].op, actions[i].args)
+            except EngineQueueFull:
+                raise RenderError(f"more changes at {b * s.blocksize / s.samplerate:.3f} s than the engine "
+                                  "queues in one block (8192); spread the input's times") from None
             i += 1
         if b == body_blocks:
             synth.begin_fade_out()
@@ -494,10 +499,10 @@ def settings_from(args: Any, cfg: Any) -> RenderSettings:
 
 
 def synth_for(cfg: Any, s: RenderSettings) -> Any:
-    from .synth import Synth, SynthConfig
+    from .engine import Engine, SynthConfig
 
     c = cfg.synth
-    return Synth(SynthConfig(samplerate=s.samplerate, voices=s.voices, channels=s.channels, glide_ms=c.glide_ms,
+    return Engine(SynthConfig(samplerate=s.samplerate, voices=s.voices, channels=s.channels, glide_ms=c.glide_ms,
                              gain_db=c.gain_db, limiter_threshold_db=c.limiter_threshold_db,
                              limiter_release_ms=c.limiter_release_ms, fade_ms=c.fade_ms,
                              max_block=s.blocksize))

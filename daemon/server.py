@@ -239,7 +239,7 @@ def reload_allowed(new: Path | None, current: Path | None, reload_dirs: tuple[st
 
 
 def synth_config(cfg: Config) -> Any:
-    from .synth import SynthConfig
+    from .engine import SynthConfig
     s = cfg.synth
     return SynthConfig(samplerate=cfg.audio.samplerate, voices=s.voices, channels=cfg.audio.channels,
                        glide_ms=s.glide_ms, gain_db=s.gain_db, limiter_threshold_db=s.limiter_threshold_db,
@@ -311,9 +311,9 @@ def _main(args: argparse.Namespace, t_start: float) -> int:
         return 1
 
     from .audio_out import AudioDeviceError, AudioOutput
-    from .synth import Synth
+    from .engine import Engine
 
-    synth = Synth(synth_config(cfg))   # thread-safe control side: the loop and the worker both write
+    synth = Engine(synth_config(cfg))  # the C engine; its control side is thread-safe (loop and worker write)
     # replies leave from the listening port (so "reply to sender" looks right to the sender), through a
     # dup of it: the worker thread sends without a hop through the loop, whatever the transport does
     replies = ReplySender(sock.dup(), target, cfg.osc.reply_to_sender)
@@ -332,7 +332,7 @@ def _main(args: argparse.Namespace, t_start: float) -> int:
         return 1
 
     try:
-        audio = AudioOutput(audio_config(cfg), synth.render)
+        audio = AudioOutput(audio_config(cfg), synth)
         audio.start()
     except (AudioDeviceError, ValueError) as e:
         for line in str(e).splitlines():
@@ -353,6 +353,8 @@ def _main(args: argparse.Namespace, t_start: float) -> int:
             audio.stop()
         except Exception:
             pass
+        if audio.released:       # a stream PortAudio could not release may still call the engine
+            synth.close()
         sock.close()
         if replies.sock is not None:
             replies.sock.close()

@@ -21,7 +21,8 @@ import pytest
 
 from isudt.daemon import audio_out
 from isudt.daemon.audio_out import AudioConfig, AudioDeviceError, AudioOutput, find_device, list_devices
-from isudt.daemon.synth import Synth, SynthConfig, db_to_amp
+from isudt.daemon._engine import ffi, lib
+from isudt.daemon.engine import Engine, SynthConfig, db_to_amp
 from support.audio_analysis import longest_clean_segment, steady_step_bound, tones
 from support.jack import Recorder, jack_server, jackd  # noqa: F401 - jackd is a fixture
 
@@ -50,10 +51,10 @@ def _no_jack_env() -> dict[str, str]:
 # ------------------------------------------------------------------- JACK
 @pytest.mark.jack
 def test_plays_two_voices_on_jack_at_the_right_pitch_and_level(jackd):
-    synth = Synth(SynthConfig(samplerate=SR))
+    synth = Engine(SynthConfig(samplerate=SR))
     synth.set_voice(0, 69.0, -12.0)
     synth.set_voice(3, 76.3, -20.0)
-    out = AudioOutput(AudioConfig(device="system"), synth.render)
+    out = AudioOutput(AudioConfig(device="system"), synth)
     assert out.description == "JACK: system (48000 Hz, 128 frames)" and not out.is_null
     rec = Recorder().start(wait=False)          # before the stream: it sees every xrun the stream sees
     try:
@@ -87,7 +88,7 @@ def test_plays_two_voices_on_jack_at_the_right_pitch_and_level(jackd):
 @pytest.mark.jack
 def test_auto_picks_the_jack_default_and_a_missing_name_lists_devices(jackd):
     assert any(d["name"] == "system" and d["default"] for d in list_devices())
-    auto = AudioOutput(AudioConfig(device="auto"), lambda buf: buf.fill(0))
+    auto = AudioOutput(AudioConfig(device="auto"), Engine(SynthConfig()))
     assert not auto.is_null and auto.description.startswith("JACK: system") and auto.warning is None
     with pytest.raises(AudioDeviceError) as err:
         AudioOutput(AudioConfig(device="no-such-device"), lambda buf: None)
@@ -99,7 +100,7 @@ def test_auto_picks_the_jack_default_and_a_missing_name_lists_devices(jackd):
 
 @pytest.mark.jack
 def test_a_wrong_sample_rate_is_an_error_naming_the_device(jackd):
-    out = AudioOutput(AudioConfig(device="system", samplerate=44100), lambda buf: buf.fill(0))
+    out = AudioOutput(AudioConfig(device="system", samplerate=44100), Engine(SynthConfig(samplerate=44100)))
     with pytest.raises(AudioDeviceError, match="cannot open audio output JACK: system"):
         out.start()
     assert out.state == "stopped"
@@ -108,10 +109,10 @@ def test_a_wrong_sample_rate_is_an_error_naming_the_device(jackd):
 _LOSS_SCRIPT = textwrap.dedent("""
     import json, sys, time
     from isudt.daemon.audio_out import AudioConfig, AudioOutput
-    from isudt.daemon.synth import Synth, SynthConfig
-    synth = Synth(SynthConfig())
+    from isudt.daemon.engine import Engine, SynthConfig
+    synth = Engine(SynthConfig())
     synth.set_voice(0, 60, -12)
-    out = AudioOutput(AudioConfig(device="system"), synth.render)
+    out = AudioOutput(AudioConfig(device="system"), synth)
     out.start()
     print("running", flush=True)
     deadline = time.monotonic() + 10
@@ -161,19 +162,19 @@ _NO_DEVICE_SCRIPT = textwrap.dedent("""
     import json, logging, sys, time
     logging.basicConfig(level=logging.WARNING)
     from isudt.daemon.audio_out import AudioConfig, AudioDeviceError, AudioOutput, list_devices
+    from isudt.daemon.engine import Engine, SynthConfig
     if list_devices():
         print(json.dumps({"skip": [d["name"] for d in list_devices()]}))
         sys.exit(0)
-    calls = [0]
-    def render(buf):
-        calls[0] += 1
-    out = AudioOutput(AudioConfig(device="auto"), render)
+    engine = Engine(SynthConfig())
+    out = AudioOutput(AudioConfig(device="auto"), engine)
     out.start()
     time.sleep(0.5)
     st = out.stats()
     out.stop()
+    calls = [st["callbacks"]]
     try:
-        AudioOutput(AudioConfig(device="system"), render)
+        AudioOutput(AudioConfig(device="system"), engine)
         named = None
     except AudioDeviceError as e:
         named = str(e)
@@ -205,9 +206,9 @@ def test_devices_command_without_devices():
 
 # ------------------------------------------------------------- null output
 def test_null_output_renders_at_real_time_pace():
-    synth = Synth(SynthConfig())
+    synth = Engine(SynthConfig())
     synth.set_voice(0, 60, -6)
-    out = AudioOutput(AudioConfig(device="null"), synth.render)
+    out = AudioOutput(AudioConfig(device="null"), synth)
     assert out.is_null and out.description == "null output (configured)" and out.warning is None
     out.start()
     try:
@@ -225,27 +226,18 @@ def test_null_output_renders_at_real_time_pace():
     assert time.monotonic() - st["last_callback"] < 1.0 and st["underruns"] == 0
 
 
-def test_callback_counts_underflows_and_contains_render_errors():
-    sd = pytest.importorskip("sounddevice")
-    boom = [False]
-
-    def render(buf: np.ndarray) -> None:
-        buf.fill(0.5)
-        if boom[0]:
-            raise RuntimeError("render bug")
-    out = AudioOutput(AudioConfig(device="null"), render)
+def test_callback_counts_underflows_and_times_itself():
+    """The C callback as PortAudio calls it: status flags counted, duration and time of each block kept."""
+    engine = Engine(SynthConfig())
+    out = AudioOutput(AudioConfig(device="null"), engine)
     buf = np.zeros((128, 2), np.float32)
-    flags = sd.CallbackFlags()
-    out._callback(buf, 128, None, flags)
-    flags.output_underflow = True
-    out._callback(buf, 128, None, flags)
-    out._callback(buf, 128, None, flags)
-    boom[0] = True
-    out._callback(buf, 128, None, sd.CallbackFlags())
+    for flags in (0, 0x4, 0x4, 0x2):            # paOutputUnderflow twice, paInputOverflow once
+        lib.isudt_pa_callback(ffi.NULL, ffi.from_buffer("float[]", buf), 128, ffi.NULL, flags, engine.userdata)
     st = out.stats()
-    assert (st["underruns"], st["callbacks"], st["errors"]) == (2, 4, 1)
-    assert np.all(buf == 0.0)                    # a failing render plays silence, not garbage
-    assert st["callback_us"]["max"] > 0
+    assert (st["underruns"], st["callbacks"], st["errors"]) == (2, 4, 0)
+    assert engine.stats()["input_overflows"] == 1
+    assert st["callback_us"]["max"] > 0 and abs(time.monotonic() - st["last_callback"]) < 1.0
+    engine.close()
 
 
 def test_find_device_rules():
@@ -274,17 +266,16 @@ def test_find_device_rules():
 class _FakeStream:
     """Duck-typed sounddevice stream: a thread calling the callback at real-time pace until it 'dies'."""
 
-    def __init__(self, callback, finished_callback) -> None:
-        self._cb, self._fin = callback, finished_callback
+    def __init__(self, engine, finished_callback) -> None:
+        self._engine, self._fin = engine, finished_callback
         self.active = False
         self._halt = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        import sounddevice as sd
         buf = np.zeros((128, 2), np.float32)
         while not self._halt.wait(128 / SR):
-            self._cb(buf, 128, None, sd.CallbackFlags())
+            self._engine.render(buf)
 
     def start(self) -> None:
         self.active = True
@@ -313,7 +304,7 @@ class _FlakyOutput(AudioOutput):
         super().__init__(*a, **kw)
 
     def _make_stream(self) -> _FakeStream:
-        s = _FakeStream(self._callback, self._on_finished)
+        s = _FakeStream(self.engine, self._on_finished)
         self.streams.append(s)
         return s
 
@@ -326,7 +317,7 @@ def test_lost_device_is_retried_with_backoff_and_resumes(monkeypatch):
               "default_samplerate": 48000.0, "default": True}
     present = [True]
     monkeypatch.setattr(audio_out, "_query_devices", lambda: [device] if present[0] else [])
-    out = _FlakyOutput(AudioConfig(device="usb"), lambda buf: buf.fill(0.1))
+    out = _FlakyOutput(AudioConfig(device="usb"), Engine(SynthConfig()))
     out.start()
     try:
         assert out.state == "running" and out.description == "ALSA: USB Audio (48000 Hz, 128 frames)"

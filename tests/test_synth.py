@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from isudt.daemon.synth import Synth, SynthConfig, db_to_amp
+from isudt.daemon.engine import Engine as Synth, SynthConfig, db_to_amp  # the C engine, by its role
 from support.audio_analysis import (dominant_pitch, level_db, max_step, midi_to_hz, steady_step_bound, tones,
                                     zero_crossing_hz)
 

@@ -1,4 +1,8 @@
-"""Per-voice sine synth with sample-by-sample glide, master gain, mute and a limiter.
+"""The numpy reference of the C audio engine (daemon/engine.c): the same synth, kept to check it.
+
+This was the daemon's synth until the engine moved to C. It stays as the
+specification the engine must match sample for sample (tests/test_engine.py),
+written in the form that is easiest to read and to check by hand.
 
 Why it is shaped like this
 --------------------------
@@ -57,37 +61,8 @@ import numpy as np
 
 __all__ = ["SynthConfig", "Synth", "db_to_amp"]
 
-MIN_LEVEL_RAMP_MS = 2.0   # a level jump must never be a step (a click)
-DB_FLOOR = -120.0         # at or below this a voice target is silence
-MAX_GAIN_DB = 24.0
-MAX_GLIDE_MS = 10_000.0
-
-
-def db_to_amp(db: float) -> float:
-    """Linear amplitude of a level in dB (full scale sine = 0 dB); DB_FLOOR and below is 0."""
-    return 0.0 if db <= DB_FLOOR else 10.0 ** (db / 20.0)
-
-
-@dataclass
-class SynthConfig:
-    samplerate: int = 48000
-    voices: int = 8
-    channels: int = 2
-    glide_ms: float = 10.0            # pitch (MIDI units) and level glide, like the Max patch's 10 ms ramps
-    gain_db: float = 0.0              # master gain
-    limiter_threshold_db: float = -1.0
-    limiter_release_ms: float = 50.0
-    fade_ms: float = 30.0             # voice start/stop, mute and shutdown fades
-    max_block: int = 4096
-
-    def __post_init__(self) -> None:
-        if self.samplerate <= 0 or self.voices < 1 or self.channels < 1 or self.max_block < 1:
-            raise ValueError("samplerate, voices, channels and max_block must be positive")
-        if self.limiter_threshold_db > 0.0:
-            raise ValueError("limiter_threshold_db must be <= 0 dBFS")
-        for name in ("glide_ms", "limiter_release_ms", "fade_ms"):
-            if not (0.0 <= getattr(self, name) <= MAX_GLIDE_MS):
-                raise ValueError(f"{name} must be within [0, {MAX_GLIDE_MS:g}] ms")
+from isudt.daemon.engine import (DB_FLOOR, MAX_GAIN_DB, MAX_GLIDE_MS, MIN_LEVEL_RAMP_MS,  # noqa: E402
+                                   SynthConfig, db_to_amp)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,91 @@
+/* isudt audio engine: the sine synth that runs on the audio thread.
+ *
+ * One engine = up to ISUDT_MAX_VOICES phase-continuous sines with pitch glides
+ * in the MIDI domain, level ramps, a master gain (which also carries mute and
+ * the shutdown fade) and a limiter on the peak bound of the mix.
+ *
+ * Threads: exactly one producer (the Python control side, serialised by a
+ * lock there) pushes commands; exactly one consumer (PortAudio's callback, or
+ * an offline/null-clock renderer, never both at once) applies them at the start
+ * of each block. The render path allocates nothing, takes no lock, logs nothing
+ * and never waits. Everything else (new/free) is for the control side.
+ *
+ * This header is also the CFFI cdef (daemon/engine_build.py): plain C only,
+ * no macros other than integer constants.
+ */
+#ifndef ISUDT_ENGINE_H
+#define ISUDT_ENGINE_H
+
+#include <stdint.h>
+
+#define ISUDT_MAX_VOICES 32
+#define ISUDT_MAX_CHANNELS 16
+#define ISUDT_QUEUE_SIZE 8192      /* commands; a power of two */
+#define ISUDT_TIMING_RING 4096     /* callback durations kept for percentiles; a power of two */
+#define ISUDT_INPUT_RING 131072    /* captured mono input samples (2.7 s at 48 kHz); a power of two */
+
+/* What a command sets. Each one carries the whole new target of one thing, so
+ * applying the queue in order gives the same targets as the control side has. */
+enum isudt_cmd_kind {
+    ISUDT_CMD_VOICE = 1,       /* voice: a = MIDI pitch, b = linear amplitude, c = level ramp (samples) */
+    ISUDT_CMD_MASTER = 2,      /* a = linear master gain, b = ramp (samples), voice = 1 if shutdown fade */
+    ISUDT_CMD_PITCH_RAMP = 3   /* a = pitch glide (samples) for ramps that start later */
+};
+
+typedef struct {
+    int32_t kind;
+    int32_t voice;
+    double a;
+    double b;
+    double c;
+    uint64_t seq;              /* the producer's running number; the engine reports the last applied */
+} isudt_cmd;
+
+typedef struct {
+    double samplerate;
+    int32_t voices;            /* 1..ISUDT_MAX_VOICES */
+    int32_t channels;          /* output channels, 1..ISUDT_MAX_CHANNELS (mono mix copied to each) */
+    int32_t in_channels;       /* input channels of a duplex stream (0: output only) */
+    int32_t max_block;         /* longer blocks are rendered in pieces of this size */
+    double limiter_threshold;  /* linear, <= 1 */
+    double limiter_release;    /* gain recovery per sample (full scale per release time) */
+    double start_pitch;        /* MIDI pitch of every voice before its first command */
+    double start_master;       /* linear master gain at start (no ramp) */
+    double start_master_ramp;  /* samples, for the first master change */
+    double start_amp_ramp;     /* samples, for each voice's first level change */
+    double start_pitch_ramp;   /* samples */
+} isudt_config;
+
+typedef struct {
+    uint64_t blocks;           /* callbacks (or offline render calls) */
+    uint64_t frames;
+    uint64_t underruns;        /* PortAudio output underflow flags seen */
+    uint64_t input_overflows;  /* PortAudio input overflow flags seen */
+    uint64_t applied;          /* commands applied */
+    uint64_t last_seq;         /* seq of the last command applied */
+    uint64_t input_written;    /* mono input samples captured so far */
+    int64_t last_callback_ns;  /* CLOCK_MONOTONIC at the end of the last block */
+    double max_callback_us;
+    double limiter_gain;       /* linear, after the last block */
+    double master;             /* current master gain, linear */
+    int32_t faded_out;         /* 1 once a shutdown fade reached silence */
+    int32_t active_voices;     /* voices whose level is not 0 */
+} isudt_stats;
+
+typedef struct isudt_engine isudt_engine;
+
+/* Control side. */
+isudt_engine *isudt_engine_new(const isudt_config *cfg);   /* NULL on a bad config or no memory */
+void isudt_engine_free(isudt_engine *engine);
+int isudt_push(isudt_engine *engine, const isudt_cmd *cmd); /* 1: queued; 0: queue full (nothing changed) */
+void isudt_get_stats(const isudt_engine *engine, isudt_stats *out);
+int isudt_callback_times(const isudt_engine *engine, float *out_us, int max); /* newest durations, count */
+int64_t isudt_read_input(const isudt_engine *engine, float *out, int n);       /* last n samples; total written */
+int isudt_lock_memory(void);                                /* mlockall; 0 or errno */
+
+/* Audio side. */
+void isudt_render(isudt_engine *engine, float *out, unsigned long frames);   /* interleaved float32 */
+int isudt_pa_callback(const void *input, void *output, unsigned long frames,
+                      const void *time_info, unsigned long status_flags, void *engine);
+
+#endif
