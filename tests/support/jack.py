@@ -97,6 +97,7 @@ class JackServer:
     proc: subprocess.Popen
     log_path: Path
     playback_ports: tuple[str, ...] = field(default=("system:playback_1", "system:playback_2"))
+    realtime: bool = False
 
     def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
         """Environment for a subprocess that must use this server (and never start another)."""
@@ -170,16 +171,28 @@ def _stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
 
 @contextmanager
 def jack_server(name: str | None = None, samplerate: int = 48000, period: int = 128,
-                timeout: float = 10.0, rescan_portaudio: bool = True) -> Iterator[JackServer]:
-    """Start a private jackd (dummy driver, no realtime) and point this process's env at it."""
+                timeout: float = 10.0, rescan_portaudio: bool = True,
+                realtime: bool = False) -> Iterator[JackServer]:
+    """Start a private jackd (dummy driver) and point this process's env at it.
+
+    realtime=True asks for realtime scheduling (`-R`, works as root or with
+    rtprio limits) and falls back to `--no-realtime` if jackd refuses it;
+    `JackServer.realtime` says which one runs.
+    """
     if not jackd_available():
         raise FileNotFoundError("jackd is not installed (Debian: apt-get install jackd2)")
     name = name or f"isudt-test-{os.getpid()}-{next(_counter)}"
     log_file = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)
-    cmd = ["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", str(samplerate), "-p", str(period)]
+    mode = "-R" if realtime else "--no-realtime"
+    cmd = ["jackd", mode, "-n", name, "-d", "dummy", "-r", str(samplerate), "-p", str(period)]
     proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    if realtime:
+        time.sleep(0.3)
+        if proc.poll() is not None:        # realtime refused: the fallback the daemon documents too
+            cmd[1] = "--no-realtime"
+            proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     log_file.close()
-    server = JackServer(name, samplerate, period, proc, Path(log_file.name))
+    server = JackServer(name, samplerate, period, proc, Path(log_file.name), realtime=cmd[1] == "-R")
     saved = {k: os.environ.get(k) for k in _ENV_KEYS}
     _quiet_jack()
     try:
