@@ -117,11 +117,12 @@ class AudioSection:
     blocksize: int = field(default=128, metadata=_opt(int, _int_range(16, 4096)))
     latency: str | float = field(default="low", metadata=_opt((str, float), _latency))
     channels: int = field(default=2, metadata=_opt(int, _int_range(1, 32)))
+    mlock: bool = field(default=False, metadata=_opt(bool))
 
 
 @dataclass(frozen=True)
 class SynthSection:
-    voices: int = field(default=8, metadata=_opt(int, _int_range(1, 64)))
+    voices: int = field(default=8, metadata=_opt(int, _int_range(1, 64)))   # the C engine plays up to 64
     glide_ms: float = field(default=10.0, metadata=_opt(float, _float_range(0, 10000)))
     gain_db: float = field(default=0.0, metadata=_opt(float, _float_range(-120, 24)))
     limiter_threshold_db: float = field(default=-1.0, metadata=_opt(float, _float_range(-60, 0)))

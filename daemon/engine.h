@@ -18,8 +18,8 @@
 
 #include <stdint.h>
 
-#define ISUDT_MAX_VOICES 32
-#define ISUDT_MAX_CHANNELS 16
+#define ISUDT_MAX_VOICES 64
+#define ISUDT_MAX_CHANNELS 32
 #define ISUDT_QUEUE_SIZE 8192      /* commands; a power of two */
 #define ISUDT_TIMING_RING 4096     /* callback durations kept for percentiles; a power of two */
 #define ISUDT_INPUT_RING 131072    /* captured mono input samples (2.7 s at 48 kHz); a power of two */

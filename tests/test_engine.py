@@ -135,7 +135,7 @@ def test_counters_time_every_block() -> None:
 
 def test_bad_config_and_bad_values_are_refused() -> None:
     with pytest.raises(ValueError, match="voices"):
-        SynthConfig(voices=64)
+        SynthConfig(voices=65)
     eng = Engine(SynthConfig(samplerate=SR))
     try:
         with pytest.raises(ValueError, match="pitch"):
