@@ -2,7 +2,8 @@
 # Install everything the test suite needs on a fresh Debian machine (root) and the package itself.
 set -euo pipefail
 need=()
-for pkg in jackd2 libportaudio2 libjack-jackd2-0 puredata-core systemd; do
+# gcc + libc6-dev build the C audio engine (pip install) and its AddressSanitizer check
+for pkg in jackd2 libportaudio2 libjack-jackd2-0 puredata-core systemd gcc libc6-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
