@@ -65,6 +65,8 @@ class AudioConfig:
     blocksize: int = 128
     latency: str | float = "low"
     channels: int = 2
+    input: str | int | None = None   # input device for listening (None: output only)
+    input_channels: int = 1
 
     def __post_init__(self) -> None:
         if isinstance(self.device, str) and self.device.strip().lstrip("-").isdigit():
@@ -87,27 +89,28 @@ def _sd() -> Any:
     return sounddevice
 
 
-def _query_devices() -> list[dict]:
+def _query_devices(kind: str = "output") -> list[dict]:
+    """Devices with channels of `kind` ("output" or "input")."""
     sd = _sd()
     apis = sd.query_hostapis()
     try:
-        default = int(sd.query_devices(kind="output")["index"])
-    except Exception:  # noqa: BLE001 - PortAudio raises when there is no default output
+        default = int(sd.query_devices(kind=kind)["index"])
+    except Exception:  # noqa: BLE001 - PortAudio raises when there is no default device
         default = -1
     found = []
     for d in sd.query_devices():
-        if d["max_output_channels"] <= 0:
+        if d[f"max_{kind}_channels"] <= 0:
             continue
         found.append({"index": int(d["index"]), "name": d["name"], "hostapi": apis[d["hostapi"]]["name"],
-                      "channels": int(d["max_output_channels"]),
+                      "channels": int(d[f"max_{kind}_channels"]),
                       "default_samplerate": float(d["default_samplerate"]), "default": d["index"] == default})
     return found
 
 
-def list_devices() -> list[dict]:
-    """Output devices: index, name, hostapi, channels, default_samplerate, default. Empty without PortAudio."""
+def list_devices(kind: str = "output") -> list[dict]:
+    """Devices of `kind`: index, name, hostapi, channels, default_samplerate, default. Empty without PortAudio."""
     try:
-        return _query_devices()
+        return _query_devices(kind)
     except OSError:
         return []
 
@@ -127,11 +130,11 @@ def _short_api(name: str) -> str:
     return _HOSTAPI_SHORT.get(name, name)
 
 
-def find_device(spec: str | int, devices: list[dict]) -> dict | None:
-    """The output device `spec` names; None for "null" or for "auto" without a default output.
+def find_device(spec: str | int, devices: list[dict], kind: str = "output") -> dict | None:
+    """The device `spec` names among `devices`; None for "null" or for "auto" without a default.
 
     A name matches exactly (case-insensitive) or, failing that, as a substring of
-    exactly one device. Raises AudioDeviceError listing the outputs otherwise.
+    exactly one device. Raises AudioDeviceError listing the devices otherwise.
     """
     if spec == "null":
         return None
@@ -146,7 +149,7 @@ def find_device(spec: str | int, devices: list[dict]) -> dict | None:
     if len(hits) == 1:
         return hits[0]
     problem = "not found" if not hits else f"is ambiguous ({len(hits)} devices match)"
-    raise AudioDeviceError(f"audio output device {spec!r} {problem}; output devices:\n{_format_devices(devices)}")
+    raise AudioDeviceError(f"audio {kind} device {spec!r} {problem}; {kind} devices:\n{_format_devices(devices)}")
 
 
 _NEVER_FREED: list[Any] = []   # engines that an abandoned stream may still call: kept for the process's life
@@ -195,6 +198,8 @@ class AudioOutput:
         self.state = "stopped"
         self._device = self._resolve()
         self.is_null = self._device is None
+        self._input = self._resolve_input()
+        self._input_stream: Any = None          # input-only stream beside the null output
         self.description = self._describe()
 
     # ------------------------------------------------------------ setup
@@ -219,11 +224,31 @@ class AudioOutput:
                        "(`isudt devices` lists devices; set audio.device to choose one)")
         return device
 
+    def _resolve_input(self) -> dict | None:
+        """The input device for listening, or None. A named input must exist (it is never guessed)."""
+        spec = self.cfg.input
+        if spec is None:
+            return None
+        if self.engine.cfg.in_channels != self.cfg.input_channels:
+            raise ValueError(f"the engine captures {self.engine.cfg.in_channels} input channels, "
+                             f"the input has {self.cfg.input_channels}")
+        try:
+            devices = _query_devices("input")
+        except OSError as e:
+            raise AudioDeviceError(f"audio input device {spec!r}: PortAudio is not available ({e})") from e
+        return find_device(spec, devices, "input")
+
     def _describe(self) -> str:
         if self._device is None:
-            return "null output (configured)" if self.cfg.device == "null" else "null output (no audio device)"
-        d = self._device
-        return f"{_short_api(d['hostapi'])}: {d['name']} ({self.cfg.samplerate} Hz, {self.cfg.blocksize} frames)"
+            out = "null output (configured)" if self.cfg.device == "null" else "null output (no audio device)"
+        else:
+            d = self._device
+            out = f"{_short_api(d['hostapi'])}: {d['name']} ({self.cfg.samplerate} Hz, {self.cfg.blocksize} frames)"
+        return out + (f"; input {self._input['name']}" if self._input else "")
+
+    @property
+    def input_name(self) -> str | None:
+        return self._input["name"] if self._input else None
 
     @property
     def _is_jack(self) -> bool:
@@ -261,10 +286,24 @@ class AudioOutput:
         takes a CFFI function pointer and a userdata pointer instead of a Python
         callable. The engine owns the userdata memory and outlives the stream.
         """
-        return _sd()._StreamBase("output", device=self._device["index"], samplerate=self.cfg.samplerate,
-                                 blocksize=self.cfg.blocksize, channels=self.cfg.channels, dtype="float32",
+        if self._input is None:
+            kind, device, channels = "output", self._device["index"], self.cfg.channels
+        else:   # one duplex stream: capture and playback in the same callback, same clock
+            kind, device = "duplex", (self._input["index"], self._device["index"])
+            channels = (self.cfg.input_channels, self.cfg.channels)
+        return _sd()._StreamBase(kind, device=device, samplerate=self.cfg.samplerate,
+                                 blocksize=self.cfg.blocksize, channels=channels, dtype="float32",
                                  latency=self.cfg.latency, callback=self.engine.callback,
                                  userdata=self.engine.userdata, finished_callback=self._on_finished)
+
+    def _open_input_only(self) -> None:
+        """Beside the null output: an input stream whose callback only captures (it gets no output buffer)."""
+        stream = _sd()._StreamBase("input", device=self._input["index"], samplerate=self.cfg.samplerate,
+                                   blocksize=self.cfg.blocksize, channels=self.cfg.input_channels,
+                                   dtype="float32", latency=self.cfg.latency, callback=self.engine.callback,
+                                   userdata=self.engine.userdata)
+        stream.start()
+        self._input_stream = stream
 
     def _reinit_portaudio(self) -> None:
         """Fresh device list: PortAudio enumerates only in Pa_Initialize. Only with no stream open."""
@@ -306,6 +345,11 @@ class AudioOutput:
                 self._device, self.is_null = None, True
                 self.description = "null output (default device unusable)"
         if self.is_null:
+            if self._input is not None:
+                try:
+                    self._open_input_only()
+                except Exception as e:  # noqa: BLE001 - PortAudioError, ValueError
+                    raise AudioDeviceError(f"cannot open audio input {self._input['name']}: {e}") from e
             self.state = "null"
             log.info("audio: %s", self.description)
             self._spawn(self._run_clock, "audio-null", lambda: True)
@@ -320,6 +364,11 @@ class AudioOutput:
         with self._lock:
             stream, self._stream = self._stream, None
             self._expect_stop = True
+        inp, self._input_stream = self._input_stream, None
+        if inp is not None and not _run_bounded(lambda: (inp.stop(), inp.close()), RELEASE_TIMEOUT_S):
+            self._abandoned.append(inp)
+            _NEVER_FREED.append(self.engine)
+            _skip_portaudio_exit()
         if stream is not None and not _run_bounded(lambda: (stream.stop(), stream.close()), RELEASE_TIMEOUT_S):
             log.error("audio: the output stream did not close within %.0f s; abandoning it", RELEASE_TIMEOUT_S)
             self._abandoned.append(stream)
@@ -405,23 +454,28 @@ class AudioOutput:
                 "retries": self._retries, "recoverable": self.recoverable,
                 "callback_us": {"p50": pct(50), "p99": pct(99), "max": e.get("max_callback_us", 0.0)},
                 "block_us": 1e6 * self.cfg.blocksize / self.cfg.samplerate,
-                "last_callback": e.get("last_callback_ns", 0) / 1e9, "warning": self.warning}
+                "last_callback": e.get("last_callback_ns", 0) / 1e9, "warning": self.warning,
+                "input": self.input_name, "input_overflows": e.get("input_overflows", 0)}
 
 
 # -------------------------------------------------------------------- CLI
 def main(args: Any = None) -> int:
-    """`isudt devices`: print the output devices, * marks the default."""
+    """`isudt devices`: print the output and input devices, * marks the defaults."""
     try:
-        devices = _query_devices()
+        outputs, inputs = _query_devices("output"), _query_devices("input")
     except OSError as e:
         print(f"PortAudio is not available: {e}", file=sys.stderr)
         return 1
-    if not devices:
+    if not outputs:
         print("no audio output devices found: `isudt serve` with audio.device auto would use the null output")
-        return 0
-    print(f"  {'idx':>3}  {'name':<32} {'host API':<8} {'out':>6}  {'default sr':>10}")
-    print(_format_devices(devices))
-    print("* = default output. Choose one with --device NAME (case-insensitive substring) or --device INDEX.")
+    else:
+        print(f"  {'idx':>3}  {'output':<32} {'host API':<8} {'out':>6}  {'default sr':>10}")
+        print(_format_devices(outputs))
+        print("* = default output. Choose one with --device NAME (case-insensitive substring) or --device INDEX.")
+    if inputs:
+        print(f"\n  {'idx':>3}  {'input':<32} {'host API':<8} {'in':>6}  {'default sr':>10}")
+        print(_format_devices(inputs))
+        print("Listen to one with --input NAME or --input INDEX (audio.input in the config).")
     return 0
 
 

@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--reply", metavar="HOST:PORT", help="where replies go (default 127.0.0.1:12341)")
     s.add_argument("--reply-to-sender", action="store_true", default=None, help="also reply to each sender")
     s.add_argument("--device", help="audio output device name or index, 'auto' or 'null'")
+    s.add_argument("--input", help="audio input device name or index for listening (default: none)")
     s.add_argument("--blocksize", type=int, help="audio block size in frames (default 128)")
     s.add_argument("--samplerate", type=int, help="audio sample rate (default 48000)")
     s.add_argument("--bundle", help="model bundle directory (default: the bundled exported/)")
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="receive replies on this port (e.g. 12341 when the daemon does not reply to senders)")
     se.add_argument("--blob", metavar="FILE", help="append this file's bytes as a blob argument (e.g. /frame)")
 
-    sub.add_parser("devices", help="list audio output devices")
+    sub.add_parser("devices", help="list audio devices (outputs and inputs)")
 
     r = sub.add_parser("render", help="render inputs to a WAV file offline, through the live pipeline")
     r.add_argument("input", help="a folder of images, a CSV of positions/latents, or a recorded OSC session")

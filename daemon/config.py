@@ -78,6 +78,15 @@ def _device(v: Any) -> str | None:
     return None if v.strip() else "auto, null, a device name or a device index >= 0"
 
 
+def _input_device(v: Any) -> str | None:
+    if v is None:
+        return None
+    problem = _device(v)
+    if problem or v in ("auto", "null"):
+        return "null (no input), a device name or a device index >= 0"
+    return None
+
+
 def _latency(v: Any) -> str | None:
     allowed = "low, high, or a number of seconds above 0, at most 1"
     if isinstance(v, str):
@@ -118,6 +127,8 @@ class AudioSection:
     latency: str | float = field(default="low", metadata=_opt((str, float), _latency))
     channels: int = field(default=2, metadata=_opt(int, _int_range(1, 32)))
     mlock: bool = field(default=False, metadata=_opt(bool))
+    input: int | str | None = field(default=None, metadata=_opt((int, str, type(None)), _input_device))
+    input_channels: int = field(default=1, metadata=_opt(int, _int_range(1, 32)))
 
 
 @dataclass(frozen=True)
@@ -297,6 +308,11 @@ def overrides_from_args(args: argparse.Namespace) -> tuple[dict, dict[str, str]]
     if dev is not None:
         dev = int(dev) if dev.strip().isdigit() else dev
     put("audio", "device", dev, "--device")
+    inp = get("input")
+    if inp is not None:
+        inp = int(inp) if inp.strip().isdigit() else (None if inp.strip() in ("none", "null") else inp)
+        out.setdefault("audio", {})["input"] = inp
+        origins["audio.input"] = "--input"
     put("audio", "blocksize", get("blocksize"), "--blocksize")
     put("audio", "samplerate", get("samplerate"), "--samplerate")
     put("bundle", "path", get("bundle"), "--bundle")
