@@ -342,3 +342,61 @@ def test_lost_device_is_retried_with_backoff_and_resumes(monkeypatch):
     assert st["state"] == "running" and st["recoverable"] is True
     assert 2 <= st["retries"] <= 4 and out.reinits == st["retries"] and len(out.streams) == 2
     assert out.state == "stopped" and not out.streams[1].active
+
+
+# ------------------------------------------------------------------ input
+class _ToneClient:
+    """A JACK client that plays a sine into every PortAudio input port (what a microphone would do)."""
+
+    def __init__(self, hz: float, amplitude: float) -> None:
+        import jack
+        self.client = jack.Client("isudt-tone", no_start_server=True)
+        self.port = self.client.outports.register("out")
+        self._phase = 0
+        sr = self.client.samplerate
+
+        def process(frames: int) -> None:
+            t = (self._phase + np.arange(frames)) / sr
+            self.port.get_array()[:] = amplitude * np.sin(2 * np.pi * hz * t)
+            self._phase += frames
+        self.client.set_process_callback(process)
+        self.client.activate()
+
+    def feed_portaudio(self) -> int:
+        targets = [p for p in self.client.get_ports(is_input=True, is_audio=True) if p.name.startswith("PortAudio")]
+        for p in targets:
+            self.client.connect(self.port, p)
+        return len(targets)
+
+    def close(self) -> None:
+        self.client.deactivate()
+        self.client.close()
+
+
+@pytest.mark.jack
+@pytest.mark.parametrize("output", ["system", "null"])
+def test_input_is_captured_into_the_engine(jackd, output: str) -> None:
+    """Duplex (input + output in one callback) or input-only beside the null output: the ring holds the tone."""
+    engine = Engine(SynthConfig(samplerate=SR, in_channels=1))
+    out = AudioOutput(AudioConfig(device=output, input="system", input_channels=1), engine)
+    assert out.description.endswith("; input system")
+    tone = _ToneClient(440.0, 0.5)
+    try:
+        out.start()
+        deadline = time.monotonic() + 5
+        while tone.feed_portaudio() == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        x, total = engine.read_input(8192)
+        st = out.stats()
+    finally:
+        out.stop()
+        tone.close()
+    assert total > 0.4 * SR and st["input"] == "system"
+    (found,) = tones(x.astype(np.float64), SR, 1)
+    assert abs(found.hz - 440.0) < 2.0 and abs(found.db - 20 * np.log10(0.5)) < 0.5, found
+
+
+def test_an_input_that_does_not_exist_is_named(jackd) -> None:
+    with pytest.raises(AudioDeviceError, match=r"audio input device 'no-such-mic' not found(.|\n)*input devices"):
+        AudioOutput(AudioConfig(device="null", input="no-such-mic"), Engine(SynthConfig(in_channels=1)))
