@@ -159,6 +159,26 @@ def _wait_until_connectable(server: JackServer, timeout: float) -> None:
         return
 
 
+def clear_stale_jack_shm() -> int:
+    """Remove JACK's shared-memory files when no jackd is alive; returns how many were removed.
+
+    A jackd that is killed (or whose machine is reset) leaves its entry in
+    /dev/shm/jack-shm-registry, and after a handful of those every new jackd
+    fails with "Too many servers already active". With no jackd running, none
+    of these files belongs to anyone, so starting from a clean registry is safe.
+    """
+    if subprocess.run(["pgrep", "-x", "jackd"], capture_output=True).returncode == 0:
+        return 0
+    removed = 0
+    for f in Path("/dev/shm").glob("jack*"):
+        try:
+            f.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
 def _stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
     if proc.poll() is None:
         proc.terminate()
@@ -182,6 +202,7 @@ def jack_server(name: str | None = None, samplerate: int = 48000, period: int = 
     if not jackd_available():
         raise FileNotFoundError("jackd is not installed (Debian: apt-get install jackd2)")
     name = name or f"isudt-test-{os.getpid()}-{next(_counter)}"
+    clear_stale_jack_shm()
     log_file = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)
     mode = "-R" if realtime else "--no-realtime"
     cmd = ["jackd", mode, "-n", name, "-d", "dummy", "-r", str(samplerate), "-p", str(period)]
