@@ -68,14 +68,14 @@ class Limits:
 
 @dataclass(slots=True)
 class Request:
-    """Something for one voice, handled in order by the inference worker (newest per voice wins)."""
+    """Something for one voice, run in arrival order by the pipeline (newest per voice wins under load)."""
 
     voice: int
     prefix: str = ""              # "" or "/voice/N": replies mirror the request's address
     clamped: bool = False
     t_received: float = 0.0       # time.perf_counter() when the datagram arrived
     reply_to: Any = None          # the sender's address (for reply_to_sender), set by the server
-    address: str = ""             # the full address it came in on, for /error from the worker
+    address: str = ""             # the full address it came in on, for an /error after inference
 
 
 @dataclass(slots=True)

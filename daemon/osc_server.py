@@ -13,6 +13,15 @@ builder produces exactly as python-osc does.
 Bundle time tags are ignored: every message runs on arrival (like python-osc's
 `strict_timing=False`), so a bundle stamped in the future cannot park work on
 the loop.
+
+This module owns the wire format both ways: requests in (`OscServer.handle`),
+and replies out (`OscServer.answer` turns an inference `Result` into
+`/sineparams`, `/latent/sound` or `/error`). The server reads the socket
+itself (`OscServer.drain`, from `loop.add_reader`) rather than through an
+asyncio transport: it reads *everything* waiting, then has the backend run
+what that drain staged (`Backend.flush`), so a flood costs decode + validate
+per datagram and one batched inference per drain, and the newest input is
+never left behind in the kernel's buffer while older ones are computed.
 """
 from __future__ import annotations
 
@@ -22,13 +31,15 @@ import logging
 import math
 import socket
 import struct
-import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
 
 from .messages import Control, Limits, Refused, Request, StatusQuery, validate
+
+if TYPE_CHECKING:
+    from .pipeline import Result
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +49,8 @@ _F32 = struct.Struct(">f")
 _F64 = struct.Struct(">d")
 _BUNDLE = b"#bundle\0"
 MAX_ADDRESS = 255
+MAX_DATAGRAM = 65536
+DRAIN_MAX = 512      # datagrams read per wake-up before the staged requests run (bounds one loop turn)
 NEVER_ANSWERED = frozenset(("/error", "/status.reply"))   # replies: refused silently, never /error'd
 
 
@@ -219,25 +232,23 @@ def encode_floats(address: str, values: Sequence[float]) -> bytes:
 # --- policy helpers -----------------------------------------------------------
 
 class TokenBucket:
-    """At most `rate` events a second on average, `burst` at once. Thread-safe (loop and worker both reply)."""
+    """At most `rate` events a second on average, `burst` at once. Used on the event loop only."""
 
     def __init__(self, rate: float, burst: float) -> None:
         self.rate, self.burst = float(rate), float(max(burst, 1))
         self.tokens = self.burst
         self.t = time.monotonic()
-        self._lock = threading.Lock()
 
     def take(self) -> bool:
         if self.rate <= 0:
             return False
-        with self._lock:
-            now = time.monotonic()
-            self.tokens = min(self.burst, self.tokens + (now - self.t) * self.rate)
-            self.t = now
-            if self.tokens >= 1.0:
-                self.tokens -= 1.0
-                return True
-            return False
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.t) * self.rate)
+        self.t = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
 
 
 class AllowList:
@@ -270,9 +281,8 @@ class AllowList:
 class ReplySender:
     """Sends replies from the listening socket (so `reply to sender` comes from the port they sent to).
 
-    Uses a dup of the bound socket, so the inference worker can reply without a
-    hop through the event loop; sendto on UDP never blocks here (the socket is
-    non-blocking and a full buffer just drops the reply, counted).
+    sendto on UDP never blocks here (the socket is non-blocking and a full
+    buffer just drops the reply, counted).
     """
 
     def __init__(self, sock: socket.socket | None, target: tuple | None, to_sender: bool) -> None:
@@ -304,7 +314,8 @@ class Backend(Protocol):
     """What the OSC side needs from the rest of the daemon (server.Runtime; fakes in tests)."""
 
     def limits(self) -> Limits: ...
-    def submit(self, request: Request) -> None: ...
+    def submit(self, request: Request) -> None: ...     # stage it; runs at the next flush
+    def flush(self) -> None: ...                        # run what is staged, answering through `answer`
     def control(self, control: Control) -> None: ...
     def status_pairs(self) -> list[tuple[str, Any]]: ...
 
@@ -348,6 +359,38 @@ class OscServer(asyncio.DatagramProtocol):
         log.debug("socket error: %s", exc)
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
+        """One datagram, then run what it staged (the transport-driven path; `drain` batches instead)."""
+        self._handle_safely(data, addr)
+        self.flush()
+
+    def drain(self, sock: socket.socket, limit: int = DRAIN_MAX) -> None:
+        """Read every datagram waiting (up to `limit`), handle each, then run what they staged, once.
+
+        Called by the event loop when the socket is readable. Reading the lot
+        before computing anything is what makes coalescing work under a flood
+        (the newest request is among those read) and keeps a steady client's
+        requests one per turn, answered at once.
+        """
+        try:
+            for _ in range(limit):
+                try:
+                    data, addr = sock.recvfrom(MAX_DATAGRAM)
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError as e:  # e.g. a queued ICMP error; the next datagram is still there
+                    log.debug("socket error: %s", e)
+                    continue
+                self._handle_safely(data, addr)
+        finally:
+            self.flush()
+
+    def flush(self) -> None:
+        try:
+            self.backend.flush()
+        except Exception:  # the last line of defence: a bug must not stop the server
+            log.exception("unexpected error running requests")
+
+    def _handle_safely(self, data: bytes, addr: Any) -> None:
         try:
             self.handle(data, addr)
         except Exception:  # the last line of defence: a bug must not stop the server
@@ -386,6 +429,7 @@ class OscServer(asyncio.DatagramProtocol):
                 self.backend.submit(req)
             elif isinstance(req, StatusQuery):
                 c.handled += 1
+                self.flush()   # what arrived before the query is counted in its answer
                 if self.status_bucket.take():
                     self.replies.send(encode_message("/status.reply", _flatten(self.backend.status_pairs())), addr)
             else:
@@ -408,6 +452,23 @@ class OscServer(asyncio.DatagramProtocol):
             self.replies.send(encode_message("/error", (address, reason)), addr)
         else:
             self.counters.errors_unreplied += 1
+
+    def answer(self, result: "Result") -> None:
+        """The replies for one inference result: `/sineparams pitch dB` (+ `/latent/sound z...` for
+        `/latent/image`), nothing for a release, `/error address reason` (rate-limited) for a failure.
+
+        Replies mirror the request's voice prefix (`/voice/N/sineparams`).
+        """
+        r = result.request
+        if result.error is not None:
+            if self.error_bucket.take():
+                self.replies.send(encode_message("/error", (r.address or r.prefix, result.error)), r.reply_to)
+            return
+        if result.params is None:
+            return
+        self.replies.send(encode_floats(r.prefix + "/sineparams", result.params), r.reply_to)
+        if result.z_sound is not None:
+            self.replies.send(encode_floats(r.prefix + "/latent/sound", result.z_sound), r.reply_to)
 
 
 def _flatten(pairs: Sequence[tuple[str, Any]]) -> list[Any]:

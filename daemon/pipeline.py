@@ -1,48 +1,75 @@
-"""The inference worker: one thread, one "latest request" slot per voice, batched ONNX runs.
+"""Inference: validated requests in, `Result`s out, on the caller's thread; newest per voice wins under load.
 
-Why one thread and slots rather than a queue: onnxruntime releases the GIL,
-so a single worker keeps the event loop free without competing with itself
-for the two cores; and a control surface sends positions, not commands — when
-requests arrive faster than inference, only the newest per voice matters.
-So `submit` overwrites the voice's slot (the replaced request is counted as
-coalesced) and the worker takes every pending slot at once and runs them as
-one batch per stage. Memory and latency stay bounded whatever the input rate,
-and the last reply always reflects the last input.
+Where the time went (issue 8; 2-core KVM guest, null audio, 20 msg/s). With
+the old design (event loop -> per-voice slot -> inference worker thread ->
+replies from the worker) `/latent/image` took 1.4 ms from datagram to reply:
+0.28 ms from receipt until the worker started, then three ORT runs of ~370 +
+70 + 60 us that take ~100 + 22 + 26 us back to back. Timing each step showed
+that the hops were not the main cost: on this machine any code that runs
+after ~10 ms or more of idling runs cold, whatever thread it is on (one
+batch-1 ORT call: 25 us back to back, ~250-330 us after 50 ms idle, even
+after a 50 ms busy spin with no context switch and no system call; the
+daemon's own decode + validate: ~50 us hot, ~250 us cold). Waking a second
+thread paid it twice and added a GIL hand-off, so nothing here has a thread
+of its own any more: the event loop drains the socket, stages the requests,
+and runs them here, inline and batched. At 20 msg/s that removed the
+worst-case waits (p99 of `/latent/sound` 4.9 -> 1.9 ms, `/frame` 5.6 -> 2.8
+ms) but not the cold start itself (p50 ~1.2 ms), which no scheduling of
+Python threads can remove; batching is what made the sustained rates (every
+request answered) go from under 500/s to 2,000/s (`/pictslider`, table off)
+and 4,000/s (`/frame`). Fusing mapper, decoder and inversion into one ONNX
+graph was measured too (one batch-1 run instead of three: 76 -> 61 us back to
+back, 596 -> 491 us cold): not worth a change of the bundle contract.
+
+Why staging and newest-per-voice: a control surface sends positions, not
+commands; when requests arrive faster than inference, only the newest per
+voice matters. The OSC side stages every request read in one drain of the
+socket (`stage`) and then runs them (`take` + `run`). Up to `direct_limit`
+staged requests are all answered, as one batched run per stage (so a fast
+client, or a burst after the machine stalled for a few milliseconds, loses
+nothing, and a backlog costs less per request); beyond that only the newest
+per voice is run and the replaced ones are counted as `coalesced`. Each drain
+therefore costs at most one batched inference of at most `direct_limit`
+requests, whatever the input rate: memory and latency stay bounded and the
+last reply reflects the last input. A `VoiceOff` is staged like any request,
+so it can never overtake an earlier request for its voice.
 
 `/pictslider` positions form a finite set (126 x 126 for the published
 square) and the square image is a pure function of (x, y), so its result is
-too: the worker keeps a per-bundle table of (pitch, dB) per position, filled
-on first use and, while no request waits, ahead of use in small chunks (each
-kept under ~0.5 ms so a request never waits long behind it, and paced to a
-quarter of one core so the audio thread and the rest of a 2-core machine keep
-theirs). Once full,
-`/pictslider` costs a lookup instead of four networks, whatever the encoder's
-size.
+too: a per-bundle `PositionTable` remembers each position's (pitch, dB) once
+computed, and the server fills it ahead of use while the daemon is idle, in
+chunks of about half a millisecond paced to a quarter of one core (`fill`).
+It is kept because the measurements say so: with the table off `/pictslider`
+stays at ~2.2 / 3.6 ms (p50 / p99) at 20 msg/s, far from the 1 ms goal, while
+a table hit skips the four networks and their cold start (~0.7 ms p50).
 
-Everything that touches the synth for a voice (new parameters, release) goes
-through the slot, so a `/voice/N/off` can never overtake an earlier request
-for the same voice.
+`run` only computes: it returns `Result`s and touches neither the synth nor
+the wire. The server applies them to the synth and the OSC side encodes the
+replies; `isudt render` uses the same `run` (table off), so an offline render
+plays exactly what the daemon would.
 """
 from __future__ import annotations
 
 import logging
-import threading
+import math
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from .messages import (FrameRequest, LatentImageRequest, LatentSoundRequest, PositionRequest, Request,
                        VoiceOff)
-from .osc_server import encode_floats, encode_message
 from .square import render_square
 
 log = logging.getLogger(__name__)
 
+DIRECT_LIMIT = 64   # staged requests answered in full per drain; beyond it, newest per voice wins
+FILL_BUDGET_MS = 0.5   # one idle-fill chunk of the position table takes about this long
+
 
 class ModelsLike(Protocol):
-    """The part of `bundle.Models` the worker uses (fakes in tests)."""
+    """The part of `bundle.Models` inference uses (fakes in tests)."""
 
     manifest: Any
 
@@ -50,6 +77,25 @@ class ModelsLike(Protocol):
     def map(self, z_image: np.ndarray) -> np.ndarray: ...
     def decode(self, z_sound: np.ndarray) -> np.ndarray: ...
     def invert(self, mel: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(slots=True)
+class Result:
+    """What one request comes to: parameters to play, a release, or a reason it failed.
+
+    `params` is (MIDI pitch, dB), finite, or None for a release (`VoiceOff`)
+    and for a failure (`error` set). `z_sound` is the mapped sound latent,
+    for `/latent/image` only (it is echoed to the client).
+    """
+
+    request: Request
+    params: tuple[float, float] | None = None
+    z_sound: tuple[float, ...] | None = None
+    error: str | None = None
+
+    @property
+    def release(self) -> bool:
+        return isinstance(self.request, VoiceOff) and self.error is None
 
 
 class Ring:
@@ -66,8 +112,8 @@ class Ring:
     def values(self) -> np.ndarray:
         return self.buf[:min(self.count, len(self.buf))].copy()
 
-    def percentiles(self, *qs: float, also: "Ring | None" = None) -> list[float]:
-        data = self.values() if also is None else np.concatenate([self.values(), also.values()])
+    def percentiles(self, *qs: float) -> list[float]:
+        data = self.values()
         if data.size == 0:
             return [0.0 for _ in qs]
         return [float(np.percentile(data, q)) for q in qs]
@@ -130,202 +176,157 @@ class PositionTable:
 
 @dataclass
 class PipelineCounters:
-    """Written only by the worker, except `coalesced` (under the slot lock)."""
+    """Written only by the thread that stages and runs (the event loop in the daemon)."""
 
-    handled: int = 0       # requests completed (played and answered)
-    coalesced: int = 0     # requests replaced in their slot by a newer one before the worker took them
+    handled: int = 0       # requests completed (a result to play, or a release)
+    coalesced: int = 0     # staged requests replaced by a newer one for the same voice before they ran
     errors: int = 0        # requests that failed in inference (answered with /error)
-    batches: int = 0
-    table_hits: int = 0    # /pictslider answered from the position table by the worker
-    answered_on_loop: int = 0   # /pictslider answered from the table on the event loop (written there only)
+    batches: int = 0       # inference runs (one per stage per drain)
+    table_hits: int = 0    # /pictslider answered from the position table
 
 
 class Pipeline:
-    """Slots + worker thread. `submit` is called on the event loop; everything else happens in the worker."""
+    """Staging (newest per voice beyond `direct_limit`), the position table and batched inference.
 
-    def __init__(self, models: ModelsLike, voices: int, *,
-                 set_voice: Callable[[int, float, float], None],
-                 release_voice: Callable[[int], None],
-                 reply: Callable[[bytes, Any], None],
-                 error: Callable[[str, str, Any], None],
-                 position_table: bool = True, fill_budget_ms: float = 0.5, fill_duty: float = 0.25) -> None:
+    Everything runs on the caller's thread (the event loop in the daemon).
+    """
+
+    def __init__(self, models: ModelsLike, voices: int, *, direct_limit: int = DIRECT_LIMIT,
+                 position_table: bool = True) -> None:
         self.voices = voices
-        self._models = models
+        self.direct_limit = direct_limit
         self.position_table = position_table
-        self.fill_budget_ms = fill_budget_ms
-        self.fill_duty = fill_duty
-        self._fill_resume = 0.0
         self.fill_chunk = 1
+        self._models = models
         self._table = PositionTable(models.manifest.square.positions)
-        self.set_voice = set_voice
-        self.release_voice = release_voice
-        self.reply = reply
-        self.error = error
+        self._staged: list[Request] = []
         self.counters = PipelineCounters()
         self.inference_ms = Ring()
-        self.latency_ms = Ring()        # receipt -> reply, worker path
-        self.loop_latency_ms = Ring()   # receipt -> reply, answered on the event loop
-        self._busy = [False] * voices   # voices of the batch in flight
-        self._slots: list[Request | None] = [None] * voices
-        self._pending = 0
-        self._inflight = 0
-        self._cond = threading.Condition(threading.Lock())
-        self._stop = False
-        self._thread: threading.Thread | None = None
-        self._idle = threading.Event()
-        self._idle.set()
-
-    # --- event loop side ---------------------------------------------------------
-
-    def submit(self, req: Request) -> None:
-        """Put the request in its voice's slot; a request still waiting there is replaced and counted."""
-        with self._cond:
-            if self._slots[req.voice] is not None:
-                self.counters.coalesced += 1
-            else:
-                self._pending += 1
-            self._slots[req.voice] = req
-            self._idle.clear()
-            self._cond.notify()
-
-    def answer_now(self, req: Request) -> bool:
-        """On the event loop: answer a `/pictslider` from the table without waking the worker.
-
-        Only when its table entry exists and the voice has nothing waiting or in
-        flight, so it can never overtake an earlier request for that voice.
-        Saves the thread hand-off, which is most of the round trip once the
-        table is full. Returns False when the request must be submitted.
-        """
-        if not self.position_table or not isinstance(req, PositionRequest):
-            return False
-        with self._cond:
-            if self._slots[req.voice] is not None or self._busy[req.voice]:
-                return False
-            hit = self._table.get(req.x, req.y)
-        if hit is None:
-            return False
-        self.set_voice(req.voice, hit[0], hit[1])
-        self.reply(encode_floats(req.prefix + "/sineparams", hit), req.reply_to)
-        self.counters.answered_on_loop += 1
-        if req.t_received:
-            self.loop_latency_ms.add((time.perf_counter() - req.t_received) * 1e3)
-        return True
 
     @property
     def models(self) -> ModelsLike:
         return self._models
 
-    def swap(self, models: ModelsLike, fill_chunk: int = 1) -> None:
-        """Use another bundle from the next batch on (the batch in flight finishes on the old one)."""
-        with self._cond:
-            self._models = models
-            self._table = PositionTable(models.manifest.square.positions)
-            self.fill_chunk = fill_chunk
-            self._cond.notify()
-
-    def pending(self) -> int:
-        return self._pending + self._inflight
-
-    def wait_idle(self, timeout: float) -> bool:
-        """For tests and benchmarks: True once no request is waiting or in flight."""
-        return self._idle.wait(timeout)
-
-    # --- lifecycle ---------------------------------------------------------------
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="isudt-inference", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 0.5) -> None:
-        with self._cond:
-            self._stop = True
-            self._cond.notify()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
     @property
     def table(self) -> PositionTable:
         return self._table
 
-    def warmup(self, models: ModelsLike | None = None) -> int:
-        """Run every path once (and at the largest batch) so the first real request is not the slow one.
+    def swap(self, models: ModelsLike, fill_chunk: int = 1) -> None:
+        """Use another bundle (and a new, empty table) from the next run on: between drains, never mid-batch."""
+        self._models = models
+        self._table = PositionTable(models.manifest.square.positions)
+        self.fill_chunk = fill_chunk
 
-        Returns the idle-fill chunk size for these models: as many positions as
-        fit in `fill_budget_ms`, from the timing of the largest batch.
+    # --- staging -------------------------------------------------------------------
+
+    def stage(self, req: Request) -> None:
+        """Keep the request until `take`; nothing is computed yet."""
+        self._staged.append(req)
+
+    def pending(self) -> int:
+        return len(self._staged)
+
+    def take(self) -> list[Request]:
+        """The staged requests to run now, in arrival order: all of them, or the newest per voice.
+
+        All when there are at most `direct_limit` (so a fast but steady client
+        gets every reply); otherwise one per voice, the newest, and the others
+        are counted as coalesced. Order between voices follows the newest
+        requests' arrival.
+        """
+        staged, self._staged = self._staged, []
+        if len(staged) <= self.direct_limit:
+            return staged
+        newest: dict[int, int] = {}
+        for i, r in enumerate(staged):
+            newest[r.voice] = i
+        keep = sorted(newest.values())
+        self.counters.coalesced += len(staged) - len(keep)
+        return [staged[i] for i in keep]
+
+    # --- inference -----------------------------------------------------------------
+
+    def warmup(self, models: ModelsLike | None = None) -> int:
+        """Run every path at batch 1 and at the largest batch, so the first real request is not the slow one.
+
+        ORT plans memory per input shape; doing it here keeps it off a request.
+        Returns the idle-fill chunk for these models: as many positions as fit
+        in FILL_BUDGET_MS, from the timing of a batch of 8 (kept for `models`
+        only when they are the current ones).
         """
         m = models or self._models
         man = m.manifest
-        n = max(self.voices, 2)
-        for k in (1, n, n):
+        per_image_ms = 1.0
+        for k in (1, max(self.direct_limit, self.voices), 8, 8):
             img = np.stack([render_square(0, 0, man.square)[None]] * k)
             t = time.perf_counter()
             m.invert(m.decode(m.map(m.encode_image(img))))
-            per_image_ms = (time.perf_counter() - t) * 1e3 / k + 0.06   # + rendering
-        chunk = int(max(1, min(64, self.fill_budget_ms // max(per_image_ms, 1e-3))))
+            per_image_ms = (time.perf_counter() - t) * 1e3 / k + 0.07   # + rendering the square
+        chunk = int(max(1, min(32, FILL_BUDGET_MS // max(per_image_ms, 1e-3))))
         if models is None:
             self.fill_chunk = chunk
         return chunk
 
-    # --- worker side -------------------------------------------------------------
-
-    def _run(self) -> None:
-        while True:
-            fill: list[tuple[int, int]] = []
-            with self._cond:
-                while self._pending == 0 and not self._stop:
-                    self._idle.set()
-                    if self.position_table and not self._table.complete:
-                        rest = self._fill_resume - time.monotonic()
-                        if rest > 0:   # pacing: the fill takes at most fill_duty of a core
-                            self._cond.wait(rest)
-                            continue
-                        fill = self._table.next_missing(self.fill_chunk)
-                        if fill:
-                            break
-                    self._cond.wait()
-                if self._stop:
-                    self._idle.set()
-                    return
-                models, table = self._models, self._table
-                batch: list[Request] = []
-                if not fill:
-                    batch = [r for r in self._slots if r is not None]
-                    self._slots = [None] * self.voices
-                    self._inflight, self._pending = len(batch), 0
-                    for r in batch:
-                        self._busy[r.voice] = True
-            try:
-                if fill:
-                    t0 = time.monotonic()
-                    self.fill(fill, models, table)
-                    took = time.monotonic() - t0
-                    self._fill_resume = time.monotonic() + took * (1.0 / max(self.fill_duty, 0.01) - 1.0)
-                else:
-                    self.process(batch, models, table)
-            except Exception:  # a bug in one batch must not kill the worker
-                log.exception("inference batch failed")
-                self.counters.errors += len(batch)
-            finally:
-                with self._cond:
-                    self._inflight = 0
-                    for r in batch:
-                        self._busy[r.voice] = False
-
-    def fill(self, positions: list[tuple[int, int]], models: ModelsLike, table: PositionTable) -> None:
-        """Compute table entries ahead of use (idle time only)."""
-        spec = models.manifest.square
-        imgs = np.stack([render_square(x, y, spec) for x, y in positions])[:, None]
+    def fill(self) -> int:
+        """Compute the next chunk of missing table entries (call only while idle); returns how many."""
+        if not self.position_table or self._table.complete:
+            return 0
+        models, table = self._models, self._table
+        positions = table.next_missing(self.fill_chunk)
+        if not positions:
+            return 0
+        imgs = np.stack([render_square(x, y, models.manifest.square) for x, y in positions])[:, None]
         params = models.invert(models.decode(models.map(models.encode_image(imgs))))
         for (x, y), (p, d) in zip(positions, params):
-            if np.isfinite(p) and np.isfinite(d):
+            if math.isfinite(p) and math.isfinite(d):
                 table.put(x, y, float(p), float(d))
+        return len(positions)
 
-    def process(self, batch: list[Request], models: ModelsLike, table: PositionTable) -> None:
-        """Run one batch: every request in it is answered (played + replied) or refused (/error)."""
-        man = models.manifest
-        size = man.image_size
-        results: dict[int, tuple[float, float]] = {}   # index in batch -> (pitch, dB)
-        z_sound_out: dict[int, np.ndarray] = {}         # for /latent/image replies
+    def run(self, batch: list[Request], models: ModelsLike | None = None) -> list[Result]:
+        """One batched pass: a `Result` per request, in order; never raises for a model's failure.
+
+        The order in which requests are stacked per stage (images, then latent
+        images, then latent sounds) is part of what `isudt render` promises:
+        the same input gives byte-identical output.
+        """
+        models = models or self._models
+        if not batch:
+            return []
+        table = self._table if self.position_table and models is self._models else None
+        hits = self._lookup(batch, table)
+        todo = [r for k, r in enumerate(batch) if k not in hits] if hits else batch
+        t0 = time.perf_counter()
+        params, z_sound, failed = self._infer(todo, models)
+        if params is not None:
+            self.counters.batches += 1
+            self.inference_ms.add((time.perf_counter() - t0) * 1e3)
+        computed = iter([self._result(k, r, params, z_sound, failed) for k, r in enumerate(todo)])
+        out = [hits[k] if k in hits else next(computed) for k in range(len(batch))]
+        if table is not None:
+            for res in out:
+                r = res.request
+                if isinstance(r, PositionRequest) and res.params is not None:
+                    table.put(r.x, r.y, *res.params)
+        return out
+
+    def _lookup(self, batch: list[Request], table: PositionTable | None) -> dict[int, Result]:
+        """The `/pictslider` requests the table answers, by index in the batch."""
+        hits: dict[int, Result] = {}
+        if table is None:
+            return hits
+        for k, r in enumerate(batch):
+            if isinstance(r, PositionRequest):
+                p = table.get(r.x, r.y)
+                if p is not None:
+                    hits[k] = Result(r, p)
+        self.counters.table_hits += len(hits)
+        self.counters.handled += len(hits)
+        return hits
+
+    def _infer(self, batch: list[Request], models: ModelsLike) -> tuple[dict[int, tuple[float, float]] | None,
+                                                                       dict[int, np.ndarray], str | None]:
+        """(index -> (pitch, dB), index -> z_sound, failure) for the batch; None when nothing needed a model."""
+        size = models.manifest.image_size
         images: list[np.ndarray] = []
         image_idx: list[int] = []
         z_img: list[np.ndarray] = []
@@ -334,13 +335,8 @@ class Pipeline:
         z_snd_idx: list[int] = []
         for k, r in enumerate(batch):
             if isinstance(r, PositionRequest):
-                hit = table.get(r.x, r.y) if self.position_table else None
-                if hit is not None:
-                    results[k] = hit
-                    self.counters.table_hits += 1
-                else:
-                    images.append(render_square(r.x, r.y, man.square))
-                    image_idx.append(k)
+                images.append(render_square(r.x, r.y, models.manifest.square))
+                image_idx.append(k)
             elif isinstance(r, FrameRequest):
                 px = r.pixels
                 scaled = px.astype(np.float32) * (1.0 / 255.0) if px.dtype == np.uint8 else px
@@ -352,8 +348,10 @@ class Pipeline:
             elif isinstance(r, LatentSoundRequest):
                 z_snd.append(r.z)
                 z_snd_idx.append(k)
-        t0 = time.perf_counter()
-        failed: str | None = None
+        if not (images or z_img or z_snd):
+            return None, {}, None
+        out: dict[int, tuple[float, float]] = {}
+        z_sound_out: dict[int, np.ndarray] = {}
         try:
             if images:
                 z = models.encode_image(np.stack(images)[:, None])
@@ -365,35 +363,24 @@ class Pipeline:
                     z_sound_out[k] = zs[j]
                 z_snd = list(zs) + z_snd
                 z_snd_idx = z_img_idx + z_snd_idx
-            if z_snd:
-                params = models.invert(models.decode(np.stack(z_snd)))
-                for j, k in enumerate(z_snd_idx):
-                    results[k] = (float(params[j, 0]), float(params[j, 1]))
+            p = models.invert(models.decode(np.stack(z_snd)))
+            for j, k in enumerate(z_snd_idx):
+                out[k] = (float(p[j, 0]), float(p[j, 1]))
         except Exception as e:  # ORT errors (e.g. a shape that the new bundle does not take)
-            failed = f"inference failed: {str(e).splitlines()[0][:120] if str(e) else e.__class__.__name__}"
-            log.warning("%s", failed)
-        if z_snd or images or z_img:
-            self.counters.batches += 1
-            self.inference_ms.add((time.perf_counter() - t0) * 1e3)
-        for k, r in enumerate(batch):
-            address = r.address or r.prefix
-            if isinstance(r, VoiceOff):
-                self.release_voice(r.voice)
-                self.counters.handled += 1
-                continue
-            res = results.get(k)
-            if res is None or not (np.isfinite(res[0]) and np.isfinite(res[1])):
-                self.counters.errors += 1
-                self.error(address, failed or "the model produced a non-finite result", r.reply_to)
-                continue
-            pitch, db = res
-            self.set_voice(r.voice, pitch, db)
-            if isinstance(r, PositionRequest) and self.position_table:
-                table.put(r.x, r.y, pitch, db)
-            self.reply(encode_floats(r.prefix + "/sineparams", (pitch, db)), r.reply_to)
-            if isinstance(r, LatentImageRequest):
-                self.reply(encode_message(r.prefix + "/latent/sound", [float(v) for v in z_sound_out[k]]), r.reply_to)
-            self.counters.handled += 1
-            if r.t_received:
-                self.latency_ms.add((time.perf_counter() - r.t_received) * 1e3)
+            reason = f"inference failed: {str(e).splitlines()[0][:120] if str(e) else e.__class__.__name__}"
+            log.warning("%s", reason)
+            return {}, {}, reason
+        return out, z_sound_out, None
 
+    def _result(self, k: int, r: Request, params: dict[int, tuple[float, float]] | None,
+                z_sound: dict[int, np.ndarray], failed: str | None) -> Result:
+        if isinstance(r, VoiceOff):
+            self.counters.handled += 1
+            return Result(r)
+        p = (params or {}).get(k)
+        if p is None or not (math.isfinite(p[0]) and math.isfinite(p[1])):
+            self.counters.errors += 1
+            return Result(r, error=failed or "the model produced a non-finite result")
+        self.counters.handled += 1
+        zs = z_sound.get(k) if isinstance(r, LatentImageRequest) else None   # echoed for /latent/image only
+        return Result(r, p, None if zs is None else tuple(float(v) for v in zs))

@@ -4,8 +4,8 @@ Why it reuses the daemon's parts rather than a shortcut: a render is how a
 user with no sound card hears the system, and how tests pin down what the
 daemon plays. So every input becomes the OSC request the daemon would get
 (`messages.validate`: the same rounding, refusals and latent clamping), the
-requests run through the inference worker's own batch code
-(`Pipeline.process`: the same square renderer, frame resizing and model
+requests run through the daemon's own inference
+(`Pipeline.run`: the same square renderer, frame resizing and model
 chain), and the parameters drive the same `Synth` that the audio callback
 runs, block by block, with changes taking effect at block boundaries as they
 do live. Nothing here depends on wall-clock time, threads or random numbers,
@@ -300,30 +300,19 @@ class Action:
 
 
 def infer(steps: Sequence[Step], models: Any, voices: int, progress: bool) -> list[tuple[str, tuple]]:
-    """Each request through the inference worker's batch code; one synth operation per step, in order."""
+    """Each request through the daemon's own inference (`Pipeline.run`); one synth operation per step, in order."""
     from .pipeline import Pipeline
 
-    ops: list[tuple[str, tuple]] = []
-    failures: list[str] = []
-    pipe = Pipeline(models, voices, set_voice=lambda v, p, d: ops.append(("voice", (v, p, d))),
-                    release_voice=lambda v: ops.append(("release", (v,))),
-                    reply=lambda data, to: None,
-                    error=lambda address, reason, to: failures.append(f"{address}: {reason}"),
-                    position_table=False)
+    pipe = Pipeline(models, voices, position_table=False)   # every step computed: same input, same bits
     requests = [(k, s.item) for k, s in enumerate(steps) if isinstance(s.item, Request)]
     by_step: dict[int, tuple[str, tuple]] = {}
     bar = _bar(len(requests), "inference", "step", progress)
     for start in range(0, len(requests), BATCH):
         chunk = requests[start:start + BATCH]
-        ops.clear()
-        failures.clear()
-        pipe.process([r for _, r in chunk], models, pipe.table)
-        if failures:
-            raise RenderError(f"{steps[chunk[0][0]].origin}..: inference failed: {failures[0]}")
-        if len(ops) != len(chunk):
-            raise RenderError(f"inference returned {len(ops)} results for {len(chunk)} requests")
-        for (k, _), op in zip(chunk, ops):
-            by_step[k] = op
+        for (k, r), res in zip(chunk, pipe.run([r for _, r in chunk])):
+            if res.error is not None:
+                raise RenderError(f"{steps[k].origin}: {r.address or r.prefix}: {res.error}")
+            by_step[k] = ("release", (r.voice,)) if res.params is None else ("voice", (r.voice, *res.params))
         bar.update(len(chunk))
     bar.close()
     return [by_step[k] if k in by_step else control_op(s.item) for k, s in enumerate(steps)]

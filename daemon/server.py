@@ -1,4 +1,4 @@
-"""`isudt serve`: wire config, bundle, synth, audio output, inference worker and OSC together; run the lifecycle.
+"""`isudt serve`: wire config, bundle, synth, audio output, inference and OSC together; run the lifecycle.
 
 Start order is chosen so that every failure is cheap and clear: config
 (exit 2 on any problem), then bind the OSC port (a busy port fails at once),
@@ -31,18 +31,25 @@ from .bundle import BundleError, Models, open_bundle
 from .config import Config, ConfigError
 from .messages import Control, Gain, Glide, Limits, Mute, Request
 from .notify import Notifier, watchdog_interval
-from .osc_server import AllowList, OscServer, ReplySender, bind_udp, encode_message, resolve
-from .pipeline import Pipeline
+from .osc_server import AllowList, OscServer, ReplySender, bind_udp, resolve
+from .pipeline import Pipeline, Result, Ring
 
 log = logging.getLogger("isudt")
 
 READY_PREFIX = "isudt ready:"
-DIRECT_PER_ITERATION = 8     # requests per loop iteration dispatched before the rest are coalesced
+FILL_IDLE_S = 0.2     # the position table fills only after this long without a request ...
+FILL_DUTY = 0.25      # ... and takes at most this share of one core while it does
 SWITCH_INTERVAL_S = 0.0005   # the audio callback needs the GIL within a fraction of a 2.7 ms block
 
 
 class Runtime:
-    """The daemon's live state; the OSC server's backend (limits, submit, control, status)."""
+    """The daemon's live state; the OSC server's backend (limits, submit, flush, control, status).
+
+    Requests run on the event loop, inline: `submit` stages them and `flush`
+    (called by the OSC side once per drain of the socket) runs them as one
+    batch, plays the results and has the OSC side answer. See pipeline.py for
+    why there is no inference thread.
+    """
 
     def __init__(self, cfg: Config, models: Models, synth: Any, audio: Any, pipeline: Pipeline,
                  replies: ReplySender, bundle_path: Path | None) -> None:
@@ -56,11 +63,9 @@ class Runtime:
         self.osc: OscServer | None = None
         self.reloads = 0
         self.t0 = time.monotonic()
-        self.loop: asyncio.AbstractEventLoop | None = None   # set by serve(); None: submit at once
-        self._staged: dict[int, Request] = {}
-        self._flush_scheduled = False
-        self._direct = 0
-        self.coalesced_on_loop = 0
+        self.latency_ms = Ring()   # datagram receipt -> replies sent
+        self.loop: asyncio.AbstractEventLoop | None = None   # set by serve(); runs the idle fill
+        self._last_request = 0.0
         self._limits = Limits.from_manifest(models.manifest, cfg.synth.voices, cfg.osc.max_blob_bytes)
 
     # Backend
@@ -68,39 +73,54 @@ class Runtime:
         return self._limits
 
     def submit(self, request: Request) -> None:
-        """Stage the request; all datagrams read in one loop iteration are flushed together, newest per voice.
+        self.pipeline.stage(request)
 
-        Under a flood uvloop reads many datagrams per wake-up: coalescing them
-        here, before any synth or reply work, keeps the per-datagram cost at
-        decode + validate, so the kernel's socket buffer does not overflow and
-        drop (possibly the newest) input. The first few requests of an
-        iteration go straight through, so a client that is merely fast (or a
-        loop that woke a little late) still gets every request answered.
+    def flush(self) -> None:
+        """Run what this drain staged; each result is played, then answered (a reply means it is playing)."""
+        batch = self.pipeline.take()
+        if batch:
+            self._last_request = time.monotonic()
+            for result in self.pipeline.run(batch):
+                self._apply(result)
+
+    def fill_when_idle(self) -> None:
+        """One chunk of the position table, only after FILL_IDLE_S without requests; reschedules itself.
+
+        On the event loop, so a request waits at most one chunk (~0.5 ms)
+        behind it, and never while a performer is playing: the fill uses the
+        pauses, paced to FILL_DUTY of one core. Audio does not wait for it
+        (the engine's callback takes no Python lock).
         """
         if self.loop is None:
-            self._dispatch(request)
             return
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            self._direct = 0
-            self.loop.call_soon(self._flush)
-        if self._direct < DIRECT_PER_ITERATION and request.voice not in self._staged:
-            self._direct += 1
-            self._dispatch(request)
-            return
-        if request.voice in self._staged:
-            self.coalesced_on_loop += 1
-        self._staged[request.voice] = request
+        idle = time.monotonic() - self._last_request
+        if not self.pipeline.position_table or self.pipeline.table.complete:
+            delay = 1.0    # nothing to do; look again (a reload brings a new, empty table)
+        elif idle < FILL_IDLE_S:
+            delay = FILL_IDLE_S - idle
+        else:
+            t = time.perf_counter()
+            self.pipeline.fill()
+            delay = (time.perf_counter() - t) * (1.0 / FILL_DUTY - 1.0)
+        self.loop.call_later(delay, self.fill_when_idle)
 
-    def _flush(self) -> None:
-        self._flush_scheduled = False
-        staged, self._staged = self._staged, {}
-        for request in staged.values():
-            self._dispatch(request)
-
-    def _dispatch(self, request: Request) -> None:
-        if not self.pipeline.answer_now(request):
-            self.pipeline.submit(request)
+    def _apply(self, result: Result) -> None:
+        """Play, then answer; a synth that refuses (e.g. its command queue is full) turns it into an /error."""
+        r = result.request
+        try:
+            if result.release:
+                self.synth.release_voice(r.voice)
+            elif result.params is not None:
+                self.synth.set_voice(r.voice, *result.params)
+        except Exception as e:
+            log.warning("synth refused %s: %s", r.address or r.prefix, e)
+            self.pipeline.counters.handled -= 1
+            self.pipeline.counters.errors += 1
+            result = Result(r, error=f"not played: {str(e)[:120] or e.__class__.__name__}")
+        if self.osc is not None:
+            self.osc.answer(result)
+        if result.params is not None and r.t_received:
+            self.latency_ms.add((time.perf_counter() - r.t_received) * 1e3)
 
     def control(self, c: Control) -> None:
         if isinstance(c, Gain):
@@ -135,7 +155,7 @@ class Runtime:
         o = self.osc.counters if self.osc else None
         p = self.pipeline.counters
         inf50, inf99 = self.pipeline.inference_ms.percentiles(50, 99)
-        lat50, lat99 = self.pipeline.latency_ms.percentiles(50, 99, also=self.pipeline.loop_latency_ms)
+        lat50, lat99 = self.latency_ms.percentiles(50, 99)
         pairs: list[tuple[str, Any]] = [
             ("version", __version__),
             ("model_id", self.models.manifest.model_id),
@@ -147,16 +167,16 @@ class Runtime:
             ("blocksize", self.cfg.audio.blocksize),
             ("voices", self.cfg.synth.voices),
             ("received", o.received if o else 0),
-            ("handled", (o.handled if o else 0) + p.handled + p.answered_on_loop),
-            ("coalesced", p.coalesced + self.coalesced_on_loop),
+            ("handled", (o.handled if o else 0) + p.handled),
+            ("coalesced", p.coalesced),
             ("errors", (o.errors if o else 0) + p.errors),
             ("dropped", o.dropped if o else 0),
-            ("pending", self.pipeline.pending() + len(self._staged)),
+            ("pending", self.pipeline.pending()),
             ("clamped", o.clamped if o else 0),
             ("errors_unreplied", o.errors_unreplied if o else 0),
             ("datagrams", o.datagrams if o else 0),
             ("replies_failed", self.replies.failed),
-            ("table_hits", p.table_hits + p.answered_on_loop),
+            ("table_hits", p.table_hits),
             ("table_filled", self.pipeline.table.filled),
             ("inference_p50_ms", round(inf50, 4)),
             ("inference_p99_ms", round(inf99, 4)),
@@ -198,8 +218,8 @@ class Runtime:
             underruns = -1
         return (f"{self.models.manifest.model_id} on {self.models.provider}; "
                 f"received {o.received if o else 0}, "
-                f"handled {(o.handled if o else 0) + p.handled + p.answered_on_loop}, "
-                f"coalesced {p.coalesced + self.coalesced_on_loop}, errors {(o.errors if o else 0) + p.errors}; "
+                f"handled {(o.handled if o else 0) + p.handled}, "
+                f"coalesced {p.coalesced}, errors {(o.errors if o else 0) + p.errors}; "
                 f"inference p99 {inf99:.2f} ms; underruns {underruns}; "
                 f"audio {'ok' if self.audio_healthy() else 'NOT RUNNING'}")
 
@@ -243,14 +263,15 @@ def synth_config(cfg: Config) -> Any:
     s = cfg.synth
     return SynthConfig(samplerate=cfg.audio.samplerate, voices=s.voices, channels=cfg.audio.channels,
                        glide_ms=s.glide_ms, gain_db=s.gain_db, limiter_threshold_db=s.limiter_threshold_db,
-                       limiter_release_ms=s.limiter_release_ms, fade_ms=s.fade_ms)
+                       limiter_release_ms=s.limiter_release_ms, fade_ms=s.fade_ms,
+                       in_channels=cfg.audio.input_channels if cfg.audio.input is not None else 0)
 
 
 def audio_config(cfg: Config) -> Any:
     from .audio_out import AudioConfig
     a = cfg.audio
     return AudioConfig(device=a.device, samplerate=a.samplerate, blocksize=a.blocksize, latency=a.latency,
-                       channels=a.channels)
+                       channels=a.channels, input=a.input, input_channels=a.input_channels)
 
 
 def _fmt_addr(host: str, port: int) -> str:
@@ -314,16 +335,9 @@ def _main(args: argparse.Namespace, t_start: float) -> int:
     from .engine import Engine
 
     synth = Engine(synth_config(cfg))  # the C engine; its control side is thread-safe (loop and worker write)
-    # replies leave from the listening port (so "reply to sender" looks right to the sender), through a
-    # dup of it: the worker thread sends without a hop through the loop, whatever the transport does
-    replies = ReplySender(sock.dup(), target, cfg.osc.reply_to_sender)
-
-    def worker_error(address: str, reason: str, sender: Any) -> None:
-        if runtime.osc is not None and runtime.osc.error_bucket.take():
-            replies.send(encode_message("/error", (address, reason)), sender)
-
-    pipeline = Pipeline(models, cfg.synth.voices, set_voice=synth.set_voice, release_voice=synth.release_voice,
-                        reply=replies.send, error=worker_error, position_table=cfg.inference.position_table)
+    # replies leave from the listening socket, so "reply to sender" comes from the port they sent to
+    replies = ReplySender(sock, target, cfg.osc.reply_to_sender)
+    pipeline = Pipeline(models, cfg.synth.voices, position_table=cfg.inference.position_table)
     try:
         pipeline.warmup()
     except Exception as e:
@@ -342,13 +356,15 @@ def _main(args: argparse.Namespace, t_start: float) -> int:
     if getattr(audio, "is_null", False) and cfg.audio.device != "null":
         log.warning("NO AUDIO DEVICE: playing into a null output (nothing will be heard); "
                     "set audio.device (see `isudt devices`)")
+    if cfg.audio.mlock:
+        from .engine import lock_memory
+        problem = lock_memory()
+        (log.warning if problem else log.info)("audio: %s", problem or "memory locked (mlockall)")
 
     runtime = Runtime(cfg, models, synth, audio, pipeline, replies, bpath)
-    pipeline.start()
     try:
         return run_loop(runtime, sock, args, t_start)
     finally:
-        pipeline.stop(0.2)
         try:
             audio.stop()
         except Exception:
@@ -356,8 +372,6 @@ def _main(args: argparse.Namespace, t_start: float) -> int:
         if audio.released:       # a stream PortAudio could not release may still call the engine
             synth.close()
         sock.close()
-        if replies.sock is not None:
-            replies.sock.close()
 
 
 def run_loop(runtime: Runtime, sock: Any, args: argparse.Namespace, t_start: float) -> int:
@@ -380,7 +394,7 @@ async def serve(runtime: Runtime, sock: Any, args: argparse.Namespace, t_start: 
                     status_rate=cfg.osc.status_rate_limit)
     runtime.osc = osc
     runtime.loop = loop
-    transport, _ = await loop.create_datagram_endpoint(lambda: osc, sock=sock)
+    loop.add_reader(sock.fileno(), osc.drain, sock)   # the OSC side reads the socket itself: see osc_server
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -410,12 +424,13 @@ async def serve(runtime: Runtime, sock: Any, args: argparse.Namespace, t_start: 
     notifier.ready(runtime.summary())
 
     tick = asyncio.create_task(housekeeping(runtime, notifier))
+    loop.call_later(FILL_IDLE_S, runtime.fill_when_idle)
     await stop.wait()
 
     # shutdown: stop listening, fade, close — all within a second
     notifier.stopping()
     log.info("stopping: fading out")
-    transport.close()
+    loop.remove_reader(sock.fileno())
     tick.cancel()
     runtime.synth.begin_fade_out()
     deadline = time.monotonic() + cfg.synth.fade_ms / 1000.0 + 0.25
@@ -487,11 +502,11 @@ async def reload(runtime: Runtime, args: argparse.Namespace, notifier: Notifier)
         ("osc.allow", old.osc.allow, new_cfg.osc.allow),
     ) if a != b]
     runtime.swap_models(new_models, new_cfg, new_path, chunk)
+    runtime.pipeline.position_table = new_cfg.inference.position_table
     if new_cfg.synth.gain_db != old.synth.gain_db:
         runtime.synth.set_gain(new_cfg.synth.gain_db)
     if new_cfg.synth.glide_ms != old.synth.glide_ms:
         runtime.synth.set_glide(new_cfg.synth.glide_ms)
-    runtime.pipeline.position_table = new_cfg.inference.position_table
     if runtime.osc is not None:
         from .osc_server import TokenBucket
         runtime.osc.error_bucket = TokenBucket(new_cfg.osc.error_rate_limit, new_cfg.osc.error_burst)

@@ -7,6 +7,7 @@ everything python-osc builds, and that no byte string makes the handler raise.
 from __future__ import annotations
 
 import math
+import socket
 import struct
 import time
 from typing import Any
@@ -46,12 +47,16 @@ class FakeBackend:
     def __init__(self) -> None:
         self.submitted: list[Any] = []
         self.controls: list[Any] = []
+        self.flushes = 0
 
     def limits(self) -> Limits:
         return LIMITS
 
     def submit(self, r: Any) -> None:
         self.submitted.append(r)
+
+    def flush(self) -> None:
+        self.flushes += 1
 
     def control(self, c: Any) -> None:
         self.controls.append(c)
@@ -400,6 +405,56 @@ def test_handler_survives_backend_bugs() -> None:
     backend.submit = boom  # type: ignore[method-assign]
     srv.datagram_received(msg("/pictslider", 1, 1), LOCAL)   # logged, counted, not raised
     assert srv.counters.errors == 1
+
+
+def test_drain_reads_everything_waiting_then_flushes_once() -> None:
+    """A drain handles every datagram waiting on the socket before the backend runs any of them."""
+    srv, backend, _ = make_server()
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        rx.bind(("127.0.0.1", 0))
+        rx.setblocking(False)
+        for k in range(5):
+            tx.sendto(msg("/pictslider", k, k), rx.getsockname())
+        time.sleep(0.05)
+        srv.drain(rx)
+        assert [r.x for r in backend.submitted] == [0, 1, 2, 3, 4] and backend.flushes == 1
+        srv.drain(rx)                                     # nothing waiting: still flushes, harmlessly
+        assert backend.flushes == 2 and len(backend.submitted) == 5
+    finally:
+        rx.close()
+        tx.close()
+
+
+def test_status_counts_what_arrived_before_it() -> None:
+    """/status runs what is staged first, so its counters include every request that came before it."""
+    srv, backend, cap = make_server()
+    srv.handle(bundle(msg("/pictslider", 1, 1), msg("/status")), LOCAL)
+    assert backend.flushes == 1 and cap.out[-1][0] == "/status.reply"
+
+
+def test_results_are_answered_on_the_wire() -> None:
+    from isudt.daemon.pipeline import Result
+    srv, _, cap = make_server(error_rate=1.0, error_burst=1)
+    to = ("127.0.0.9", 7)
+    srv.answer(Result(LatentImageRequest(2, "/voice/2", reply_to=to), (61.5, -12.0), (0.25, -0.5)))
+    srv.answer(Result(VoiceOff(2, "/voice/2", reply_to=to)))                      # a release: no reply
+    srv.answer(Result(PositionRequest(0, address="/pictslider", reply_to=to), error="inference failed: x"))
+    srv.answer(Result(PositionRequest(0, address="/pictslider", reply_to=to), error="inference failed: y"))
+    assert cap.out == [("/voice/2/sineparams", [61.5, -12.0], to), ("/voice/2/latent/sound", [0.25, -0.5], to),
+                       ("/error", ["/pictslider", "inference failed: x"], to)]      # the second /error: rate-limited
+
+
+def test_flush_survives_backend_bugs() -> None:
+    srv, backend, _ = make_server()
+
+    def boom() -> None:
+        raise RuntimeError("bug")
+
+    backend.flush = boom  # type: ignore[method-assign]
+    srv.datagram_received(msg("/pictslider", 1, 1), LOCAL)   # logged, not raised
+    assert len(backend.submitted) == 1
 
 
 def test_decode_packet_limits_are_parameters() -> None:

@@ -315,6 +315,9 @@ def test_fuzz_generator_expectations_match_the_handler() -> None:
         def submit(self, r: Any) -> None:
             pass
 
+        def flush(self) -> None:
+            pass
+
         def control(self, c: Any) -> None:
             pass
 

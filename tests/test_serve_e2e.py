@@ -114,6 +114,21 @@ def test_null_device_round_trip_status_and_clean_stop(daemon_factory) -> None:
     assert "Traceback" not in d.stderr_text()
 
 
+def test_position_table_fills_only_while_idle_and_says_how_full(daemon_factory) -> None:
+    """The table fills in pauses (from position (0, 0) on), /status says how far, and a filled position is a hit."""
+    d = daemon_factory({"inference": {"position_table": True}})
+    c = d.client()
+    c.request("/latent/sound", 0.0, 0.0)                 # a request: the fill waits for 0.2 s of quiet
+    deadline = time.monotonic() + 10.0
+    while (filled := d.status()["table_filled"]) < 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert filled >= 200
+    hits = d.status()["table_hits"]
+    assert c.request("/pictslider", 1, 0)                # (1, 0) is among the first positions filled
+    assert d.status()["table_hits"] == hits + 1
+    assert d.stop() == 0
+
+
 def test_replies_go_to_the_configured_target(daemon_factory) -> None:
     listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     listener.bind(("127.0.0.1", 0))

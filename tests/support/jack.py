@@ -159,6 +159,9 @@ def _wait_until_connectable(server: JackServer, timeout: float) -> None:
         return
 
 
+_shm_checked = False
+
+
 def clear_stale_jack_shm() -> int:
     """Remove JACK's shared-memory files when no jackd is alive; returns how many were removed.
 
@@ -166,7 +169,13 @@ def clear_stale_jack_shm() -> int:
     /dev/shm/jack-shm-registry, and after a handful of those every new jackd
     fails with "Too many servers already active". With no jackd running, none
     of these files belongs to anyone, so starting from a clean registry is safe.
+    Only once per process, before its first server: a process that has used
+    libjack keeps the registry mapped, and would not see a new one.
     """
+    global _shm_checked
+    if _shm_checked:
+        return 0
+    _shm_checked = True
     if subprocess.run(["pgrep", "-x", "jackd"], capture_output=True).returncode == 0:
         return 0
     removed = 0
