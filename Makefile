@@ -2,7 +2,7 @@
 PY ?= python3
 PIP ?= $(PY) -m pip
 
-.PHONY: install install-dev install-train serve test test-fast train export eval bench clean
+.PHONY: install install-dev install-train serve test test-fast train export eval bench clean patch-pictures
 
 install:            ## the daemon and its runtime deps
 	$(PIP) install -q .
@@ -32,6 +32,9 @@ eval:
 
 bench:
 	$(PY) bench/bench_daemon.py
+
+patch-pictures:     ## real Pd GUI screenshots of pd/*.pd under Xvfb -> docs/patches/pd_*.png (apt: puredata-gui xvfb imagemagick)
+	$(PY) tests/support/pd_gui.py docs/patches
 
 clean:
 	rm -rf build *.egg-info .pytest_cache

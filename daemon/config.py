@@ -114,6 +114,9 @@ class OscConfig:
     error_rate_limit: float = field(default=20.0, metadata=_opt(float, _float_range(0, 100000)))
     error_burst: int = field(default=20, metadata=_opt(int, _int_range(1, 100000)))
     status_rate_limit: float = field(default=20.0, metadata=_opt(float, _float_range(0.1, 100000)))
+    max_subscribers: int = field(default=8, metadata=_opt(int, _int_range(0, 256)))
+    subscription_ttl_s: float = field(default=60.0, metadata=_opt(float, _float_range(1, 86400)))
+    state_rate: float = field(default=20.0, metadata=_opt(float, _float_range(1, 1000)))
 
     def networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
         return [ipaddress.ip_network(a, strict=False) for a in self.allow]

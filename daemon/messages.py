@@ -30,16 +30,26 @@ MAX_LIST_SIDE = 64
 
 # the sound-producing addresses, valid bare (voice 0) or under /voice/N/
 SOUND_ADDRESSES = ("/pictslider", "/frame", "/frame/list", "/latent/image", "/latent/sound")
-CONTROL_ADDRESSES = ("/gain", "/glide", "/mute", "/status")
+CONTROL_ADDRESSES = ("/gain", "/glide", "/mute", "/status", "/state", "/off", "/subscribe", "/unsubscribe")
+# what the daemon only ever sends; as input each is refused silently (see Refused.silent). `/state`,
+# `/off` and `/voice/N/off` are inputs without arguments and replies with them.
+REPLY_ADDRESSES = ("/error", "/status.reply", "/sineparams", "/subscribed", "/unsubscribed", "/state/voice",
+                   "/heartbeat")
 
 
 class Refused(Exception):
-    """A message that is not played; `reason` goes into `/error address reason`."""
+    """A message that is not played; `reason` goes into `/error address reason`.
 
-    def __init__(self, address: str, reason: str) -> None:
+    `silent`: the message is one of the daemon's own replies (fed back by a
+    misconfigured reply target or another daemon); it is counted but never
+    answered, so two daemons cannot keep a reply ping-pong going.
+    """
+
+    def __init__(self, address: str, reason: str, silent: bool = False) -> None:
         super().__init__(f"{address}: {reason}")
         self.address = address
         self.reason = reason
+        self.silent = silent
 
 
 @dataclass(frozen=True)
@@ -133,6 +143,28 @@ class StatusQuery(Control):
     pass
 
 
+@dataclass(slots=True)
+class StateQuery(Control):
+    """`/state`: the daemon's state (gain, glide, mute, listening, model, voices), answered to the sender."""
+
+
+@dataclass(slots=True)
+class AllOff(Control):
+    """`/off`: every voice off (the panic button); each release queued behind that voice's requests."""
+
+
+@dataclass(slots=True)
+class Subscribe(Control):
+    """`/subscribe [port]`: every reply and status message also goes to (sender host, port or sender port)."""
+
+    port: int | None = None
+
+
+@dataclass(slots=True)
+class Unsubscribe(Control):
+    port: int | None = None
+
+
 # --- argument coercion --------------------------------------------------------
 
 def _number(address: str, v: Any, what: str) -> float:
@@ -169,6 +201,17 @@ def _count(address: str, args: Sequence, n: int, what: str) -> None:
         raise Refused(address, f"expects {what}, got {len(args)} argument{'s' if len(args) != 1 else ''}")
 
 
+def _port(address: str, args: Sequence) -> int | None:
+    if len(args) > 1:
+        raise Refused(address, f"expects nothing or a port, got {len(args)} arguments")
+    if not args:
+        return None
+    port = _integral(address, args[0], "port")
+    if not 1 <= port <= 65535:
+        raise Refused(address, f"port {port} is not 1..65535")
+    return port
+
+
 def _latent(address: str, args: Sequence, dim: int, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, bool]:
     _count(address, args, dim, f"{dim} latent coordinates")
     z = np.array([_number(address, v, f"z{i}") for i, v in enumerate(args)], np.float32)
@@ -196,9 +239,10 @@ def split_voice(address: str, voices: int) -> tuple[int, str, str]:
 def validate(address: str, args: Sequence[Any], limits: Limits) -> Request | Control:
     """Turn one decoded OSC message into a request or raise Refused (never anything else)."""
     voice, addr, prefix = split_voice(address, limits.voices)
+    if addr in REPLY_ADDRESSES or (addr in ("/off", "/state") and args):
+        raise Refused(address, "a reply of the daemon's, not a request", silent=True)
     if prefix:
         if addr == "/off":
-            _count(address, args, 0, "no arguments")
             return VoiceOff(voice, prefix)
         if addr not in SOUND_ADDRESSES:
             raise Refused(address, f"unknown address under /voice/{voice}; known: "
@@ -240,6 +284,13 @@ def validate(address: str, args: Sequence[Any], limits: Limits) -> Request | Con
     if addr == "/status":
         _count(address, args, 0, "no arguments")
         return StatusQuery()
+    if addr == "/state":
+        return StateQuery()
+    if addr == "/off":
+        return AllOff()
+    if addr in ("/subscribe", "/unsubscribe"):
+        port = _port(address, args)
+        return Subscribe(port=port) if addr == "/subscribe" else Unsubscribe(port=port)
     raise Refused(address, "unknown address; known: " + ", ".join(SOUND_ADDRESSES + CONTROL_ADDRESSES)
                   + ", /voice/N/...")
 

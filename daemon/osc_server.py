@@ -36,7 +36,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
 
-from .messages import Control, Limits, Refused, Request, StatusQuery, validate
+from .messages import (AllOff, Control, Limits, Refused, Request, StateQuery, StatusQuery, Subscribe, Unsubscribe,
+                       validate)
+from .subscribers import Subscribers
 
 if TYPE_CHECKING:
     from .pipeline import Result
@@ -285,20 +287,41 @@ class ReplySender:
     buffer just drops the reply, counted).
     """
 
-    def __init__(self, sock: socket.socket | None, target: tuple | None, to_sender: bool) -> None:
+    def __init__(self, sock: socket.socket | None, target: tuple | None, to_sender: bool,
+                 subscribers: Subscribers | None = None) -> None:
         self.sock = sock
         self.target = target
         self.to_sender = to_sender
+        self.subscribers = subscribers if subscribers is not None else Subscribers()
         self.sent = 0
         self.failed = 0
 
     def send(self, data: bytes, sender: Any = None) -> None:
+        """To the reply target, the sender (if configured) and every subscriber, each address once."""
         if self.sock is None:
             return
+        done = []
         if self.target is not None:
             self._sendto(data, self.target)
-        if self.to_sender and sender is not None and sender != self.target:
+            done.append(self.target)
+        if self.to_sender and sender is not None and sender not in done:
             self._sendto(data, sender)
+            done.append(sender)
+        for sub in self.subscribers.targets():
+            if sub not in done:
+                self._sendto(data, sub)
+
+    def to(self, data: bytes, addr: Any) -> None:
+        """To one address only (answers that concern only the asker, e.g. /subscribed)."""
+        if self.sock is not None:
+            self._sendto(data, addr)
+
+    def broadcast(self, data: bytes, subscribers: Iterable[Any] | None = None) -> None:
+        """To subscribers only (heartbeats and state pushes): `subscribers`, or all of them."""
+        if self.sock is None:
+            return
+        for sub in (self.subscribers.targets() if subscribers is None else subscribers):
+            self._sendto(data, sub)
 
     def _sendto(self, data: bytes, addr: Any) -> None:
         try:
@@ -318,6 +341,8 @@ class Backend(Protocol):
     def flush(self) -> None: ...                        # run what is staged, answering through `answer`
     def control(self, control: Control) -> None: ...
     def status_pairs(self) -> list[tuple[str, Any]]: ...
+    def state_messages(self, full: bool) -> list[tuple[str, list[Any]]]: ...   # /state, /state/voice ...
+    def all_off(self, reply_to: Any) -> None: ...       # stage a release of every voice
 
 
 @dataclass
@@ -418,7 +443,7 @@ class OscServer(asyncio.DatagramProtocol):
             try:
                 req = validate(address, args, limits)
             except Refused as e:
-                self.refuse(e.address, e.reason, addr)
+                self.refuse(e.address, e.reason, addr, e.silent)
                 continue
             if req.clamped:
                 c.clamped += 1
@@ -432,11 +457,41 @@ class OscServer(asyncio.DatagramProtocol):
                 self.flush()   # what arrived before the query is counted in its answer
                 if self.status_bucket.take():
                     self.replies.send(encode_message("/status.reply", _flatten(self.backend.status_pairs())), addr)
+            elif isinstance(req, (StateQuery, Subscribe, Unsubscribe, AllOff)):
+                c.handled += 1
+                self.session(req, addr)
             else:
                 c.handled += 1
                 self.backend.control(req)
 
-    def refuse(self, address: str, reason: str, addr: Any) -> None:
+    def session(self, req: Control, addr: Any) -> None:
+        """/state, /subscribe, /unsubscribe, /off: each answered with one small reply, at most.
+
+        A subscription is for the sender's host and the port it names (or its
+        own); /subscribed and /unsubscribed go to that address. The table is
+        bounded, so a full one refuses with /error (rate-limited).
+        """
+        if isinstance(req, AllOff):
+            self.backend.all_off(addr)
+            self.flush()
+            self.replies.send(encode_message("/off", [1]), addr)
+        elif isinstance(req, StateQuery):
+            self.flush()
+            if self.status_bucket.take():
+                for address, args in self.backend.state_messages(True):
+                    self.replies.to(encode_message(address, args), addr)
+        else:
+            sub = (addr[0], req.port if req.port is not None else addr[1], *addr[2:])
+            table = self.replies.subscribers
+            if isinstance(req, Unsubscribe):
+                table.unsubscribe(sub)
+                self.replies.to(encode_message("/unsubscribed", [sub[1]]), sub)
+            elif table.subscribe(sub):
+                self.replies.to(encode_message("/subscribed", [sub[1], float(table.ttl_s)]), sub)
+            else:
+                self.refuse("/subscribe", f"{table.limit} subscribers already (the most this daemon takes)", addr)
+
+    def refuse(self, address: str, reason: str, addr: Any, silent: bool = False) -> None:
         """Count a refusal and answer `/error address reason`, rate-limited.
 
         A refused `/error` or `/status.reply` is counted but never answered: those
@@ -445,7 +500,7 @@ class OscServer(asyncio.DatagramProtocol):
         two daemons that only stops when a token bucket runs dry.
         """
         self.counters.errors += 1
-        if address in NEVER_ANSWERED:
+        if silent or address in NEVER_ANSWERED:
             self.counters.errors_unreplied += 1
             return
         if self.error_bucket.take():
@@ -465,6 +520,8 @@ class OscServer(asyncio.DatagramProtocol):
                 self.replies.send(encode_message("/error", (r.address or r.prefix, result.error)), r.reply_to)
             return
         if result.params is None:
+            if result.release and r.prefix:            # /voice/N/off -> /voice/N/off 1 ("done"; not for /off)
+                self.replies.send(encode_message(r.prefix + "/off", [1]), r.reply_to)
             return
         self.replies.send(encode_floats(r.prefix + "/sineparams", result.params), r.reply_to)
         if result.z_sound is not None:

@@ -29,9 +29,11 @@ from isudt import __version__
 from . import config as config_mod
 from .bundle import BundleError, Models, open_bundle
 from .config import Config, ConfigError
-from .messages import Control, Gain, Glide, Limits, Mute, Request
+from .messages import Control, Gain, Glide, Limits, Mute, Request, VoiceOff
 from .notify import Notifier, watchdog_interval
-from .osc_server import AllowList, OscServer, ReplySender, bind_udp, resolve
+from .osc_server import AllowList, OscServer, ReplySender, bind_udp, encode_message, resolve
+from .state import DaemonState, state_messages
+from .subscribers import Subscribers, format_address
 from .pipeline import Pipeline, Result, Ring
 
 log = logging.getLogger("isudt")
@@ -39,7 +41,8 @@ log = logging.getLogger("isudt")
 READY_PREFIX = "isudt ready:"
 FILL_IDLE_S = 0.2     # the position table fills only after this long without a request ...
 FILL_DUTY = 0.25      # ... and takes at most this share of one core while it does
-SWITCH_INTERVAL_S = 0.0005   # the audio callback needs the GIL within a fraction of a 2.7 ms block
+SWITCH_INTERVAL_S = 0.0005   # the null output's clock thread gets the GIL back within a fraction of a block
+HEARTBEAT_S = 1.0            # /heartbeat to subscribers: a patch's "connected" lamp means "heard within 2 s"
 
 
 class Runtime:
@@ -67,6 +70,9 @@ class Runtime:
         self.loop: asyncio.AbstractEventLoop | None = None   # set by serve(); runs the idle fill
         self._last_request = 0.0
         self._limits = Limits.from_manifest(models.manifest, cfg.synth.voices, cfg.osc.max_blob_bytes)
+        self.listening = False               # /image/listen (the way back); part of the pushed state
+        self._pushed: DaemonState | None = None
+        self._told: set = set()              # subscribers that have had the full state
 
     # Backend
     def limits(self) -> Limits:
@@ -121,6 +127,34 @@ class Runtime:
             self.osc.answer(result)
         if result.params is not None and r.t_received:
             self.latency_ms.add((time.perf_counter() - r.t_received) * 1e3)
+
+    def all_off(self, reply_to: Any) -> None:
+        """Stage a release of every voice, each behind that voice's earlier requests (no per-voice reply)."""
+        for v in range(self.cfg.synth.voices):
+            self.pipeline.stage(VoiceOff(v, "", reply_to=reply_to, address="/off"))
+
+    def state(self) -> DaemonState:
+        return DaemonState.from_snapshot(self.synth.snapshot(), self.listening, self.models.manifest.model_id)
+
+    def state_messages(self, full: bool) -> list[tuple[str, list[Any]]]:
+        return state_messages(self.state(), None if full else self._pushed)
+
+    def push_state(self) -> None:
+        """Tell subscribers what changed since the last push, and new subscribers everything."""
+        subs = self.replies.subscribers.targets()
+        self._told &= set(subs)
+        new = [a for a in subs if a not in self._told]
+        now = self.state()
+        for address, args in state_messages(now, self._pushed):
+            self.replies.broadcast(encode_message(address, args), [a for a in subs if a in self._told])
+        if new:
+            for address, args in state_messages(now):
+                self.replies.broadcast(encode_message(address, args), new)
+            self._told.update(new)
+        self._pushed = now
+
+    def heartbeat(self) -> None:
+        self.replies.broadcast(encode_message("/heartbeat", [round(time.monotonic() - self.t0, 3)]))
 
     def control(self, c: Control) -> None:
         if isinstance(c, Gain):
@@ -177,6 +211,8 @@ class Runtime:
             ("datagrams", o.datagrams if o else 0),
             ("replies_failed", self.replies.failed),
             ("table_hits", p.table_hits),
+            ("subscribers", len(self.replies.subscribers)),
+            ("subscribers_refused", self.replies.subscribers.refused),
             ("table_filled", self.pipeline.table.filled),
             ("inference_p50_ms", round(inf50, 4)),
             ("inference_p99_ms", round(inf99, 4)),
@@ -205,6 +241,7 @@ class Runtime:
                   ("active_voices", sum(1 for v in snap["voices"] if v["active"])),
                   ("limiter_gain_db", round(float(snap["limiter_gain_db"]), 2)),
                   ("reloads", self.reloads), ("uptime_s", round(time.monotonic() - self.t0, 1))]
+        pairs += [("subscriber", format_address(a)) for a in self.replies.subscribers.targets()]
         return pairs
 
     def summary(self) -> str:
@@ -336,7 +373,8 @@ def _main(args: argparse.Namespace, t_start: float) -> int:
 
     synth = Engine(synth_config(cfg))  # the C engine; its control side is thread-safe (loop and worker write)
     # replies leave from the listening socket, so "reply to sender" comes from the port they sent to
-    replies = ReplySender(sock, target, cfg.osc.reply_to_sender)
+    subscribers = Subscribers(cfg.osc.max_subscribers, cfg.osc.subscription_ttl_s)
+    replies = ReplySender(sock, target, cfg.osc.reply_to_sender, subscribers)
     pipeline = Pipeline(models, cfg.synth.voices, position_table=cfg.inference.position_table)
     try:
         pipeline.warmup()
@@ -424,6 +462,7 @@ async def serve(runtime: Runtime, sock: Any, args: argparse.Namespace, t_start: 
     notifier.ready(runtime.summary())
 
     tick = asyncio.create_task(housekeeping(runtime, notifier))
+    talk = asyncio.create_task(tell_subscribers(runtime))
     loop.call_later(FILL_IDLE_S, runtime.fill_when_idle)
     await stop.wait()
 
@@ -432,6 +471,7 @@ async def serve(runtime: Runtime, sock: Any, args: argparse.Namespace, t_start: 
     log.info("stopping: fading out")
     loop.remove_reader(sock.fileno())
     tick.cancel()
+    talk.cancel()
     runtime.synth.begin_fade_out()
     deadline = time.monotonic() + cfg.synth.fade_ms / 1000.0 + 0.25
     while time.monotonic() < deadline and not runtime.synth.faded_out:
@@ -439,6 +479,21 @@ async def serve(runtime: Runtime, sock: Any, args: argparse.Namespace, t_start: 
     runtime.audio.stop()
     log.info("stopped (%s)", runtime.summary())
     return 0
+
+
+async def tell_subscribers(runtime: Runtime) -> None:
+    """State pushes at most osc.state_rate times a second (newest wins), a heartbeat every second."""
+    period = 1.0 / runtime.cfg.osc.state_rate
+    next_beat = 0.0
+    while True:
+        await asyncio.sleep(period)
+        try:
+            runtime.push_state()
+            if time.monotonic() >= next_beat:
+                runtime.heartbeat()
+                next_beat = time.monotonic() + HEARTBEAT_S
+        except Exception:  # a bug here must not end the pushes for good
+            log.exception("telling subscribers failed")
 
 
 async def housekeeping(runtime: Runtime, notifier: Notifier) -> None:

@@ -10,10 +10,10 @@
 		},
 		"classnamespace": "box",
 		"rect": [
+			40.0,
 			60.0,
-			80.0,
-			1330.0,
-			860.0
+			1300.0,
+			900.0
 		],
 		"bglocked": 0,
 		"openinpresentation": 0,
@@ -49,37 +49,140 @@
 			{
 				"box": {
 					"id": "obj-1",
+					"linecount": 3,
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						20.0,
 						10.0,
-						900.0,
-						20.0
+						1180.0,
+						48.0
 					],
-					"text": "isudt control -- drive a running daemon (isudt serve). Sends to 127.0.0.1:12342, shows the replies that arrive on port 12341 (the daemon's defaults)."
+					"text": "isudt control -- drive a running daemon (isudt serve). Sends to 127.0.0.1:12342; listens on port 12361 and subscribes there (/subscribe 12361, renewed), so it runs beside isudt_max_synth.maxpat (12362) and other clients. Gain, glide and mute show what the daemon has (its /state), not what was last clicked. The wiring is below the displays."
 				}
 			},
 			{
 				"box": {
 					"id": "obj-2",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						70.0,
+						159.0,
+						22.0
+					],
+					"text": "r isudtc-connected-set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-3",
+					"maxclass": "toggle",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"int"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						20.0,
+						98.0,
+						30.0,
+						30.0
+					],
+					"varname": "connected"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-4",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						58.0,
+						103.0,
+						320.0,
+						20.0
+					],
+					"text": "connected: a /heartbeat came within the last 2 s"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-5",
+					"maxclass": "button",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						420.0,
+						98.0,
+						30.0,
+						30.0
+					],
+					"varname": "panic"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-6",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						458.0,
+						103.0,
+						250.0,
+						20.0
+					],
+					"text": "panic: /off, every voice off at once"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-7",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						420.0,
+						136.0,
+						106.0,
+						22.0
+					],
+					"text": "s isudtc-panic"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-8",
+					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						20.0,
-						45.0,
-						250.0,
-						20.0
+						175.0,
+						256.0,
+						34.0
 					],
-					"text": "square position x, y (0..125)"
+					"text": "x, y: top-left corner of the 2 x 2 square (0..125; y = 0 is the top row)"
 				}
 			},
 			{
 				"box": {
 					"bottomvalue": 125,
-					"id": "obj-3",
+					"id": "obj-9",
 					"leftvalue": 0,
 					"maxclass": "pictslider",
 					"numinlets": 2,
@@ -91,32 +194,84 @@
 					"parameter_enable": 0,
 					"patching_rect": [
 						20.0,
-						70.0,
+						215.0,
 						256.0,
 						256.0
 					],
 					"rightvalue": 125,
-					"topvalue": 0
+					"topvalue": 0,
+					"varname": "xy"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-4",
+					"id": "obj-10",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						481.0,
+						60.0,
+						22.0
+					],
+					"text": "pak 0 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-11",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						511.0,
+						87.0,
+						22.0
+					],
+					"text": "s isudtc-xy"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-12",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						300.0,
+						187.0,
+						93.0,
+						22.0
+					],
+					"text": "r isudtc-img"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-13",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						300.0,
-						45.0,
-						250.0,
+						410.0,
+						189.0,
+						146.0,
 						20.0
 					],
-					"text": "what the model sees (glow formula)"
+					"text": "what the model sees"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-5",
+					"id": "obj-14",
 					"maxclass": "jit.pwindow",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -126,7 +281,7 @@
 					],
 					"patching_rect": [
 						300.0,
-						70.0,
+						215.0,
 						256.0,
 						256.0
 					]
@@ -134,7 +289,1223 @@
 			},
 			{
 				"box": {
-					"id": "obj-6",
+					"id": "obj-15",
+					"linecount": 2,
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						590.0,
+						175.0,
+						290.0,
+						34.0
+					],
+					"text": "voice (0..7): 0 sends the published addresses, N sends /voice/N/..."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-16",
+					"maxclass": "number",
+					"maximum": 7,
+					"minimum": 0,
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						590.0,
+						215.0,
+						50.0,
+						22.0
+					],
+					"varname": "voice"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-17",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						590.0,
+						245.0,
+						106.0,
+						22.0
+					],
+					"text": "s isudtc-voice"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-18",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						590.0,
+						290.0,
+						290.0,
+						20.0
+					],
+					"text": "or a point of the sound latent space"
+				}
+			},
+			{
+				"box": {
+					"format": 6,
+					"id": "obj-19",
+					"maxclass": "flonum",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						590.0,
+						315.0,
+						60.0,
+						22.0
+					],
+					"varname": "z0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-20",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						652.0,
+						316.0,
+						26.0,
+						20.0
+					],
+					"text": "z0"
+				}
+			},
+			{
+				"box": {
+					"format": 6,
+					"id": "obj-21",
+					"maxclass": "flonum",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						690.0,
+						315.0,
+						60.0,
+						22.0
+					],
+					"varname": "z1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-22",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						752.0,
+						316.0,
+						26.0,
+						20.0
+					],
+					"text": "z1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-23",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						590.0,
+						350.0,
+						100,
+						22.0
+					],
+					"text": "pak 0. 0."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-24",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						590.0,
+						380.0,
+						80.0,
+						22.0
+					],
+					"text": "s isudtc-z"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-25",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						590.0,
+						425.0,
+						290.0,
+						20.0
+					],
+					"text": "rate limit (ms), 10 when the patch opens"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-26",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"bang"
+					],
+					"patching_rect": [
+						590.0,
+						450.0,
+						67.0,
+						22.0
+					],
+					"text": "loadbang"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-27",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						590.0,
+						480.0,
+						30.0,
+						22.0
+					],
+					"text": "10"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-28",
+					"maxclass": "number",
+					"maximum": 1000,
+					"minimum": 0,
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						590.0,
+						510.0,
+						50.0,
+						22.0
+					],
+					"varname": "rate"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-29",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						590.0,
+						540.0,
+						100.0,
+						22.0
+					],
+					"text": "s isudtc-rate"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-30",
+					"linecount": 2,
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900.0,
+						175.0,
+						300.0,
+						34.0
+					],
+					"text": "output, as the daemon has it (/state): set by the daemon, sent when you change it"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-31",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900.0,
+						215.0,
+						100.0,
+						20.0
+					],
+					"text": "gain dB"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-32",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						238.0,
+						126.0,
+						22.0
+					],
+					"text": "r isudtc-gain-set"
+				}
+			},
+			{
+				"box": {
+					"format": 6,
+					"id": "obj-33",
+					"maxclass": "flonum",
+					"maximum": 12.0,
+					"minimum": -60.0,
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						900.0,
+						266.0,
+						70.0,
+						22.0
+					],
+					"varname": "gain"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-34",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900.0,
+						298.0,
+						100.0,
+						22.0
+					],
+					"text": "s isudtc-gain"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-35",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1040.0,
+						215.0,
+						100.0,
+						20.0
+					],
+					"text": "glide ms"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-36",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1040.0,
+						238.0,
+						133.0,
+						22.0
+					],
+					"text": "r isudtc-glide-set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-37",
+					"maxclass": "number",
+					"maximum": 5000,
+					"minimum": 0,
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						1040.0,
+						266.0,
+						70.0,
+						22.0
+					],
+					"varname": "glide"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-38",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1040.0,
+						298.0,
+						106.0,
+						22.0
+					],
+					"text": "s isudtc-glide"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-39",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1180.0,
+						215.0,
+						100.0,
+						20.0
+					],
+					"text": "mute"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-40",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1180.0,
+						238.0,
+						126.0,
+						22.0
+					],
+					"text": "r isudtc-mute-set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-41",
+					"maxclass": "toggle",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"int"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						1180.0,
+						266.0,
+						24.0,
+						24.0
+					],
+					"varname": "mute"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-42",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1180.0,
+						298.0,
+						100.0,
+						22.0
+					],
+					"text": "s isudtc-mute"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-43",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900.0,
+						340.0,
+						380.0,
+						20.0
+					],
+					"text": "daemon status: /status once a second while connected"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-44",
+					"maxclass": "button",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						900.0,
+						364.0,
+						24.0,
+						24.0
+					],
+					"varname": "status_now"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-45",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						930.0,
+						366.0,
+						80.0,
+						20.0
+					],
+					"text": "ask now"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-46",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900.0,
+						394.0,
+						100.0,
+						22.0
+					],
+					"text": "s isudtc-poll"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-47",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						430.0,
+						120.0,
+						22.0
+					],
+					"text": "r isudtc-st-recv"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-48",
+					"maxclass": "number",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						900.0,
+						454.0,
+						90.0,
+						22.0
+					],
+					"varname": "status_received"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-49",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1000.0,
+						455.0,
+						200.0,
+						20.0
+					],
+					"text": "messages received"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-50",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						482.0,
+						113.0,
+						22.0
+					],
+					"text": "r isudtc-st-err"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-51",
+					"maxclass": "number",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						900.0,
+						506.0,
+						90.0,
+						22.0
+					],
+					"varname": "status_errors"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-52",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1000.0,
+						507.0,
+						200.0,
+						20.0
+					],
+					"text": "refused messages (errors)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-53",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						534.0,
+						126.0,
+						22.0
+					],
+					"text": "r isudtc-st-under"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-54",
+					"maxclass": "number",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						900.0,
+						558.0,
+						90.0,
+						22.0
+					],
+					"varname": "status_underruns"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-55",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1000.0,
+						559.0,
+						200.0,
+						20.0
+					],
+					"text": "audio underruns"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-56",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						586.0,
+						113.0,
+						22.0
+					],
+					"text": "r isudtc-st-p99"
+				}
+			},
+			{
+				"box": {
+					"format": 6,
+					"id": "obj-57",
+					"maxclass": "flonum",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						900.0,
+						610.0,
+						90.0,
+						22.0
+					],
+					"varname": "status_latency_p99_ms"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-58",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1000.0,
+						611.0,
+						200.0,
+						20.0
+					],
+					"text": "latency p99 (ms)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-59",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						638.0,
+						126.0,
+						22.0
+					],
+					"text": "r isudtc-st-model"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-60",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						662.0,
+						230,
+						22.0
+					],
+					"text": "",
+					"varname": "status_model_id"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-61",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1140.0,
+						663.0,
+						80.0,
+						20.0
+					],
+					"text": "model id"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-62",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						585.0,
+						300.0,
+						20.0
+					],
+					"text": "replies (the newest of each)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-63",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						612.0,
+						160.0,
+						20.0
+					],
+					"text": "/sineparams (voice 0):"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-64",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						190.0,
+						610.0,
+						139.0,
+						22.0
+					],
+					"text": "r isudtc-show-pitch"
+				}
+			},
+			{
+				"box": {
+					"format": 6,
+					"id": "obj-65",
+					"maxclass": "flonum",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						190.0,
+						636.0,
+						70.0,
+						22.0
+					],
+					"varname": "show_pitch"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-66",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						264.0,
+						637.0,
+						90.0,
+						20.0
+					],
+					"text": "pitch (MIDI)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-67",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						380.0,
+						610.0,
+						120.0,
+						22.0
+					],
+					"text": "r isudtc-show-db"
+				}
+			},
+			{
+				"box": {
+					"format": 6,
+					"id": "obj-68",
+					"maxclass": "flonum",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						380.0,
+						636.0,
+						70.0,
+						22.0
+					],
+					"varname": "show_db"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-69",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						454.0,
+						637.0,
+						90.0,
+						20.0
+					],
+					"text": "level (dB)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-70",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						570.0,
+						610.0,
+						120.0,
+						22.0
+					],
+					"text": "r isudtc-show-hz"
+				}
+			},
+			{
+				"box": {
+					"format": 6,
+					"id": "obj-71",
+					"maxclass": "flonum",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						570.0,
+						636.0,
+						70.0,
+						22.0
+					],
+					"varname": "show_hz"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-72",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						644.0,
+						637.0,
+						90.0,
+						20.0
+					],
+					"text": "Hz"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-73",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						702.0,
+						160.0,
+						20.0
+					],
+					"text": "/error (the last one)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-74",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						190.0,
+						676.0,
+						139.0,
+						22.0
+					],
+					"text": "r isudtc-show-error"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-75",
+					"linecount": 2,
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						190.0,
+						700.0,
+						660,
+						36
+					],
+					"text": "",
+					"varname": "show_error"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-76",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						776.0,
+						160.0,
+						20.0
+					],
+					"text": "/latent/sound"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-77",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						190.0,
+						750.0,
+						120.0,
+						22.0
+					],
+					"text": "r isudtc-show-ls"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-78",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						190.0,
+						774.0,
+						660,
+						22
+					],
+					"text": "",
+					"varname": "show_ls"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-79",
+					"linecount": 2,
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						836.0,
+						160.0,
+						34.0
+					],
+					"text": "other replies (e.g. /voice/N/sineparams)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-80",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						190.0,
+						810.0,
+						139.0,
+						22.0
+					],
+					"text": "r isudtc-show-other"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-81",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						190.0,
+						834.0,
+						660,
+						22
+					],
+					"text": "",
+					"varname": "show_other"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-82",
+					"linecount": 2,
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						900.0,
+						1180.0,
+						34.0
+					],
+					"text": "wiring -- what goes to the daemon (everything meets at [r isudtc-out] -> [udpsend]), what comes back ([udpreceive] -> [route] -> one [s] per address), the subscription; the displays above are fed through these s / r names"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-83",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						960.0,
+						87.0,
+						22.0
+					],
+					"text": "r isudtc-xy"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-84",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						130.0,
+						960.0,
+						100.0,
+						22.0
+					],
+					"text": "r isudtc-rate"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-85",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -143,91 +1514,209 @@
 					],
 					"patching_rect": [
 						20.0,
-						345.0,
-						59.0,
+						990.0,
+						90,
 						22.0
 					],
-					"text": "pak 0 0"
+					"text": "speedlim 10"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-7",
+					"id": "obj-86",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						130.0,
+						1000.0,
+						113.0,
+						22.0
+					],
+					"text": "r isudtc-pre-xy"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-87",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 3,
+					"numoutlets": 1,
 					"outlettype": [
-						"",
-						"bang",
 						""
 					],
 					"patching_rect": [
 						20.0,
-						380.0,
-						59.0,
+						1035.0,
+						139.0,
 						22.0
 					],
-					"text": "t l b l"
+					"text": "prepend /pictslider"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-8",
+					"id": "obj-88",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1065.0,
+						93.0,
+						22.0
+					],
+					"text": "s isudtc-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-89",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						290.0,
+						960.0,
+						80.0,
+						22.0
+					],
+					"text": "r isudtc-z"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-90",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						400.0,
+						960.0,
+						100.0,
+						22.0
+					],
+					"text": "r isudtc-rate"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-91",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						290.0,
+						990.0,
+						90,
+						22.0
+					],
+					"text": "speedlim 10"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-92",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						400.0,
+						1000.0,
+						106.0,
+						22.0
+					],
+					"text": "r isudtc-pre-z"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-93",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						290.0,
+						1035.0,
+						153.0,
+						22.0
+					],
+					"text": "prepend /latent/sound"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-94",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						290.0,
+						1065.0,
+						93.0,
+						22.0
+					],
+					"text": "s isudtc-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-95",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						560.0,
+						960.0,
+						87.0,
+						22.0
+					],
+					"text": "r isudtc-xy"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-96",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
 					"outlettype": [
-						"int",
-						"int"
-					],
-					"patching_rect": [
-						300.0,
-						415.0,
-						80.0,
-						22.0
-					],
-					"text": "unpack 0 0"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-9",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
+						"bang",
 						""
 					],
 					"patching_rect": [
-						300.0,
-						450.0,
-						80.0,
+						560.0,
+						990.0,
+						45,
 						22.0
 					],
-					"text": "prepend px"
+					"text": "t b l"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-10",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						390.0,
-						450.0,
-						80.0,
-						22.0
-					],
-					"text": "prepend py"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-11",
+					"id": "obj-97",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -236,9 +1725,9 @@
 						""
 					],
 					"patching_rect": [
-						480.0,
-						415.0,
-						206.0,
+						560.0,
+						1030.0,
+						199.0,
 						22.0
 					],
 					"text": "jit.matrix 1 float32 128 128"
@@ -246,7 +1735,62 @@
 			},
 			{
 				"box": {
-					"id": "obj-12",
+					"id": "obj-98",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"int",
+						"int"
+					],
+					"patching_rect": [
+						780.0,
+						1030.0,
+						80,
+						22.0
+					],
+					"text": "unpack 0 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-99",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						780.0,
+						1060.0,
+						80,
+						22.0
+					],
+					"text": "prepend px"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-100",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						870.0,
+						1060.0,
+						80,
+						22.0
+					],
+					"text": "prepend py"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-101",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -384,9 +1928,9 @@
 						]
 					},
 					"patching_rect": [
-						300.0,
-						490.0,
-						60.0,
+						780.0,
+						1100.0,
+						60,
 						22.0
 					],
 					"text": "jit.gen"
@@ -394,699 +1938,22 @@
 			},
 			{
 				"box": {
-					"id": "obj-13",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						"bang"
-					],
-					"patching_rect": [
-						140.0,
-						345.0,
-						66.0,
-						22.0
-					],
-					"text": "loadbang"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-14",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						140.0,
-						380.0,
-						30.0,
-						22.0
-					],
-					"text": "10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-15",
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						190.0,
-						415.0,
-						100.0,
-						20.0
-					],
-					"text": "rate limit (ms)"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-16",
-					"maxclass": "number",
-					"maximum": 1000,
-					"minimum": 0,
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						"bang"
-					],
-					"parameter_enable": 0,
-					"patching_rect": [
-						140.0,
-						415.0,
-						50.0,
-						22.0
-					]
-				}
-			},
-			{
-				"box": {
-					"id": "obj-17",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						20.0,
-						490.0,
-						87.0,
-						22.0
-					],
-					"text": "speedlim 10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-18",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						20.0,
-						525.0,
-						143.0,
-						22.0
-					],
-					"text": "prepend /pictslider"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-19",
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						600.0,
-						45.0,
-						420.0,
-						20.0
-					],
-					"text": "voice (0..7): 0 sends /pictslider, N sends /voice/N/pictslider"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-20",
-					"maxclass": "number",
-					"maximum": 7,
-					"minimum": 0,
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						"bang"
-					],
-					"parameter_enable": 0,
-					"patching_rect": [
-						600.0,
-						70.0,
-						50.0,
-						22.0
-					]
-				}
-			},
-			{
-				"box": {
-					"id": "obj-21",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"bang",
-						""
-					],
-					"patching_rect": [
-						600.0,
-						105.0,
-						45.0,
-						22.0
-					],
-					"text": "sel 0"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-22",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"bang",
-						"bang"
-					],
-					"patching_rect": [
-						600.0,
-						140.0,
-						45.0,
-						22.0
-					],
-					"text": "t b b"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-23",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"int",
-						"int"
-					],
-					"patching_rect": [
-						760.0,
-						140.0,
-						45.0,
-						22.0
-					],
-					"text": "t i i"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-24",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						600.0,
-						175.0,
-						117.0,
-						22.0
-					],
-					"text": "set /pictslider"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-25",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						600.0,
-						210.0,
-						131.0,
-						22.0
-					],
-					"text": "set /latent/sound"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-26",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						760.0,
-						175.0,
-						241.0,
-						22.0
-					],
-					"text": "sprintf set /voice/%ld/pictslider"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-27",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						760.0,
-						210.0,
-						255.0,
-						22.0
-					],
-					"text": "sprintf set /voice/%ld/latent/sound"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-28",
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						600.0,
-						260.0,
-						300.0,
-						20.0
-					],
-					"text": "or a point of the sound latent space (z0, z1)"
-				}
-			},
-			{
-				"box": {
-					"format": 6,
-					"id": "obj-29",
-					"maxclass": "flonum",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						"bang"
-					],
-					"parameter_enable": 0,
-					"patching_rect": [
-						600.0,
-						285.0,
-						60.0,
-						22.0
-					]
-				}
-			},
-			{
-				"box": {
-					"format": 6,
-					"id": "obj-30",
-					"maxclass": "flonum",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						"bang"
-					],
-					"parameter_enable": 0,
-					"patching_rect": [
-						680.0,
-						285.0,
-						60.0,
-						22.0
-					]
-				}
-			},
-			{
-				"box": {
-					"id": "obj-31",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						600.0,
-						320.0,
-						73.0,
-						22.0
-					],
-					"text": "pak 0. 0."
-				}
-			},
-			{
-				"box": {
-					"id": "obj-32",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						600.0,
-						355.0,
-						87.0,
-						22.0
-					],
-					"text": "speedlim 10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-33",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						600.0,
-						525.0,
-						157.0,
-						22.0
-					],
-					"text": "prepend /latent/sound"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-34",
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						20.0,
-						565.0,
-						70.0,
-						20.0
-					],
-					"text": "gain (dB)"
-				}
-			},
-			{
-				"box": {
-					"format": 6,
-					"id": "obj-35",
-					"maxclass": "flonum",
-					"maximum": 12.0,
-					"minimum": -60.0,
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						"bang"
-					],
-					"parameter_enable": 0,
-					"patching_rect": [
-						20.0,
-						590.0,
-						60.0,
-						22.0
-					]
-				}
-			},
-			{
-				"box": {
-					"id": "obj-36",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						20.0,
-						625.0,
-						101.0,
-						22.0
-					],
-					"text": "prepend /gain"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-37",
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						130.0,
-						565.0,
-						70.0,
-						20.0
-					],
-					"text": "glide (ms)"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-38",
-					"maxclass": "number",
-					"maximum": 5000,
-					"minimum": 0,
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						"bang"
-					],
-					"parameter_enable": 0,
-					"patching_rect": [
-						130.0,
-						590.0,
-						50.0,
-						22.0
-					]
-				}
-			},
-			{
-				"box": {
-					"id": "obj-39",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						130.0,
-						625.0,
-						108.0,
-						22.0
-					],
-					"text": "prepend /glide"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-40",
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						240.0,
-						565.0,
-						40.0,
-						20.0
-					],
-					"text": "mute"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-41",
-					"maxclass": "toggle",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						"int"
-					],
-					"parameter_enable": 0,
-					"patching_rect": [
-						240.0,
-						590.0,
-						24.0,
-						24.0
-					]
-				}
-			},
-			{
-				"box": {
-					"id": "obj-42",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						240.0,
-						625.0,
-						101.0,
-						22.0
-					],
-					"text": "prepend /mute"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-43",
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						340.0,
-						565.0,
-						50.0,
-						20.0
-					],
-					"text": "status"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-44",
-					"maxclass": "button",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						"bang"
-					],
-					"parameter_enable": 0,
-					"patching_rect": [
-						340.0,
-						590.0,
-						24.0,
-						24.0
-					]
-				}
-			},
-			{
-				"box": {
-					"id": "obj-45",
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						400.0,
-						565.0,
-						60.0,
-						20.0
-					],
-					"text": "poll 1/s"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-46",
-					"maxclass": "toggle",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						"int"
-					],
-					"parameter_enable": 0,
-					"patching_rect": [
-						400.0,
-						590.0,
-						24.0,
-						24.0
-					]
-				}
-			},
-			{
-				"box": {
-					"id": "obj-47",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"bang"
-					],
-					"patching_rect": [
-						400.0,
-						625.0,
-						80.0,
-						22.0
-					],
-					"text": "metro 1000"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-48",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						340.0,
-						660.0,
-						61.0,
-						22.0
-					],
-					"text": "/status"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-49",
+					"id": "obj-102",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						20.0,
-						710.0,
-						171.0,
+						780.0,
+						1130.0,
+						93.0,
 						22.0
 					],
-					"text": "udpsend 127.0.0.1 12342"
+					"text": "s isudtc-img"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-50",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						600.0,
-						570.0,
-						122.0,
-						22.0
-					],
-					"text": "udpreceive 12341"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-51",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						730.0,
-						570.0,
-						115.0,
-						22.0
-					],
-					"text": "s isudt-replies"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-52",
+					"id": "obj-103",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1094,36 +1961,524 @@
 						""
 					],
 					"patching_rect": [
-						600.0,
-						605.0,
-						115.0,
+						20.0,
+						1180.0,
+						106.0,
 						22.0
 					],
-					"text": "r isudt-replies"
+					"text": "r isudtc-voice"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-53",
-					"maxclass": "comment",
+					"id": "obj-104",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"bang",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1210.0,
+						45,
+						22.0
+					],
+					"text": "sel 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-105",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1240.0,
+						113.0,
+						22.0
+					],
+					"text": "set /pictslider"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-106",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						160.0,
+						1240.0,
+						232.0,
+						22.0
+					],
+					"text": "sprintf set /voice/%ld/pictslider"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-107",
+					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						730.0,
-						605.0,
-						240.0,
-						20.0
+						20.0,
+						1290.0,
+						113.0,
+						22.0
 					],
-					"text": "(several patches can share one port)"
+					"text": "s isudtc-pre-xy"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-54",
+					"id": "obj-108",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						450.0,
+						1180.0,
+						106.0,
+						22.0
+					],
+					"text": "r isudtc-voice"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-109",
 					"maxclass": "newobj",
 					"numinlets": 2,
-					"numoutlets": 5,
+					"numoutlets": 2,
 					"outlettype": [
+						"bang",
+						""
+					],
+					"patching_rect": [
+						450.0,
+						1210.0,
+						45,
+						22.0
+					],
+					"text": "sel 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-110",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						450.0,
+						1240.0,
+						126.0,
+						22.0
+					],
+					"text": "set /latent/sound"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-111",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						590.0,
+						1240.0,
+						245.0,
+						22.0
+					],
+					"text": "sprintf set /voice/%ld/latent/sound"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-112",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						450.0,
+						1290.0,
+						106.0,
+						22.0
+					],
+					"text": "s isudtc-pre-z"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-113",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1340.0,
+						100.0,
+						22.0
+					],
+					"text": "r isudtc-gain"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-114",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1370.0,
+						100.0,
+						22.0
+					],
+					"text": "prepend /gain"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-115",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1400.0,
+						93.0,
+						22.0
+					],
+					"text": "s isudtc-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-116",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						150.0,
+						1340.0,
+						106.0,
+						22.0
+					],
+					"text": "r isudtc-glide"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-117",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						150.0,
+						1370.0,
+						106.0,
+						22.0
+					],
+					"text": "prepend /glide"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-118",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						150.0,
+						1400.0,
+						93.0,
+						22.0
+					],
+					"text": "s isudtc-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-119",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						280.0,
+						1340.0,
+						100.0,
+						22.0
+					],
+					"text": "r isudtc-mute"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-120",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						280.0,
+						1370.0,
+						100.0,
+						22.0
+					],
+					"text": "prepend /mute"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-121",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						280.0,
+						1400.0,
+						93.0,
+						22.0
+					],
+					"text": "s isudtc-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-122",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						410.0,
+						1340.0,
+						106.0,
+						22.0
+					],
+					"text": "r isudtc-panic"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-123",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						410.0,
+						1370.0,
+						40.0,
+						22.0
+					],
+					"text": "/off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-124",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						410.0,
+						1400.0,
+						93.0,
+						22.0
+					],
+					"text": "s isudtc-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-125",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						540.0,
+						1340.0,
+						133.0,
+						22.0
+					],
+					"text": "r isudtc-connected"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-126",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"bang"
+					],
+					"patching_rect": [
+						540.0,
+						1370.0,
+						80,
+						22.0
+					],
+					"text": "metro 1000"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-127",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						690.0,
+						1340.0,
+						100.0,
+						22.0
+					],
+					"text": "r isudtc-poll"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-128",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						690.0,
+						1400.0,
+						60.0,
+						22.0
+					],
+					"text": "/status"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-129",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						690.0,
+						1430.0,
+						93.0,
+						22.0
+					],
+					"text": "s isudtc-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-130",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1340.0,
+						93.0,
+						22.0
+					],
+					"text": "r isudtc-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-131",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900.0,
+						1370.0,
+						166.0,
+						22.0
+					],
+					"text": "udpsend 127.0.0.1 12342"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-132",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1490.0,
+						120.0,
+						22.0
+					],
+					"text": "udpreceive 12361"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-133",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 8,
+					"outlettype": [
+						"",
+						"",
+						"",
 						"",
 						"",
 						"",
@@ -1131,17 +2486,155 @@
 						""
 					],
 					"patching_rect": [
-						600.0,
-						640.0,
-						374.0,
+						20.0,
+						1520.0,
+						1083,
 						22.0
 					],
-					"text": "route /sineparams /latent/sound /status.reply /error"
+					"text": "route /sineparams /latent/sound /status.reply /error /state /heartbeat /subscribed"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-55",
+					"id": "obj-134",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1560.0,
+						87.0,
+						22.0
+					],
+					"text": "s isudtc-sp"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-135",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						173.57142857142858,
+						1560.0,
+						87.0,
+						22.0
+					],
+					"text": "s isudtc-ls"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-136",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						327.14285714285717,
+						1560.0,
+						113.0,
+						22.0
+					],
+					"text": "s isudtc-status"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-137",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						480.7142857142857,
+						1560.0,
+						106.0,
+						22.0
+					],
+					"text": "s isudtc-error"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-138",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						634.2857142857143,
+						1560.0,
+						106.0,
+						22.0
+					],
+					"text": "s isudtc-state"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-139",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						787.8571428571429,
+						1560.0,
+						87.0,
+						22.0
+					],
+					"text": "s isudtc-hb"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-140",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						941.4285714285714,
+						1560.0,
+						139.0,
+						22.0
+					],
+					"text": "s isudtc-subscribed"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-141",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1095.0,
+						1560.0,
+						106.0,
+						22.0
+					],
+					"text": "s isudtc-other"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-142",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1620.0,
+						87.0,
+						22.0
+					],
+					"text": "r isudtc-sp"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-143",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1150,9 +2643,9 @@
 						"float"
 					],
 					"patching_rect": [
-						600.0,
-						675.0,
-						94.0,
+						20.0,
+						1650.0,
+						90,
 						22.0
 					],
 					"text": "unpack 0. 0."
@@ -1160,77 +2653,26 @@
 			},
 			{
 				"box": {
-					"format": 6,
-					"id": "obj-56",
-					"maxclass": "flonum",
+					"id": "obj-144",
+					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
 					"outlettype": [
-						"",
-						"bang"
+						"float",
+						"float"
 					],
-					"parameter_enable": 0,
 					"patching_rect": [
-						600.0,
-						710.0,
-						60.0,
+						20.0,
+						1680.0,
+						45,
 						22.0
-					]
-				}
-			},
-			{
-				"box": {
-					"id": "obj-57",
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						600.0,
-						735.0,
-						80.0,
-						20.0
 					],
-					"text": "pitch (MIDI)"
+					"text": "t f f"
 				}
 			},
 			{
 				"box": {
-					"format": 6,
-					"id": "obj-58",
-					"maxclass": "flonum",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						"bang"
-					],
-					"parameter_enable": 0,
-					"patching_rect": [
-						680.0,
-						710.0,
-						60.0,
-						22.0
-					]
-				}
-			},
-			{
-				"box": {
-					"id": "obj-59",
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						680.0,
-						735.0,
-						80.0,
-						20.0
-					],
-					"text": "level (dB)"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-60",
+					"id": "obj-145",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1238,9 +2680,42 @@
 						""
 					],
 					"patching_rect": [
-						760.0,
-						710.0,
-						38.0,
+						20.0,
+						1720.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-146",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1750.0,
+						139.0,
+						22.0
+					],
+					"text": "s isudtc-show-pitch"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-147",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						170.0,
+						1720.0,
+						40,
 						22.0
 					],
 					"text": "mtof"
@@ -1248,60 +2723,696 @@
 			},
 			{
 				"box": {
-					"format": 6,
-					"id": "obj-61",
-					"maxclass": "flonum",
+					"id": "obj-148",
+					"maxclass": "newobj",
 					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						170.0,
+						1750.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-149",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						170.0,
+						1780.0,
+						120.0,
+						22.0
+					],
+					"text": "s isudtc-show-hz"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-150",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						320.0,
+						1680.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-151",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						320.0,
+						1710.0,
+						120.0,
+						22.0
+					],
+					"text": "s isudtc-show-db"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-152",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						500.0,
+						1620.0,
+						87.0,
+						22.0
+					],
+					"text": "r isudtc-ls"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-153",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						500.0,
+						1650.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-154",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						500.0,
+						1680.0,
+						120.0,
+						22.0
+					],
+					"text": "s isudtc-show-ls"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-155",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						670.0,
+						1620.0,
+						106.0,
+						22.0
+					],
+					"text": "r isudtc-error"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-156",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						670.0,
+						1650.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-157",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						670.0,
+						1680.0,
+						139.0,
+						22.0
+					],
+					"text": "s isudtc-show-error"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-158",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						840.0,
+						1620.0,
+						106.0,
+						22.0
+					],
+					"text": "r isudtc-other"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-159",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						840.0,
+						1650.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-160",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						840.0,
+						1680.0,
+						139.0,
+						22.0
+					],
+					"text": "s isudtc-show-other"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-161",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1830.0,
+						113.0,
+						22.0
+					],
+					"text": "r isudtc-status"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-162",
+					"maxclass": "newobj",
+					"numinlets": 2,
 					"numoutlets": 2,
 					"outlettype": [
 						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1860.0,
+						60,
+						22.0
+					],
+					"text": "zl iter 2"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-163",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 6,
+					"outlettype": [
+						"",
+						"",
+						"",
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1890.0,
+						793,
+						22.0
+					],
+					"text": "route received errors underruns latency_p99_ms model_id"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-164",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1930.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-165",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1960.0,
+						120.0,
+						22.0
+					],
+					"text": "s isudtc-st-recv"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-166",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						165.0,
+						1930.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-167",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						165.0,
+						1960.0,
+						113.0,
+						22.0
+					],
+					"text": "s isudtc-st-err"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-168",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						310.0,
+						1930.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-169",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						310.0,
+						1960.0,
+						126.0,
+						22.0
+					],
+					"text": "s isudtc-st-under"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-170",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						455.0,
+						1930.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-171",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						455.0,
+						1960.0,
+						113.0,
+						22.0
+					],
+					"text": "s isudtc-st-p99"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-172",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						600.0,
+						1930.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-173",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						600.0,
+						1960.0,
+						126.0,
+						22.0
+					],
+					"text": "s isudtc-st-model"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-174",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1830.0,
+						106.0,
+						22.0
+					],
+					"text": "r isudtc-state"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-175",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 5,
+					"outlettype": [
+						"float",
+						"float",
+						"int",
+						"int",
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1890.0,
+						152,
+						22.0
+					],
+					"text": "unpack 0. 0. 0 0 s"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-176",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1930.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-177",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900.0,
+						1960.0,
+						126.0,
+						22.0
+					],
+					"text": "s isudtc-gain-set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-178",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1040.0,
+						1930.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-179",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1040.0,
+						1960.0,
+						133.0,
+						22.0
+					],
+					"text": "s isudtc-glide-set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-180",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1180.0,
+						1930.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-181",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1180.0,
+						1960.0,
+						126.0,
+						22.0
+					],
+					"text": "s isudtc-mute-set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-182",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1320.0,
+						1930.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-183",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1320.0,
+						1960.0,
+						126.0,
+						22.0
+					],
+					"text": "s isudtc-st-model"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-184",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						2010.0,
+						87.0,
+						22.0
+					],
+					"text": "r isudtc-hb"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-185",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"bang",
 						"bang"
 					],
-					"parameter_enable": 0,
 					"patching_rect": [
-						760.0,
-						745.0,
-						60.0,
+						20.0,
+						2040.0,
+						45,
 						22.0
-					]
+					],
+					"text": "t b b"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-62",
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
+					"id": "obj-186",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"bang"
+					],
 					"patching_rect": [
-						825.0,
-						745.0,
+						80.0,
+						2070.0,
+						80,
+						22.0
+					],
+					"text": "delay 2000"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-187",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						2100.0,
 						30.0,
-						20.0
-					],
-					"text": "Hz"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-63",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						1010.0,
-						590.0,
-						87.0,
 						22.0
 					],
-					"text": "prepend set"
+					"text": "1"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-64",
+					"id": "obj-188",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1309,32 +3420,107 @@
 						""
 					],
 					"patching_rect": [
-						1010.0,
-						618.0,
-						280.0,
+						80.0,
+						2100.0,
+						30.0,
 						22.0
 					],
-					"text": ""
+					"text": "0"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-65",
+					"id": "obj-189",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"int",
+						"int"
+					],
+					"patching_rect": [
+						20.0,
+						2130.0,
+						55,
+						22.0
+					],
+					"text": "change"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-190",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"int",
+						"int",
+						"int"
+					],
+					"patching_rect": [
+						20.0,
+						2160.0,
+						60,
+						22.0
+					],
+					"text": "t i i i"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-191",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						1100.0,
-						590.0,
+						170.0,
+						2040.0,
 						260.0,
 						20.0
 					],
-					"text": "/latent/sound"
+					"text": "a /heartbeat: connected for the next 2 s"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-66",
+					"id": "obj-192",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"bang",
+						"bang",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						2190.0,
+						55,
+						22.0
+					],
+					"text": "sel 0 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-193",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						100.0,
+						2190.0,
+						133.0,
+						22.0
+					],
+					"text": "s isudtc-connected"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-194",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1342,9 +3528,9 @@
 						""
 					],
 					"patching_rect": [
-						1010.0,
-						650.0,
-						87.0,
+						280.0,
+						2190.0,
+						80,
 						22.0
 					],
 					"text": "prepend set"
@@ -1352,7 +3538,41 @@
 			},
 			{
 				"box": {
-					"id": "obj-67",
+					"id": "obj-195",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						280.0,
+						2220.0,
+						159.0,
+						22.0
+					],
+					"text": "s isudtc-connected-set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-196",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"bang",
+						"bang"
+					],
+					"patching_rect": [
+						20.0,
+						2220.0,
+						45,
+						22.0
+					],
+					"text": "t b b"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-197",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1360,50 +3580,53 @@
 						""
 					],
 					"patching_rect": [
-						1010.0,
-						678.0,
-						280.0,
+						90.0,
+						2220.0,
+						47.0,
 						22.0
 					],
-					"text": ""
+					"text": "20000"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-68",
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						1100.0,
-						650.0,
-						260.0,
-						20.0
+					"id": "obj-198",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
 					],
-					"text": "/status.reply"
+					"patching_rect": [
+						20.0,
+						2250.0,
+						40.0,
+						22.0
+					],
+					"text": "2000"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-69",
+					"id": "obj-199",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
 					"outlettype": [
-						""
+						"bang"
 					],
 					"patching_rect": [
-						1010.0,
-						710.0,
-						87.0,
+						480.0,
+						2010.0,
+						67.0,
 						22.0
 					],
-					"text": "prepend set"
+					"text": "loadbang"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-70",
+					"id": "obj-200",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1411,50 +3634,102 @@
 						""
 					],
 					"patching_rect": [
-						1010.0,
-						738.0,
-						280.0,
+						480.0,
+						2040.0,
+						30.0,
 						22.0
 					],
-					"text": ""
+					"text": "1"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-71",
+					"id": "obj-201",
+					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						1100.0,
-						710.0,
-						260.0,
-						20.0
+						520.0,
+						2040.0,
+						250.0,
+						34.0
 					],
-					"text": "/error"
+					"text": "subscribe now, then every 2 s until a /heartbeat comes, then every 20 s"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-72",
+					"id": "obj-202",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"bang"
+					],
+					"patching_rect": [
+						480.0,
+						2280.0,
+						80,
+						22.0
+					],
+					"text": "metro 2000"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-203",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						480.0,
+						2310.0,
+						120.0,
+						22.0
+					],
+					"text": "/subscribe 12361"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-204",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						480.0,
+						2340.0,
+						93.0,
+						22.0
+					],
+					"text": "s isudtc-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-205",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
 					"outlettype": [
-						""
+						"bang"
 					],
 					"patching_rect": [
-						1010.0,
-						770.0,
-						87.0,
+						780.0,
+						2010.0,
+						73.0,
 						22.0
 					],
-					"text": "prepend set"
+					"text": "closebang"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-73",
+					"id": "obj-206",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1462,27 +3737,27 @@
 						""
 					],
 					"patching_rect": [
-						1010.0,
-						798.0,
-						280.0,
+						780.0,
+						2040.0,
+						133.0,
 						22.0
 					],
-					"text": ""
+					"text": "/unsubscribe 12361"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-74",
-					"maxclass": "comment",
+					"id": "obj-207",
+					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						1100.0,
-						770.0,
-						260.0,
-						20.0
+						780.0,
+						2070.0,
+						93.0,
+						22.0
 					],
-					"text": "other replies (e.g. /voice/N/sineparams)"
+					"text": "s isudtc-out"
 				}
 			}
 		],
@@ -1490,24 +3765,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-6",
-						0
-					],
-					"source": [
 						"obj-3",
 						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-6",
-						1
 					],
 					"source": [
-						"obj-3",
-						1
+						"obj-2",
+						0
 					]
 				}
 			},
@@ -1518,100 +3781,52 @@
 						0
 					],
 					"source": [
-						"obj-6",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-8",
-						0
-					],
-					"source": [
-						"obj-7",
-						2
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-9",
-						0
-					],
-					"source": [
-						"obj-8",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-10",
-						0
-					],
-					"source": [
-						"obj-8",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-12",
-						0
-					],
-					"source": [
-						"obj-9",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-12",
-						0
-					],
-					"source": [
-						"obj-10",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-11",
-						0
-					],
-					"source": [
-						"obj-7",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-12",
-						0
-					],
-					"source": [
-						"obj-11",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-5",
 						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-10",
+						0
+					],
+					"source": [
+						"obj-9",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-10",
+						1
+					],
+					"source": [
+						"obj-9",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-11",
+						0
+					],
+					"source": [
+						"obj-10",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-14",
+						0
 					],
 					"source": [
 						"obj-12",
@@ -1626,103 +3841,7 @@
 						0
 					],
 					"source": [
-						"obj-7",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-14",
-						0
-					],
-					"source": [
-						"obj-13",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-16",
-						0
-					],
-					"source": [
-						"obj-14",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-17",
-						1
-					],
-					"source": [
-						"obj-16",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-32",
-						1
-					],
-					"source": [
-						"obj-16",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-18",
-						0
-					],
-					"source": [
-						"obj-17",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-49",
-						0
-					],
-					"source": [
-						"obj-18",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-21",
-						0
-					],
-					"source": [
-						"obj-20",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-22",
-						0
-					],
-					"source": [
-						"obj-21",
 						0
 					]
 				}
@@ -1734,8 +3853,20 @@
 						0
 					],
 					"source": [
-						"obj-21",
+						"obj-19",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-23",
 						1
+					],
+					"source": [
+						"obj-21",
+						0
 					]
 				}
 			},
@@ -1743,30 +3874,6 @@
 				"patchline": {
 					"destination": [
 						"obj-24",
-						0
-					],
-					"source": [
-						"obj-22",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-25",
-						0
-					],
-					"source": [
-						"obj-22",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-26",
 						0
 					],
 					"source": [
@@ -1782,30 +3889,6 @@
 						0
 					],
 					"source": [
-						"obj-23",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-18",
-						0
-					],
-					"source": [
-						"obj-24",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-18",
-						0
-					],
-					"source": [
 						"obj-26",
 						0
 					]
@@ -1814,19 +3897,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-33",
-						0
-					],
-					"source": [
-						"obj-25",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-33",
+						"obj-28",
 						0
 					],
 					"source": [
@@ -1838,35 +3909,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-31",
-						0
-					],
-					"source": [
 						"obj-29",
 						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-31",
-						1
 					],
 					"source": [
-						"obj-30",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-32",
-						0
-					],
-					"source": [
-						"obj-31",
+						"obj-28",
 						0
 					]
 				}
@@ -1886,7 +3933,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-49",
+						"obj-34",
 						0
 					],
 					"source": [
@@ -1898,11 +3945,23 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-37",
+						0
+					],
+					"source": [
 						"obj-36",
 						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-38",
+						0
 					],
 					"source": [
-						"obj-35",
+						"obj-37",
 						0
 					]
 				}
@@ -1910,11 +3969,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-39",
+						"obj-41",
 						0
 					],
 					"source": [
-						"obj-38",
+						"obj-40",
 						0
 					]
 				}
@@ -1934,43 +3993,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-49",
-						0
-					],
-					"source": [
-						"obj-36",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-49",
-						0
-					],
-					"source": [
-						"obj-39",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-49",
-						0
-					],
-					"source": [
-						"obj-42",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-48",
+						"obj-46",
 						0
 					],
 					"source": [
@@ -1982,35 +4005,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-47",
-						0
-					],
-					"source": [
-						"obj-46",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-48",
 						0
 					],
 					"source": [
 						"obj-47",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-49",
-						0
-					],
-					"source": [
-						"obj-48",
 						0
 					]
 				}
@@ -2034,7 +4033,7 @@
 						0
 					],
 					"source": [
-						"obj-52",
+						"obj-53",
 						0
 					]
 				}
@@ -2042,43 +4041,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-55",
-						0
-					],
-					"source": [
-						"obj-54",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-56",
-						0
-					],
-					"source": [
-						"obj-55",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-58",
-						0
-					],
-					"source": [
-						"obj-55",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-60",
+						"obj-57",
 						0
 					],
 					"source": [
@@ -2090,35 +4053,35 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-61",
-						0
-					],
-					"source": [
 						"obj-60",
 						0
+					],
+					"source": [
+						"obj-59",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-63",
+						"obj-65",
 						0
 					],
 					"source": [
-						"obj-54",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-64",
 						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-68",
+						0
 					],
 					"source": [
-						"obj-63",
+						"obj-67",
 						0
 					]
 				}
@@ -2126,11 +4089,599 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-66",
+						"obj-71",
 						0
 					],
 					"source": [
-						"obj-54",
+						"obj-70",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-75",
+						0
+					],
+					"source": [
+						"obj-74",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-78",
+						0
+					],
+					"source": [
+						"obj-77",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-81",
+						0
+					],
+					"source": [
+						"obj-80",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-85",
+						0
+					],
+					"source": [
+						"obj-83",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-87",
+						0
+					],
+					"source": [
+						"obj-85",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-88",
+						0
+					],
+					"source": [
+						"obj-87",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-85",
+						1
+					],
+					"source": [
+						"obj-84",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-87",
+						0
+					],
+					"source": [
+						"obj-86",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-91",
+						0
+					],
+					"source": [
+						"obj-89",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-93",
+						0
+					],
+					"source": [
+						"obj-91",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-94",
+						0
+					],
+					"source": [
+						"obj-93",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-91",
+						1
+					],
+					"source": [
+						"obj-90",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-93",
+						0
+					],
+					"source": [
+						"obj-92",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-96",
+						0
+					],
+					"source": [
+						"obj-95",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-98",
+						0
+					],
+					"source": [
+						"obj-96",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-99",
+						0
+					],
+					"source": [
+						"obj-98",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-100",
+						0
+					],
+					"source": [
+						"obj-98",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-101",
+						0
+					],
+					"source": [
+						"obj-99",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-101",
+						0
+					],
+					"source": [
+						"obj-100",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-97",
+						0
+					],
+					"source": [
+						"obj-96",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-101",
+						0
+					],
+					"source": [
+						"obj-97",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-102",
+						0
+					],
+					"source": [
+						"obj-101",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-104",
+						0
+					],
+					"source": [
+						"obj-103",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-105",
+						0
+					],
+					"source": [
+						"obj-104",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-107",
+						0
+					],
+					"source": [
+						"obj-105",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-106",
+						0
+					],
+					"source": [
+						"obj-104",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-107",
+						0
+					],
+					"source": [
+						"obj-106",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-109",
+						0
+					],
+					"source": [
+						"obj-108",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-110",
+						0
+					],
+					"source": [
+						"obj-109",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-112",
+						0
+					],
+					"source": [
+						"obj-110",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-111",
+						0
+					],
+					"source": [
+						"obj-109",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-112",
+						0
+					],
+					"source": [
+						"obj-111",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-114",
+						0
+					],
+					"source": [
+						"obj-113",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-115",
+						0
+					],
+					"source": [
+						"obj-114",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-117",
+						0
+					],
+					"source": [
+						"obj-116",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-118",
+						0
+					],
+					"source": [
+						"obj-117",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-120",
+						0
+					],
+					"source": [
+						"obj-119",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-121",
+						0
+					],
+					"source": [
+						"obj-120",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-123",
+						0
+					],
+					"source": [
+						"obj-122",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-124",
+						0
+					],
+					"source": [
+						"obj-123",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-126",
+						0
+					],
+					"source": [
+						"obj-125",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-128",
+						0
+					],
+					"source": [
+						"obj-126",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-128",
+						0
+					],
+					"source": [
+						"obj-127",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-129",
+						0
+					],
+					"source": [
+						"obj-128",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-131",
+						0
+					],
+					"source": [
+						"obj-130",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-133",
+						0
+					],
+					"source": [
+						"obj-132",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-134",
+						0
+					],
+					"source": [
+						"obj-133",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-135",
+						0
+					],
+					"source": [
+						"obj-133",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-136",
+						0
+					],
+					"source": [
+						"obj-133",
 						2
 					]
 				}
@@ -2138,23 +4689,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-67",
+						"obj-137",
 						0
 					],
 					"source": [
-						"obj-66",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-69",
-						0
-					],
-					"source": [
-						"obj-54",
+						"obj-133",
 						3
 					]
 				}
@@ -2162,23 +4701,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-70",
+						"obj-138",
 						0
 					],
 					"source": [
-						"obj-69",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-72",
-						0
-					],
-					"source": [
-						"obj-54",
+						"obj-133",
 						4
 					]
 				}
@@ -2186,11 +4713,743 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-73",
+						"obj-139",
 						0
 					],
 					"source": [
-						"obj-72",
+						"obj-133",
+						5
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-140",
+						0
+					],
+					"source": [
+						"obj-133",
+						6
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-141",
+						0
+					],
+					"source": [
+						"obj-133",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-143",
+						0
+					],
+					"source": [
+						"obj-142",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-144",
+						0
+					],
+					"source": [
+						"obj-143",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-145",
+						0
+					],
+					"source": [
+						"obj-144",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-146",
+						0
+					],
+					"source": [
+						"obj-145",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-150",
+						0
+					],
+					"source": [
+						"obj-143",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-151",
+						0
+					],
+					"source": [
+						"obj-150",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-147",
+						0
+					],
+					"source": [
+						"obj-144",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-148",
+						0
+					],
+					"source": [
+						"obj-147",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-149",
+						0
+					],
+					"source": [
+						"obj-148",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-153",
+						0
+					],
+					"source": [
+						"obj-152",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-154",
+						0
+					],
+					"source": [
+						"obj-153",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-156",
+						0
+					],
+					"source": [
+						"obj-155",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-157",
+						0
+					],
+					"source": [
+						"obj-156",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-159",
+						0
+					],
+					"source": [
+						"obj-158",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-160",
+						0
+					],
+					"source": [
+						"obj-159",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-162",
+						0
+					],
+					"source": [
+						"obj-161",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-164",
+						0
+					],
+					"source": [
+						"obj-163",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-165",
+						0
+					],
+					"source": [
+						"obj-164",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-166",
+						0
+					],
+					"source": [
+						"obj-163",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-167",
+						0
+					],
+					"source": [
+						"obj-166",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-168",
+						0
+					],
+					"source": [
+						"obj-163",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-169",
+						0
+					],
+					"source": [
+						"obj-168",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-170",
+						0
+					],
+					"source": [
+						"obj-163",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-171",
+						0
+					],
+					"source": [
+						"obj-170",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-172",
+						0
+					],
+					"source": [
+						"obj-163",
+						4
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-173",
+						0
+					],
+					"source": [
+						"obj-172",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-163",
+						0
+					],
+					"source": [
+						"obj-162",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-176",
+						0
+					],
+					"source": [
+						"obj-175",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-177",
+						0
+					],
+					"source": [
+						"obj-176",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-178",
+						0
+					],
+					"source": [
+						"obj-175",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-179",
+						0
+					],
+					"source": [
+						"obj-178",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-180",
+						0
+					],
+					"source": [
+						"obj-175",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-181",
+						0
+					],
+					"source": [
+						"obj-180",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-182",
+						0
+					],
+					"source": [
+						"obj-175",
+						4
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-183",
+						0
+					],
+					"source": [
+						"obj-182",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-175",
+						0
+					],
+					"source": [
+						"obj-174",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-185",
+						0
+					],
+					"source": [
+						"obj-184",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-186",
+						0
+					],
+					"source": [
+						"obj-185",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-187",
+						0
+					],
+					"source": [
+						"obj-185",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-188",
+						0
+					],
+					"source": [
+						"obj-186",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-189",
+						0
+					],
+					"source": [
+						"obj-187",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-189",
+						0
+					],
+					"source": [
+						"obj-188",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-190",
+						0
+					],
+					"source": [
+						"obj-189",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-194",
+						0
+					],
+					"source": [
+						"obj-190",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-195",
+						0
+					],
+					"source": [
+						"obj-194",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-193",
+						0
+					],
+					"source": [
+						"obj-190",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-192",
+						0
+					],
+					"source": [
+						"obj-190",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-196",
+						0
+					],
+					"source": [
+						"obj-192",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-197",
+						0
+					],
+					"source": [
+						"obj-192",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-198",
+						0
+					],
+					"source": [
+						"obj-196",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-200",
+						0
+					],
+					"source": [
+						"obj-199",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-202",
+						0
+					],
+					"source": [
+						"obj-200",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-203",
+						0
+					],
+					"source": [
+						"obj-202",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-204",
+						0
+					],
+					"source": [
+						"obj-203",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-202",
+						0
+					],
+					"source": [
+						"obj-196",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-202",
+						1
+					],
+					"source": [
+						"obj-198",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-202",
+						1
+					],
+					"source": [
+						"obj-197",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-206",
+						0
+					],
+					"source": [
+						"obj-205",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-207",
+						0
+					],
+					"source": [
+						"obj-206",
 						0
 					]
 				}

@@ -7,8 +7,20 @@ What is checked, and why each check can fail:
   counts, the box declares those counts (a cord drawn to an inlet that the
   real object does not have fails);
 - every patch cord joins existing boxes at existing inlets and outlets;
-- `udpsend` / `udpreceive` use the daemon's configured default ports (read
-  from `isudt.daemon.config`);
+- `udpsend` uses the daemon's configured default port (read from
+  `isudt.daemon.config`); each patch that receives listens on a port of its
+  own (control 12361, synth 12362), subscribes there at load (`/subscribe
+  PORT`) and renews (a `metro` whose interval is 2000 ms until a `/heartbeat`
+  arrives and 20000 ms while they keep coming), and unsubscribes on close;
+- the "connected" indicator is fed only from the `/heartbeat` replies; the
+  control's gain / glide / mute are set (`set`, no output) from `/state` and
+  send when changed; the chosen `/status.reply` values each have a display;
+  the last `/error` has its own display; a panic button sends `/off`;
+- the synth plays 8 voice chains (mtof, dbtoa, 10 ms line~ ramps, cycle~),
+  each stopped by `/voice/N/off` and `/off`, summed through a limiter
+  (`maximum~ 0.89125` -> `!/~ 0.89125`, no `clip~`) to the DSP switch
+  (`ezdac~`) and a meter; it sends `/mute 1` on every `/subscribed`;
+- the committed patches are exactly what max/make_patches.py writes;
 - every message the patches can send is accepted by the daemon's own
   validator (`isudt.daemon.messages.validate`, the one namespace table): a
   small interpreter follows the cords backwards from each `udpsend` and
@@ -25,6 +37,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -35,12 +48,13 @@ from isudt.daemon.config import OscConfig, SynthSection
 from isudt.daemon.messages import Limits, Refused, validate
 from isudt.daemon.square import DEFAULT_SPEC, render_square
 from support.daemon import daemon_factory  # noqa: F401  (fixture)
-from support.patch_drawing import bundled_patches, draw, picture_name, read_layout
+from support.patch_drawing import draw, max_patches, picture_name, read_maxpat
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_DIR = ROOT / "max"
 PATCHES = sorted(MAX_DIR.glob("*.maxpat"))
 EXPECTED = {"isudt_control.maxpat", "isudt_max_synth.maxpat", "isudt_frames.maxpat"}
+LIMIT = "0.89125"     # -1 dBFS as an amplitude: the synth's limiter ceiling
 
 Counts = Callable[[list[str], dict], "tuple[int, int] | None"]
 
@@ -106,15 +120,15 @@ MAX_OBJECTS: dict[str, tuple[int, int] | Counts | None] = {
     "route": _route, "routepass": _route, "prepend": (1, 1), "append": (1, 1), "speedlim": (2, 1),
     "pak": _packs, "pack": _packs, "unpack": _unpack, "t": _trigger, "trigger": _trigger,
     "sel": _select, "select": _select, "sprintf": _sprintf, "metro": (2, 1), "qmetro": (2, 1),
-    "loadbang": (1, 1), "loadmess": (1, 1), "print": (1, 0), "gate": _gate, "s": (1, 0), "send": (1, 0),
+    "loadbang": (1, 1), "loadmess": (1, 1), "closebang": (1, 1), "print": (1, 0), "gate": _gate, "s": (1, 0), "send": (1, 0),
     "r": (0, 1), "receive": (0, 1), "int": (2, 1), "i": (2, 1), "float": (2, 1), "f": (2, 1),
     "change": None, "zl": None, "join": None, "regexp": None, "fromsymbol": None, "tosymbol": None,
     "line": None, "scale": None, "clip": None, "counter": None, "delay": (2, 1), "deferlow": (1, 1),
     "mtof": (1, 1), "ftom": (1, 1), "dbtoa": (1, 1), "atodb": (1, 1), "+": (2, 1), "-": (2, 1),
-    "*": (2, 1), "/": (2, 1),
+    "*": (2, 1), "/": (2, 1), "==": (2, 1),
     # MSP
     "line~": (2, 2), "cycle~": (2, 1), "*~": (2, 1), "+~": (2, 1), "dac~": _dac, "clip~": None,
-    "sig~": (1, 1),
+    "sig~": (1, 1), "abs~": (1, 1), "maximum~": (2, 1), "!/~": (2, 1), "send~": (1, 0), "receive~": (1, 1),
     # Jitter
     "jit.gen": _jit_gen, "jit.matrix": (1, 2), "jit.grab": (1, 2), "jit.movie": (1, 2), "jit.rgb2luma": (1, 2),
     "jit.spill": (1, 2), "jit.iter": None, "jit.scissors": None, "jit.expr": None, "jit.op": None,
@@ -123,7 +137,7 @@ MAX_OBJECTS: dict[str, tuple[int, int] | Counts | None] = {
 # Box classes that are not `newobj` (user-interface objects, message and comment boxes).
 MAX_UI: dict[str, tuple[int, int] | None] = {
     "message": (2, 1), "comment": (1, 0), "number": (1, 2), "flonum": (1, 2), "toggle": (1, 1),
-    "button": (1, 1), "pictslider": (2, 2), "jit.pwindow": (1, 2), "ezdac~": (2, 0), "umenu": (1, 3),
+    "button": (1, 1), "pictslider": (2, 2), "jit.pwindow": (1, 2), "ezdac~": (2, 0), "meter~": (1, 1), "umenu": (1, 3),
     "panel": (1, 0), "slider": (1, 1), "dial": (1, 1), "live.gain~": None, "multislider": None,
     "inlet": (0, 1), "outlet": (1, 0), "bpatcher": None,
 }
@@ -213,8 +227,12 @@ def test_cords_join_existing_inlets_and_outlets(path: Path) -> None:
     check(load(path))
 
 
+# Where each patch listens and subscribes (the daemon's fixed reply port 12341 stays for the published patch).
+OWN_PORTS = {"isudt_control.maxpat": 12361, "isudt_max_synth.maxpat": 12362, "isudt_frames.maxpat": None}
+
+
 @pytest.mark.parametrize("path", PATCHES, ids=lambda p: p.name)
-def test_ports_are_the_daemons_defaults(path: Path) -> None:
+def test_ports_are_the_daemons_and_the_patchs_own(path: Path) -> None:
     osc = OscConfig()
     sends = recvs = 0
     for _, _, b in walk(load(path)):
@@ -224,9 +242,10 @@ def test_ports_are_the_daemons_defaults(path: Path) -> None:
             assert args == [osc.host, str(osc.port)], b["text"]
         if cls == "udpreceive":
             recvs += 1
-            assert args == [str(osc.reply_port)], b["text"]
+            assert args == [str(OWN_PORTS[path.name])], b["text"]
+            assert int(args[0]) != osc.reply_port    # 12341 stays for the published patch
     assert sends == 1
-    assert recvs == (0 if path.name == "isudt_frames.maxpat" else 1)
+    assert recvs == (0 if OWN_PORTS[path.name] is None else 1)
 
 
 # --- what the patches send ------------------------------------------------------------
@@ -293,7 +312,7 @@ class Interpreter:
             return [[kind(0)]]
         if cls == "toggle":
             return [[0], [1]]
-        if cls in ("button", "loadbang", "metro", "qmetro"):
+        if cls in ("button", "loadbang", "closebang", "metro", "qmetro"):
             return [["bang"]]
         if cls == "message":
             if "$" in b.get("text", ""):
@@ -388,8 +407,8 @@ def test_every_sent_message_is_accepted_by_the_daemon(path: Path, limits: Limits
     last = f"/voice/{SynthSection().voices - 1}"
     expected = {
         "isudt_control.maxpat": {"/pictslider", f"{last}/pictslider", "/latent/sound", f"{last}/latent/sound",
-                                 "/gain", "/glide", "/mute", "/status"},
-        "isudt_max_synth.maxpat": {"/mute"},
+                                 "/gain", "/glide", "/mute", "/status", "/off", "/subscribe", "/unsubscribe"},
+        "isudt_max_synth.maxpat": {"/mute", "/subscribe", "/unsubscribe"},
         "isudt_frames.maxpat": {"/frame/list"},
     }[path.name]
     assert addresses == expected
@@ -401,52 +420,290 @@ def test_every_sent_message_is_accepted_by_the_daemon(path: Path, limits: Limits
         assert frame == 2 + 64 * 64
 
 
-def test_synth_mutes_the_daemon_on_load() -> None:
-    patcher = load(MAX_DIR / "isudt_max_synth.maxpat")
-    interp = Interpreter(patcher)
-    loadbangs = {i for i, b in interp.boxes.items() if box_class(b)[0] == "loadbang"}
-    (send,) = [i for i, b in interp.boxes.items() if box_class(b)[0] == "udpsend"]
-    mute_boxes = [src for src, _ in interp.into[(send, 0)] if interp.boxes[src].get("text") == "/mute 1"]
-    assert mute_boxes and any(src in loadbangs for m in mute_boxes for src, _ in interp.into.get((m, 0), []))
+# --- the patches as graphs: cords, plus the names that join [s X] to [r X] (and send~ to receive~) --------
+
+class Graph:
+    def __init__(self, patcher: dict) -> None:
+        self.boxes = {e["box"]["id"]: e["box"] for e in patcher["boxes"]}
+        self.out: dict[str, list[tuple[int, str, int]]] = {}
+        self.into: dict[str, list[tuple[str, int, int]]] = {}
+        edges = [(e["patchline"]["source"][0], e["patchline"]["source"][1],
+                  e["patchline"]["destination"][0], e["patchline"]["destination"][1]) for e in patcher["lines"]]
+        receivers = {"s": ("r", "receive"), "send": ("r", "receive"), "send~": ("receive~",)}
+        for a, ba in self.boxes.items():
+            cls, args = box_class(ba)
+            for b, bb in self.boxes.items():
+                c2, a2 = box_class(bb)
+                if cls in receivers and c2 in receivers[cls] and a2 == args:
+                    edges.append((a, 0, b, 0))
+        for a, o, b, i in edges:
+            self.out.setdefault(a, []).append((o, b, i))
+            self.into.setdefault(b, []).append((a, o, i))
+
+    def text(self, ident: str) -> str:
+        return self.boxes[ident].get("text", self.boxes[ident]["maxclass"])
+
+    def find(self, cls: str, *args: str) -> list[str]:
+        return [i for i, b in self.boxes.items() if box_class(b)[0] == cls and (not args or box_class(b)[1] == list(args))]
+
+    def named(self, varname: str) -> str:
+        (ident,) = [i for i, b in self.boxes.items() if b.get("varname") == varname]
+        return ident
+
+    def route_with(self, address: str) -> tuple[str, int]:
+        """The [route] that has `address` among its arguments, and that address's outlet."""
+        (ident,) = [i for i in self.find("route") if address in box_class(self.boxes[i])[1]]
+        return ident, box_class(self.boxes[ident])[1].index(address)
+
+    def downstream(self, start: str, outlet: int | None = None, without: str | None = None) -> set[str]:
+        seen: set[str] = set()
+        todo = [b for o, b, _ in self.out.get(start, []) if outlet is None or o == outlet]
+        while todo:
+            ident = todo.pop()
+            if ident in seen or ident == without:
+                continue
+            seen.add(ident)
+            todo += [b for _, b, _ in self.out.get(ident, [])]
+        return seen
+
+    def upstream_stopping_at_routes(self, end: str) -> tuple[set[str], set[tuple[str, int]]]:
+        """Everything that can feed `end`; a [route] on the way is recorded with its outlet and not passed."""
+        seen: set[str] = set()
+        routes: set[tuple[str, int]] = set()
+        todo = list(self.into.get(end, []))
+        while todo:
+            src, o, _ = todo.pop()
+            if box_class(self.boxes[src])[0] == "route":
+                routes.add((src, o))
+                continue
+            if src in seen:
+                continue
+            seen.add(src)
+            todo += self.into.get(src, [])
+        return seen, routes
+
+    def feeders(self, ident: str, inlet: int | None = None) -> list[str]:
+        """The boxes that feed an inlet, looking through [r X] <- [s X]."""
+        out = []
+        for src, _, i in self.into.get(ident, []):
+            if inlet is not None and i != inlet:
+                continue
+            if box_class(self.boxes[src])[0] in ("r", "receive", "s", "send"):
+                out += self.feeders(src)
+            else:
+                out.append(src)
+        return out
+
+
+RECEIVING = [p for p in PATCHES if OWN_PORTS[p.name] is not None]
+
+
+@pytest.mark.parametrize("path", RECEIVING, ids=lambda p: p.name)
+def test_subscribes_on_its_own_port_at_load_and_renews(path: Path) -> None:
+    patcher = load(path)
+    g, interp = Graph(patcher), Interpreter(patcher)
+    port = OWN_PORTS[path.name]
+    (udpsend,) = g.find("udpsend")
+    (sub,) = [i for i, b in g.boxes.items() if b["maxclass"] == "message" and b["text"] == f"/subscribe {port}"]
+    assert udpsend in g.downstream(sub)
+    (metro,) = g.feeders(sub, 0)
+    assert box_class(g.boxes[metro]) == ("metro", ["2000"])
+    # started at load (the metro bangs at once when started: the first /subscribe goes out as the patch opens)
+    assert any(box_class(g.boxes[i])[0] == "loadbang" for i in g.upstream_stopping_at_routes(metro)[0])
+    # its interval: 2000 ms while no heartbeat, 20000 ms while they come
+    assert sorted(m[0] for m in interp.inputs(metro, 1)) == [2000, 20000]
+    route, hb = g.route_with("/heartbeat")
+    after_hb = g.downstream(route, hb)
+    assert any(box_class(g.boxes[i]) == ("delay", ["2000"]) for i in after_hb)
+    assert metro in after_hb and {g.text(i) for i in g.feeders(metro, 1)} == {"2000", "20000"}
+    # and it says goodbye when closed
+    (unsub,) = [i for i, b in g.boxes.items() if b["maxclass"] == "message" and b["text"] == f"/unsubscribe {port}"]
+    assert udpsend in g.downstream(unsub)
+    assert any(box_class(g.boxes[i])[0] == "closebang" for i in g.feeders(unsub))
+
+
+@pytest.mark.parametrize("path", RECEIVING, ids=lambda p: p.name)
+def test_connected_is_lit_only_by_a_heartbeat(path: Path) -> None:
+    g = Graph(load(path))
+    lamp = g.named("connected")
+    assert g.boxes[lamp]["maxclass"] == "toggle"
+    assert all(g.text(f) == "prepend set" for f in g.feeders(lamp))       # shown, never sent on
+    sources, routes = g.upstream_stopping_at_routes(lamp)
+    route, hb = g.route_with("/heartbeat")
+    assert routes == {(route, hb)}, routes
+    assert not any(box_class(g.boxes[i])[0] in ("udpreceive", "loadbang", "udpsend") for i in sources)
+
+
+def test_control_widgets_show_the_daemons_state() -> None:
+    patcher = load(MAX_DIR / "isudt_control.maxpat")
+    g, interp = Graph(patcher), Interpreter(patcher)
+    route, state = g.route_with("/state")
+    after_state = g.downstream(route, state)
+    (udpsend,) = g.find("udpsend")
+    for name, address in [("gain", "/gain"), ("glide", "/glide"), ("mute", "/mute")]:
+        w = g.named(name)
+        assert w in after_state, name
+        assert g.feeders(w) and all(g.text(f) == "prepend set" for f in g.feeders(w)), name   # no feedback
+        sent = [m for m in interp.inputs(udpsend, 0) if m and m[0] == address]
+        assert sent and udpsend in g.downstream(w), name
+    # /state's fields are gain_db glide_ms muted listening model_id, in that order
+    (unpack,) = [i for i in after_state if box_class(g.boxes[i])[0] == "unpack"]
+    fields = {name: o for o, b, _ in g.out[unpack] for name in ("gain", "glide", "mute") if g.named(name) in
+              g.downstream(b) | {b}}
+    assert fields == {"gain": 0, "glide": 1, "mute": 2}
+
+
+def test_control_shows_chosen_status_values_each_on_its_own_line_and_the_last_error() -> None:
+    g = Graph(load(MAX_DIR / "isudt_control.maxpat"))
+    route, status = g.route_with("/status.reply")
+    after = g.downstream(route, status)
+    ys = []
+    for key in ("received", "errors", "underruns", "latency_p99_ms", "model_id"):
+        d = g.named(f"status_{key}")
+        assert d in after, key
+        ys.append(g.boxes[d]["patching_rect"][1])
+    assert len(set(ys)) == len(ys)
+    route, err = g.route_with("/error")
+    shown = g.named("show_error")
+    assert shown in g.downstream(route, err) and g.boxes[shown]["maxclass"] == "message"
+    assert g.boxes[shown]["patching_rect"][2] >= 400       # room for "address reason"
+
+
+def test_control_has_a_panic_button() -> None:
+    g = Graph(load(MAX_DIR / "isudt_control.maxpat"))
+    panic = g.named("panic")
+    assert g.boxes[panic]["maxclass"] == "button"
+    offs = [i for i in g.downstream(panic) if g.text(i) == "/off"]
+    (udpsend,) = g.find("udpsend")
+    assert offs and udpsend in g.downstream(offs[0])
+
+
+def test_synth_mutes_the_daemon_on_every_subscribed() -> None:
+    g = Graph(load(MAX_DIR / "isudt_max_synth.maxpat"))
+    route, subscribed = g.route_with("/subscribed")
+    mutes = [i for i in g.downstream(route, subscribed) if g.text(i) == "/mute 1"]
+    (udpsend,) = g.find("udpsend")
+    assert mutes and udpsend in g.downstream(mutes[0])
+
+
+def test_synth_plays_eight_voices_through_the_limiter_to_the_dac() -> None:
+    g = Graph(load(MAX_DIR / "isudt_max_synth.maxpat"))
+    voices = SynthSection().voices
+    assert voices == 8
+    assert not g.find("clip~") and not g.find("dac~")        # ezdac~ is the one output (two would double it)
+    dsp, meter = g.named("dsp"), g.named("meter")
+    assert g.boxes[dsp]["maxclass"] == "ezdac~" and g.boxes[dsp]["patching_rect"][2] >= 45
+    assert g.boxes[dsp]["patching_rect"][1] < 400 and g.boxes[meter]["maxclass"] == "meter~"
+    (amax,) = g.find("maximum~", LIMIT)
+    (inv,) = g.find("!/~", LIMIT)
+    assert g.feeders(inv, 0) == [amax]
+    (limiter,) = [i for i in g.find("*~") if g.feeders(i, 1) == [inv]]
+    assert dsp in g.downstream(limiter) and meter in g.downstream(limiter)
+    (dispatch,) = g.find("route", *[str(n) for n in range(voices)])
+    oscillators = set()
+    for n in range(voices):
+        chain = g.downstream(dispatch, n)
+        kinds = [box_class(g.boxes[i])[0] for i in chain]
+        osc = [i for i in chain if box_class(g.boxes[i])[0] == "cycle~"]
+        assert len(osc) == 1 and kinds.count("mtof") == 1 and kinds.count("dbtoa") == 1, (n, kinds)
+        assert sum(1 for i in chain if box_class(g.boxes[i]) == ("pack", ["0.", "10"])) == 2   # 10 ms ramps
+        assert amax in chain and limiter in chain and dsp in chain
+        assert dsp not in g.downstream(osc[0], without=limiter), f"voice {n} reaches the output around the limiter"
+        oscillators |= set(osc)
+        # its amplitude: the line~ that multiplies the sine also feeds the limiter's sum
+        (mul,) = [b for _, b, _ in g.out[osc[0]]]
+        assert box_class(g.boxes[mul])[0] == "*~"
+        (amp,) = g.feeders(mul, 1)
+        assert box_class(g.boxes[amp])[0] == "line~" and amax in g.downstream(amp)
+    assert len(oscillators) == voices
+    assert len(g.feeders(amax, 0)) == voices and len(g.feeders(limiter, 0)) == voices
+
+
+def test_synth_voice_addresses_reach_their_voice_and_off_stops_them() -> None:
+    g = Graph(load(MAX_DIR / "isudt_max_synth.maxpat"))
+    (dispatch,) = g.find("route", *[str(n) for n in range(SynthSection().voices)])
+    for n in range(SynthSection().voices):
+        route, o = g.route_with(f"/voice/{n}/sineparams")
+        (pre,) = [b for oo, b, _ in g.out[route] if oo == o]
+        assert g.text(pre) == f"prepend {n}" and dispatch in g.downstream(pre)
+        route, o = g.route_with(f"/voice/{n}/off")
+        (msg,) = [b for oo, b, _ in g.out[route] if oo == o]
+        assert g.text(msg) == f"{n} off" and dispatch in g.downstream(msg)
+    route, o = g.route_with("/sineparams")
+    assert [g.text(b) for oo, b, _ in g.out[route] if oo == o] == ["prepend 0"]
+    route, o = g.route_with("/off")
+    every = [i for i in g.downstream(route, o, without=dispatch) if g.boxes[i]["maxclass"] == "message"]
+    assert [g.text(i) for i in every] == [", ".join(f"{n} off" for n in range(SynthSection().voices))]
+    # inside each voice, "off" ramps the amplitude to 0 (the same 10 ms pack as the level)
+    for n in range(SynthSection().voices):
+        (voff,) = [b for oo, b, _ in g.out[dispatch] if oo == n]
+        assert box_class(g.boxes[voff]) == ("route", ["off"])
+        (zero,) = [b for oo, b, _ in g.out[voff] if oo == 0]
+        assert g.text(zero) == "0." and any(box_class(g.boxes[b]) == ("pack", ["0.", "10"]) for _, b, _ in g.out[zero])
+
+
+def test_the_limiter_formula_never_passes_minus_1_dbfs() -> None:
+    """The numbers in the patch: 8 sines at random levels (up to 0 dBFS each), summed and limited."""
+    g = Graph(load(MAX_DIR / "isudt_max_synth.maxpat"))
+    (amax,) = g.find("maximum~")
+    (inv,) = g.find("!/~")
+    floor, numerator = float(box_class(g.boxes[amax])[1][0]), float(box_class(g.boxes[inv])[1][0])
+    rng = np.random.default_rng(0)
+    t = np.arange(4800) / 48000.0
+    for _ in range(50):
+        amps = rng.uniform(0, 1, 8) * (rng.uniform(size=8) < 0.8)
+        freqs = rng.uniform(50, 2000, 8)
+        mix = (amps[:, None] * np.sin(2 * np.pi * freqs[:, None] * t + rng.uniform(0, 6.3, (8, 1)))).sum(0)
+        out = mix * numerator / max(amps.sum(), floor)
+        assert np.max(np.abs(out)) <= 10 ** (-1 / 20) + 1e-9
+
+
+def test_patches_are_what_the_generator_writes(tmp_path: Path) -> None:
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("make_max_patches", MAX_DIR / "make_patches.py")
+    mod = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(mod)
+    assert mod.CONTROL_PORT == OWN_PORTS["isudt_control.maxpat"] and mod.SYNTH_PORT == OWN_PORTS["isudt_max_synth.maxpat"]
+    mod.main([str(tmp_path)])
+    for name in ("isudt_control.maxpat", "isudt_max_synth.maxpat"):
+        assert (tmp_path / name).read_text() == (MAX_DIR / name).read_text(), \
+            f"max/{name} differs from what max/make_patches.py writes: edit the generator and run it"
 
 
 # --- what the patches receive ---------------------------------------------------------
 
 def _routes_after_udpreceive(patcher: dict) -> list[dict]:
-    boxes = {e["box"]["id"]: e["box"] for e in patcher["boxes"]}
-    out_edges: dict[str, list[str]] = {}
-    for e in patcher["lines"]:
-        out_edges.setdefault(e["patchline"]["source"][0], []).append(e["patchline"]["destination"][0])
-    start = [i for i, b in boxes.items() if box_class(b)[0] == "udpreceive"]
-    seen, todo, routes = set(start), list(start), []
-    while todo:
-        ident = todo.pop()
-        cls, args = box_class(boxes[ident])
-        nxt = list(out_edges.get(ident, []))
-        if cls in ("s", "send"):
-            nxt += [i for i, b in boxes.items() if box_class(b)[0] in ("r", "receive") and box_class(b)[1] == args]
-        for n in nxt:
-            if box_class(boxes[n])[0] == "route":
-                routes.append(boxes[n])
-            elif n not in seen:
-                seen.add(n)
-                todo.append(n)
-    return routes
+    """Every [route] on OSC addresses that what arrives at [udpreceive] can reach (through s / r too)."""
+    g = Graph(patcher)
+    reached: set[str] = set()
+    for start in g.find("udpreceive"):
+        reached |= g.downstream(start)
+    return [g.boxes[i] for i in sorted(reached) if box_class(g.boxes[i])[0] == "route"
+            and all(a.startswith("/") for a in box_class(g.boxes[i])[1])]
 
 
 def test_routed_reply_addresses_are_what_the_daemon_sends(daemon_factory: Any) -> None:  # noqa: F811
-    d = daemon_factory()
+    """A subscribed client asks for everything the patches route on; every routed address must arrive."""
+    d = daemon_factory({"synth": {"voices": SynthSection().voices}})   # the patches play all 8
     c = d.client()
-    for address, args in [("/pictslider", (40, 80)), ("/latent/image", (0.0, 0.0)), ("/status", ()),
-                          ("/no/such/address", ())]:
+    c.send("/subscribe", c.port)
+    replies: dict[str, list[Any]] = {"/subscribed": c.wait_for("/subscribed")}
+    voices = SynthSection().voices
+    for address, args in ([("/pictslider", (40, 80)), ("/latent/image", (0.0, 0.0)), ("/status", ()),
+                           ("/no/such/address", ()), ("/state", ())]
+                          + [(f"/voice/{n}/pictslider", (10 * n, 40)) for n in range(voices)]
+                          + [(f"/voice/{n}/off", ()) for n in range(voices)] + [("/off", ())]):
         c.send(address, *args)
-    replies: dict[str, list[Any]] = {}
-    for address, args in c.drain(0.5):
-        replies.setdefault(address, args)
+    deadline = time.monotonic() + 2.5          # long enough for a /heartbeat (every second)
+    while time.monotonic() < deadline:
+        m = c.recv(0.2)
+        if m is not None:
+            replies.setdefault(m[0], m[1])
     assert "/sineparams" in replies, replies
     for path in PATCHES:
         routes = _routes_after_udpreceive(load(path))
-        if path.name == "isudt_frames.maxpat":
+        if OWN_PORTS[path.name] is None:
             assert not routes
             continue
         assert routes, path.name
@@ -454,6 +711,8 @@ def test_routed_reply_addresses_are_what_the_daemon_sends(daemon_factory: Any) -
             for address in box_class(r)[1]:
                 assert address in replies, f"{path.name} routes {address}, which the daemon never sends"
     assert len(replies["/sineparams"]) == 2   # the patches unpack pitch and dB
+    state = replies["/state"]                  # gain_db glide_ms muted listening model_id
+    assert len(state) == 5 and isinstance(state[4], str), state
 
 
 # --- the image the control patch draws --------------------------------------------------
@@ -507,10 +766,15 @@ def test_the_glow_check_can_fail() -> None:
 # --- pictures ---------------------------------------------------------------------------
 
 def test_every_patch_has_a_picture_and_can_be_redrawn(tmp_path: Path) -> None:
-    patches = bundled_patches(ROOT)
-    assert len(patches) >= len(EXPECTED) + 2
+    """Max pictures are drawings from the files; Pd pictures are real GUI screenshots (make patch-pictures)."""
+    patches = max_patches(ROOT)
+    assert {p.name for p in patches} == EXPECTED
     for p in patches:
         assert (ROOT / "docs" / "patches" / picture_name(p)).is_file(), f"run python tests/support/patch_drawing.py ({p.name})"
-    for p in (MAX_DIR / "isudt_control.maxpat", ROOT / "pd" / "isudt_control.pd"):
-        png = draw(read_layout(p), tmp_path / picture_name(p))
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    for p in sorted((ROOT / "pd").glob("*.pd")):
+        stem = p.stem.replace("~", "_tilde")
+        assert (ROOT / "docs" / "patches" / f"pd_{stem}.png").is_file(), f"run make patch-pictures ({p.name})"
+    with pytest.raises(ValueError):
+        picture_name(ROOT / "pd" / "isudt_control.pd")     # the drawing code never writes a Pd picture
+    png = draw(read_maxpat(MAX_DIR / "isudt_control.maxpat"), tmp_path / "max_isudt_control.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000

@@ -1,0 +1,730 @@
+"""Writes max/isudt_control.maxpat and max/isudt_max_synth.maxpat (python max/make_patches.py [OUT_DIR]).
+
+Why a generator: Max cannot run on the machines that build this project, so
+the layout is computed here, every box at a position chosen in one place,
+with cross-patch wiring through `s` / `r` pairs instead of long cords, and
+tests/test_max_patches.py checks that the committed files are exactly what
+this script writes. Editing a patch in Max and saving is fine too, but then
+make the same change here (or the test fails and says so).
+
+isudt_frames.maxpat is hand-made (it only sends) and is not written here.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+MAX_DIR = Path(__file__).resolve().parent
+
+DAEMON = "127.0.0.1 12342"   # where the daemon listens
+CONTROL_PORT = 12361         # where isudt_control.maxpat listens and subscribes
+SYNTH_PORT = 12362           # where isudt_max_synth.maxpat listens and subscribes
+CHAR_W = 6.6                 # Arial 12 in Max: average width of a character (box widths)
+
+APPVERSION = {"major": 8, "minor": 5, "revision": 6, "architecture": "x64", "modernui": 1}
+
+GLOW_CODE = (
+    "// The published square image, drawn from the slider position, so the\n"
+    "// performer sees what the model sees (same formula as the daemon).\n"
+    "Param px(0);\nParam py(0);\ndx = cell.x - (px + 1);\ndy = cell.y - (py + 1);\n"
+    "d = sqrt(dx * dx + dy * dy);\nglow = 1 - clamp(pow(d / 128, 0.1), 0, 1);\n"
+    "inside = (cell.x >= px) * (cell.x < px + 2) * (cell.y >= py) * (cell.y < py + 2);\n"
+    "out1 = max(glow, inside) + in1 * 0;")
+
+
+def patcher_header(rect: list[float], namespace: str = "box") -> dict[str, Any]:
+    return {
+        "fileversion": 1, "appversion": dict(APPVERSION), "classnamespace": namespace, "rect": rect,
+        "bglocked": 0, "openinpresentation": 0, "default_fontsize": 12.0, "default_fontface": 0,
+        "default_fontname": "Arial", "gridonopen": 1, "gridsize": [15.0, 15.0], "gridsnaponopen": 1,
+        "objectsnaponopen": 1, "statusbarvisible": 2, "toolbarvisible": 1, "lefttoolbarpinned": 0,
+        "toptoolbarpinned": 0, "righttoolbarpinned": 0, "bottomtoolbarpinned": 0,
+        "toolbars_unpinned_last_save": 0, "tallnewobj": 0, "boxanimatetime": 200, "enablehscroll": 1,
+        "enablevscroll": 1, "devicewidth": 0.0, "description": "", "digest": "", "tags": "", "style": "",
+        "subpatcher_template": "", "assistshowspatchername": 0,
+    }
+
+
+def _ports(text: str) -> tuple[int, int, list[str]]:
+    """(inlets, outlets, outlet types) of the object boxes these patches use, as Max 8 makes them."""
+    words = text.split()
+    cls, args = words[0], [a for a in words[1:]]
+    plain = [a for a in args if not a.startswith("@")]
+    n = len(plain)
+    if cls == "udpsend":
+        return 1, 0, []
+    if cls == "udpreceive":
+        return 1, 1, [""]
+    if cls == "route":
+        return 2, n + 1, [""] * (n + 1)
+    if cls in ("prepend", "append", "mtof", "dbtoa"):
+        return 1, 1, [""]
+    if cls == "speedlim":
+        return 2, 1, [""]
+    if cls in ("pak", "pack"):
+        return n, 1, [""]
+    if cls == "unpack":
+        kinds = {"0.": "float", "f": "float", "0": "int", "i": "int"}
+        return 1, n, [kinds.get(a, "") for a in plain]
+    if cls == "t":
+        kinds = {"b": "bang", "i": "int", "f": "float"}
+        return 1, n, [kinds.get(a, "") for a in plain]
+    if cls == "sel":
+        return (2 if n == 1 else 1), n + 1, ["bang"] * n + [""]
+    if cls == "sprintf":
+        return 1, 1, [""]
+    if cls in ("metro", "delay"):
+        return 2, 1, ["bang"]
+    if cls in ("loadbang", "closebang"):
+        return 1, 1, ["bang"]
+    if cls == "loadmess":
+        return 1, 1, [""]
+    if cls == "s":
+        return 1, 0, []
+    if cls == "r":
+        return 0, 1, [""]
+    if cls == "change":
+        return 1, 3, ["", "int", "int"]
+    if cls == "zl":
+        return 2, 2, ["", ""]
+    if cls == "==":
+        return 2, 1, ["int"]
+    if cls == "gate":
+        return 2, int(plain[0]), [""] * int(plain[0])
+    if cls == "line~":
+        return 2, 2, ["signal", "bang"]
+    if cls in ("cycle~", "*~", "+~", "maximum~", "!/~"):
+        return 2, 1, ["signal"]
+    if cls == "abs~":
+        return 1, 1, ["signal"]
+    if cls == "send~":
+        return 1, 0, []
+    if cls == "receive~":
+        return 1, 1, ["signal"]
+    if cls == "print":
+        return 1, 0, []
+    if cls == "jit.matrix":
+        return 1, 2, ["jit_matrix", ""]
+    if cls == "jit.gen":
+        return 1, 2, ["jit_matrix", ""]
+    raise KeyError(f"no port table for [{text}]")
+
+
+_UI_PORTS: dict[str, tuple[int, int, list[str]]] = {
+    "message": (2, 1, [""]), "comment": (1, 0, []), "number": (1, 2, ["", "bang"]),
+    "flonum": (1, 2, ["", "bang"]), "toggle": (1, 1, ["int"]), "button": (1, 1, ["bang"]),
+    "pictslider": (2, 2, ["int", "int"]), "jit.pwindow": (1, 2, ["jit_matrix", ""]),
+    "ezdac~": (2, 0, []), "meter~": (1, 1, ["float"]),
+}
+
+
+def text_width(text: str, minimum: float = 30.0) -> float:
+    return float(max(minimum, round(len(text) * CHAR_W + 14)))
+
+
+class Patch:
+    """A Max patcher built box by box (by name); `c(a, outlet, b, inlet)` draws a cord."""
+
+    def __init__(self, rect: list[float]) -> None:
+        self.rect = [float(v) for v in rect]
+        self.boxes: list[dict[str, Any]] = []
+        self.ids: dict[str, str] = {}
+        self.lines: list[tuple[str, int, str, int]] = []
+
+    def _add(self, name: str, box: dict[str, Any]) -> str:
+        assert name not in self.ids, name
+        ident = f"obj-{len(self.boxes) + 1}"
+        self.ids[name] = ident
+        box["id"] = ident
+        self.boxes.append(box)
+        return name
+
+    def obj(self, name: str, x: float, y: float, text: str, w: float | None = None, **extra: Any) -> str:
+        ins, outs, types = _ports(text)
+        box = {"maxclass": "newobj", "text": text, "numinlets": ins, "numoutlets": outs,
+               "patching_rect": [float(x), float(y), w or text_width(text), 22.0], **extra}
+        if outs:
+            box["outlettype"] = types
+        return self._add(name, box)
+
+    def msg(self, name: str, x: float, y: float, text: str, w: float | None = None, h: float = 22.0,
+            **extra: Any) -> str:
+        box = {"maxclass": "message", "text": text, "numinlets": 2, "numoutlets": 1, "outlettype": [""],
+               "patching_rect": [float(x), float(y), w or text_width(text), h], **extra}
+        if h > 30:
+            box["linecount"] = int(round((h - 7) / 15))
+        return self._add(name, box)
+
+    def comment(self, name: str, x: float, y: float, text: str, w: float, lines: int = 1, **extra: Any) -> str:
+        box = {"maxclass": "comment", "text": text, "numinlets": 1, "numoutlets": 0,
+               "patching_rect": [float(x), float(y), float(w), 6.0 + 14.0 * lines], **extra}
+        if lines > 1:
+            box["linecount"] = lines
+        return self._add(name, box)
+
+    def ui(self, name: str, cls: str, x: float, y: float, w: float, h: float, **extra: Any) -> str:
+        ins, outs, types = _UI_PORTS[cls]
+        box = {"maxclass": cls, "numinlets": ins, "numoutlets": outs,
+               "patching_rect": [float(x), float(y), float(w), float(h)], **extra}
+        if outs:
+            box["outlettype"] = types
+        if cls not in ("comment", "message", "jit.pwindow", "ezdac~", "meter~"):
+            box["parameter_enable"] = 0
+        return self._add(name, box)
+
+    def c(self, a: str, o: int, b: str, i: int) -> None:
+        self.lines.append((a, o, b, i))
+
+    def chain(self, *names: str) -> None:
+        for a, b in zip(names, names[1:]):
+            self.c(a, 0, b, 0)
+
+    def render(self) -> str:
+        for a, o, b, i in self.lines:
+            src = self.boxes[int(self.ids[a].split("-")[1]) - 1]
+            dst = self.boxes[int(self.ids[b].split("-")[1]) - 1]
+            assert o < src["numoutlets"] and i < dst["numinlets"], (a, o, b, i)
+        patcher = patcher_header(self.rect)
+        patcher["boxes"] = [{"box": dict(sorted(b.items()))} for b in self.boxes]
+        patcher["lines"] = [{"patchline": {"destination": [self.ids[b], i], "source": [self.ids[a], o]}}
+                            for a, o, b, i in self.lines]
+        return json.dumps({"patcher": patcher}, indent="\t") + "\n"
+
+
+def jit_gen_patcher() -> dict[str, Any]:
+    p = patcher_header([100.0, 100.0, 640.0, 420.0], "jit.gen")
+    p["boxes"] = [
+        {"box": {"id": "obj-1", "maxclass": "newobj", "numinlets": 0, "numoutlets": 1, "outlettype": [""],
+                 "patching_rect": [20.0, 20.0, 38.0, 22.0], "text": "in 1"}},
+        {"box": {"code": GLOW_CODE, "fontface": 0, "fontname": "<Monospaced>", "fontsize": 12.0, "id": "obj-2",
+                 "maxclass": "codebox", "numinlets": 1, "numoutlets": 1, "outlettype": [""],
+                 "patching_rect": [20.0, 60.0, 580.0, 250.0]}},
+        {"box": {"id": "obj-3", "maxclass": "newobj", "numinlets": 1, "numoutlets": 0,
+                 "patching_rect": [20.0, 330.0, 45.0, 22.0], "text": "out 1"}},
+    ]
+    p["lines"] = [{"patchline": {"destination": ["obj-2", 0], "source": ["obj-1", 0]}},
+                  {"patchline": {"destination": ["obj-3", 0], "source": ["obj-2", 0]}}]
+    return p
+
+
+def subscription(p: Patch, pre: str, port: int, x: float, y: float) -> None:
+    """Subscribe at load and renew: every 2 s while no /heartbeat came within 2 s, every 20 s otherwise.
+
+    Fed by [r {pre}-hb] (the /heartbeat replies). `connected` (0/1, on every change) goes to
+    [s {pre}-connected]; the indicator is set (no output) through [s {pre}-connected-set].
+    The subscription goes out through [s {pre}-out]; closing the patch unsubscribes.
+    """
+    row = [y + 30 * i for i in range(12)]
+    p.obj(f"{pre}hb_r", x, row[0], f"r {pre}-hb")
+    p.obj(f"{pre}hb_t", x, row[1], "t b b", w=45)
+    p.obj(f"{pre}hb_delay", x + 60, row[2], "delay 2000", w=80)
+    p.msg(f"{pre}hb_1", x, row[3], "1")
+    p.msg(f"{pre}hb_0", x + 60, row[3], "0")
+    p.obj(f"{pre}change", x, row[4], "change", w=55)
+    p.obj(f"{pre}conn_t", x, row[5], "t i i i", w=60)
+    p.chain(f"{pre}hb_r", f"{pre}hb_t")
+    p.c(f"{pre}hb_t", 1, f"{pre}hb_delay", 0)
+    p.c(f"{pre}hb_t", 0, f"{pre}hb_1", 0)
+    p.c(f"{pre}hb_delay", 0, f"{pre}hb_0", 0)
+    p.c(f"{pre}hb_1", 0, f"{pre}change", 0)
+    p.c(f"{pre}hb_0", 0, f"{pre}change", 0)
+    p.c(f"{pre}change", 0, f"{pre}conn_t", 0)
+    p.comment(f"{pre}hb_c", x + 150, row[1], "a /heartbeat: connected for the next 2 s", 260)
+    # the indicator (set: no output) and the news for others
+    p.obj(f"{pre}sel", x, row[6], "sel 0 1", w=55)
+    p.obj(f"{pre}conn_s", x + 80, row[6], f"s {pre}-connected")
+    p.obj(f"{pre}conn_set", x + 260, row[6], "prepend set", w=80)
+    p.obj(f"{pre}conn_sset", x + 260, row[7], f"s {pre}-connected-set")
+    p.c(f"{pre}conn_t", 2, f"{pre}conn_set", 0)
+    p.c(f"{pre}conn_set", 0, f"{pre}conn_sset", 0)
+    p.c(f"{pre}conn_t", 1, f"{pre}conn_s", 0)
+    p.c(f"{pre}conn_t", 0, f"{pre}sel", 0)
+    # renewal: 2 s while not connected (and subscribe at once), 20 s while connected
+    p.obj(f"{pre}lost_t", x, row[7], "t b b", w=45)
+    p.msg(f"{pre}every20", x + 70, row[7], "20000")
+    p.msg(f"{pre}every2", x, row[8], "2000")
+    p.c(f"{pre}sel", 0, f"{pre}lost_t", 0)
+    p.c(f"{pre}sel", 1, f"{pre}every20", 0)
+    p.c(f"{pre}lost_t", 1, f"{pre}every2", 0)
+    X = x + 460
+    p.obj(f"{pre}lb", X, row[0], "loadbang")
+    p.msg(f"{pre}start", X, row[1], "1")
+    p.comment(f"{pre}renew_c", X + 40, row[1], "subscribe now, then every 2 s until a /heartbeat comes, "
+              "then every 20 s", 250, 2)
+    p.obj(f"{pre}metro", X, row[9], "metro 2000", w=80)
+    p.msg(f"{pre}sub", X, row[10], f"/subscribe {port}")
+    p.obj(f"{pre}sub_s", X, row[11], f"s {pre}-out")
+    p.chain(f"{pre}lb", f"{pre}start", f"{pre}metro", f"{pre}sub", f"{pre}sub_s")
+    p.c(f"{pre}lost_t", 0, f"{pre}metro", 0)
+    p.c(f"{pre}every2", 0, f"{pre}metro", 1)
+    p.c(f"{pre}every20", 0, f"{pre}metro", 1)
+    X = x + 760
+    p.obj(f"{pre}cb", X, row[0], "closebang")
+    p.msg(f"{pre}unsub", X, row[1], f"/unsubscribe {port}")
+    p.obj(f"{pre}unsub_s", X, row[2], f"s {pre}-out")
+    p.chain(f"{pre}cb", f"{pre}unsub", f"{pre}unsub_s")
+
+
+def bus(p: Patch, pre: str, x: float, y: float, source: str, addresses: list[str], tags: list[str],
+        spacing: float) -> None:
+    """[route addresses...] under `source`, every outlet (the last: anything else) to its own [s {pre}-TAG]."""
+    assert len(tags) == len(addresses) + 1
+    n = len(tags)
+    w = spacing * (n - 1) + 8 + 60
+    p.obj(f"{pre}route", x, y, "route " + " ".join(addresses), w=w)
+    p.c(source, 0, f"{pre}route", 0)
+    for k, tag in enumerate(tags):
+        p.obj(f"{pre}bus_{tag}", x + (w - 8) * k / (n - 1), y + 40, f"s {pre}-{tag}")
+        p.c(f"{pre}route", k, f"{pre}bus_{tag}", 0)
+
+
+def fan(p: Patch, name: str, x: float, y: float, text: str, targets: list[tuple[str, str]], spacing: float,
+        pre: str, w: float | None = None) -> None:
+    """[text] (an unpack or route) whose outlet k feeds [prepend set] -> [s NAME], the used ones in columns."""
+    p.obj(name, x, y, text, w=w)
+    col = 0
+    for k, (tag, sendname) in enumerate(targets):
+        if not tag:
+            continue
+        p.obj(f"{name}_{tag}_set", x + spacing * col, y + 40, "prepend set", w=80)
+        p.obj(f"{name}_{tag}_s", x + spacing * col, y + 70, f"s {sendname}")
+        p.c(name, k, f"{name}_{tag}_set", 0)
+        p.chain(f"{name}_{tag}_set", f"{name}_{tag}_s")
+        col += 1
+
+
+def indicator(p: Patch, pre: str, name: str, x: float, y: float, label: str, label_w: float, size: float = 24) -> str:
+    """A toggle that only shows (set from [r {pre}-{name}-set]), with its label to the right."""
+    p.obj(f"{name}_r", x, y, f"r {pre}-{name}-set")
+    p.ui(name, "toggle", x, y + 28, size, size, varname=name)
+    p.comment(f"{name}_c", x + size + 8, y + 28 + (size - 20) / 2, label, label_w)
+    p.c(f"{name}_r", 0, name, 0)
+    return name
+
+
+# --- isudt_control.maxpat ------------------------------------------------------------
+
+STATUS_ROWS = [("received", "recv", "number", "messages received"),
+               ("errors", "err", "number", "refused messages (errors)"),
+               ("underruns", "under", "number", "audio underruns"),
+               ("latency_p99_ms", "p99", "flonum", "latency p99 (ms)"),
+               ("model_id", "model", "message", "model id")]
+
+
+def control() -> Patch:
+    pre = "isudtc"
+    p = Patch([40.0, 60.0, 1300.0, 900.0])
+    p.comment("doc", 20, 10, "isudt control -- drive a running daemon (isudt serve). Sends to 127.0.0.1:12342; listens "
+              f"on port {CONTROL_PORT} and subscribes there (/subscribe {CONTROL_PORT}, renewed), so it runs beside "
+              f"isudt_max_synth.maxpat ({SYNTH_PORT}) and other clients. Gain, glide and mute show what the daemon "
+              "has (its /state), not what was last clicked. The wiring is below the displays.", 1180, 3)
+    # top strip: connected, panic
+    indicator(p, pre, "connected", 20, 70, "connected: a /heartbeat came within the last 2 s", 320, 30)
+    p.ui("panic", "button", 420, 98, 30, 30, varname="panic")
+    p.comment("panic_c", 458, 103, "panic: /off, every voice off at once", 250)
+    p.obj("panic_s", 420, 136, f"s {pre}-panic")
+    p.c("panic", 0, "panic_s", 0)
+
+    # column A: the XY pad
+    p.comment("xy_c", 20, 175, "x, y: top-left corner of the 2 x 2 square (0..125; y = 0 is the top row)", 256, 2)
+    p.ui("pad", "pictslider", 20, 215, 256, 256, bottomvalue=125, leftvalue=0, rightvalue=125, topvalue=0,
+         varname="xy")
+    p.obj("pad_pak", 20, 481, "pak 0 0")
+    p.obj("pad_s", 20, 511, f"s {pre}-xy")
+    p.c("pad", 0, "pad_pak", 0)
+    p.c("pad", 1, "pad_pak", 1)
+    p.c("pad_pak", 0, "pad_s", 0)
+    # column B: what the model sees
+    p.obj("img_r", 300, 187, f"r {pre}-img")
+    p.comment("img_c", 410, 189, "what the model sees", 146)
+    p.ui("img", "jit.pwindow", 300, 215, 256, 256)
+    p.c("img_r", 0, "img", 0)
+
+    # column C: voice, latent point, rate limit
+    p.comment("voice_c", 590, 175, "voice (0..7): 0 sends the published addresses, N sends /voice/N/...", 290, 2)
+    p.ui("voice", "number", 590, 215, 50, 22, minimum=0, maximum=7, varname="voice")
+    p.obj("voice_s", 590, 245, f"s {pre}-voice")
+    p.c("voice", 0, "voice_s", 0)
+    p.comment("z_c", 590, 290, "or a point of the sound latent space", 290)
+    p.ui("z0", "flonum", 590, 315, 60, 22, format=6, varname="z0")
+    p.comment("z0_c", 652, 316, "z0", 26)
+    p.ui("z1", "flonum", 690, 315, 60, 22, format=6, varname="z1")
+    p.comment("z1_c", 752, 316, "z1", 26)
+    p.obj("z_pak", 590, 350, "pak 0. 0.", w=100)
+    p.obj("z_s", 590, 380, f"s {pre}-z")
+    p.c("z0", 0, "z_pak", 0)
+    p.c("z1", 0, "z_pak", 1)
+    p.chain("z_pak", "z_s")
+    p.comment("rate_c", 590, 425, "rate limit (ms), 10 when the patch opens", 290)
+    p.obj("rate_lb", 590, 450, "loadbang")
+    p.msg("rate_10", 590, 480, "10")
+    p.ui("rate", "number", 590, 510, 50, 22, minimum=0, maximum=1000, varname="rate")
+    p.obj("rate_s", 590, 540, f"s {pre}-rate")
+    p.chain("rate_lb", "rate_10", "rate", "rate_s")
+
+    # column D: the daemon's output state, and its status
+    p.comment("out_c", 900, 175, "output, as the daemon has it (/state): set by the daemon, sent when you change it",
+              300, 2)
+    for i, (key, cls, label, extra) in enumerate([
+            ("gain", "flonum", "gain dB", {"format": 6, "minimum": -60.0, "maximum": 12.0}),
+            ("glide", "number", "glide ms", {"minimum": 0, "maximum": 5000}),
+            ("mute", "toggle", "mute", {})]):
+        x = 900 + 140 * i
+        p.comment(f"{key}_c", x, 215, label, 100)
+        p.obj(f"{key}_r", x, 238, f"r {pre}-{key}-set")
+        if cls == "toggle":
+            p.ui(key, cls, x, 266, 24, 24, varname=key)
+        else:
+            p.ui(key, cls, x, 266, 70, 22, varname=key, **extra)
+        p.obj(f"{key}_s", x, 298, f"s {pre}-{key}")
+        p.c(f"{key}_r", 0, key, 0)
+        p.c(key, 0, f"{key}_s", 0)
+    p.comment("status_c", 900, 340, "daemon status: /status once a second while connected", 380)
+    p.ui("poll", "button", 900, 364, 24, 24, varname="status_now")
+    p.comment("poll_c", 930, 366, "ask now", 80)
+    p.obj("poll_s", 900, 394, f"s {pre}-poll")
+    p.c("poll", 0, "poll_s", 0)
+    for k, (key, tag, cls, label) in enumerate(STATUS_ROWS):
+        y = 430 + 52 * k
+        p.obj(f"st_{tag}_r", 900, y, f"r {pre}-st-{tag}")
+        if cls == "message":
+            p.msg(f"st_{tag}", 900, y + 24, "", w=230, varname=f"status_{key}")
+            p.comment(f"st_{tag}_c", 1140, y + 25, label, 80)
+        else:
+            extra = {"format": 6} if cls == "flonum" else {}
+            p.ui(f"st_{tag}", cls, 900, y + 24, 90, 22, varname=f"status_{key}", **extra)
+            p.comment(f"st_{tag}_c", 1000, y + 25, label, 200)
+        p.c(f"st_{tag}_r", 0, f"st_{tag}", 0)
+
+    # replies
+    p.comment("rep_c", 20, 585, "replies (the newest of each)", 300)
+    p.comment("sp_c", 20, 612, "/sineparams (voice 0):", 160)
+    for i, (key, label) in enumerate([("pitch", "pitch (MIDI)"), ("db", "level (dB)"), ("hz", "Hz")]):
+        x = 190 + 190 * i
+        p.obj(f"show_{key}_r", x, 610, f"r {pre}-show-{key}")
+        p.ui(f"show_{key}", "flonum", x, 636, 70, 22, format=6, varname=f"show_{key}")
+        p.comment(f"show_{key}_c", x + 74, 637, label, 90)
+        p.c(f"show_{key}_r", 0, f"show_{key}", 0)
+    for k, (key, label, h, lines) in enumerate([("error", "/error (the last one)", 36, 1),
+                                                 ("ls", "/latent/sound", 22, 1),
+                                                 ("other", "other replies (e.g. /voice/N/sineparams)", 22, 2)]):
+        y = 676 + 60 * k + (14 if k else 0)
+        p.comment(f"show_{key}_c", 20, y + 26, label, 160, lines)
+        p.obj(f"show_{key}_r", 190, y, f"r {pre}-show-{key}")
+        p.msg(f"show_{key}", 190, y + 24, "", w=660, h=h, varname=f"show_{key}")
+        p.c(f"show_{key}_r", 0, f"show_{key}", 0)
+
+    # ---------------------------------------------------------------- wiring
+    Y = 900
+    p.comment("wiring_c", 20, Y, "wiring -- what goes to the daemon (everything meets at [r isudtc-out] -> "
+              "[udpsend]), what comes back ([udpreceive] -> [route] -> one [s] per address), the subscription; "
+              "the displays above are fed through these s / r names", 1180, 2)
+    Y += 60
+    # xy -> /pictslider
+    p.obj("xy_r", 20, Y, f"r {pre}-xy")
+    p.obj("xy_rate_r", 130, Y, f"r {pre}-rate")
+    p.obj("xy_lim", 20, Y + 30, "speedlim 10", w=90)
+    p.obj("xy_pre_r", 130, Y + 40, f"r {pre}-pre-xy")
+    p.obj("xy_pre", 20, Y + 75, "prepend /pictslider")
+    p.obj("xy_out", 20, Y + 105, f"s {pre}-out")
+    p.chain("xy_r", "xy_lim", "xy_pre", "xy_out")
+    p.c("xy_rate_r", 0, "xy_lim", 1)
+    p.c("xy_pre_r", 0, "xy_pre", 0)
+    # z -> /latent/sound
+    X = 290
+    p.obj("z_r", X, Y, f"r {pre}-z")
+    p.obj("z_rate_r", X + 110, Y, f"r {pre}-rate")
+    p.obj("z_lim", X, Y + 30, "speedlim 10", w=90)
+    p.obj("z_pre_r", X + 110, Y + 40, f"r {pre}-pre-z")
+    p.obj("z_pre", X, Y + 75, "prepend /latent/sound")
+    p.obj("z_out", X, Y + 105, f"s {pre}-out")
+    p.chain("z_r", "z_lim", "z_pre", "z_out")
+    p.c("z_rate_r", 0, "z_lim", 1)
+    p.c("z_pre_r", 0, "z_pre", 0)
+    # the image the model sees
+    X = 560
+    p.obj("im_r", X, Y, f"r {pre}-xy")
+    p.obj("im_t", X, Y + 30, "t b l", w=45)
+    p.obj("im_mat", X, Y + 70, "jit.matrix 1 float32 128 128")
+    p.obj("im_unpack", X + 220, Y + 70, "unpack 0 0", w=80)
+    p.obj("im_px", X + 220, Y + 100, "prepend px", w=80)
+    p.obj("im_py", X + 310, Y + 100, "prepend py", w=80)
+    p.obj("im_gen", X + 220, Y + 140, "jit.gen", w=60, patcher=jit_gen_patcher())
+    p.obj("im_s", X + 220, Y + 170, f"s {pre}-img")
+    p.chain("im_r", "im_t")
+    p.c("im_t", 1, "im_unpack", 0)
+    p.c("im_unpack", 0, "im_px", 0)
+    p.c("im_unpack", 1, "im_py", 0)
+    p.c("im_px", 0, "im_gen", 0)
+    p.c("im_py", 0, "im_gen", 0)
+    p.c("im_t", 0, "im_mat", 0)
+    p.chain("im_mat", "im_gen", "im_s")
+    # voice -> the addresses the two prepends use (set /pictslider or set /voice/N/pictslider, ...)
+    Y2 = Y + 220
+    for k, (tag, address) in enumerate([("xy", "pictslider"), ("z", "latent/sound")]):
+        x = 20 + 430 * k
+        p.obj(f"v{tag}_r", x, Y2, f"r {pre}-voice")
+        p.obj(f"v{tag}_sel", x, Y2 + 30, "sel 0", w=45)
+        p.msg(f"v{tag}_set", x, Y2 + 60, f"set /{address}")
+        p.obj(f"v{tag}_fmt", x + 140, Y2 + 60, f"sprintf set /voice/%ld/{address}")
+        p.obj(f"v{tag}_s", x, Y2 + 110, f"s {pre}-pre-{tag}")
+        p.chain(f"v{tag}_r", f"v{tag}_sel", f"v{tag}_set", f"v{tag}_s")
+        p.c(f"v{tag}_sel", 1, f"v{tag}_fmt", 0)
+        p.c(f"v{tag}_fmt", 0, f"v{tag}_s", 0)
+    # gain, glide, mute, panic, status -> the daemon
+    Y3 = Y2 + 160
+    for i, (key, addr) in enumerate([("gain", "/gain"), ("glide", "/glide"), ("mute", "/mute")]):
+        x = 20 + 130 * i
+        p.obj(f"w_{key}_r", x, Y3, f"r {pre}-{key}")
+        p.obj(f"w_{key}_pre", x, Y3 + 30, f"prepend {addr}")
+        p.obj(f"w_{key}_s", x, Y3 + 60, f"s {pre}-out")
+        p.chain(f"w_{key}_r", f"w_{key}_pre", f"w_{key}_s")
+    p.obj("w_panic_r", 410, Y3, f"r {pre}-panic")
+    p.msg("w_off", 410, Y3 + 30, "/off")
+    p.obj("w_off_s", 410, Y3 + 60, f"s {pre}-out")
+    p.chain("w_panic_r", "w_off", "w_off_s")
+    p.obj("w_conn_r", 540, Y3, f"r {pre}-connected")
+    p.obj("w_metro", 540, Y3 + 30, "metro 1000", w=80)
+    p.obj("w_poll_r", 690, Y3, f"r {pre}-poll")
+    p.msg("w_status", 690, Y3 + 60, "/status")
+    p.obj("w_status_s", 690, Y3 + 90, f"s {pre}-out")
+    p.chain("w_conn_r", "w_metro", "w_status")
+    p.chain("w_poll_r", "w_status", "w_status_s")
+    p.obj("send_r", 900, Y3, f"r {pre}-out")
+    p.obj("send", 900, Y3 + 30, f"udpsend {DAEMON}")
+    p.chain("send_r", "send")
+
+    # what comes back: one [s] per address
+    Y4 = Y3 + 150
+    p.obj("recv", 20, Y4, f"udpreceive {CONTROL_PORT}")
+    bus(p, pre, 20, Y4 + 30, "recv",
+        ["/sineparams", "/latent/sound", "/status.reply", "/error", "/state", "/heartbeat", "/subscribed"],
+        ["sp", "ls", "status", "error", "state", "hb", "subscribed", "other"], 145)
+    Y5 = Y4 + 130
+    # /sineparams -> pitch, Hz, dB
+    p.obj("sp_r", 20, Y5, f"r {pre}-sp")
+    p.obj("sp_unpack", 20, Y5 + 30, "unpack 0. 0.", w=90)
+    p.obj("sp_t", 20, Y5 + 60, "t f f", w=45)
+    p.obj("sp_pitch_set", 20, Y5 + 100, "prepend set", w=80)
+    p.obj("sp_pitch_s", 20, Y5 + 130, f"s {pre}-show-pitch")
+    p.obj("sp_mtof", 170, Y5 + 100, "mtof", w=40)
+    p.obj("sp_hz_set", 170, Y5 + 130, "prepend set", w=80)
+    p.obj("sp_hz_s", 170, Y5 + 160, f"s {pre}-show-hz")
+    p.obj("sp_db_set", 320, Y5 + 60, "prepend set", w=80)
+    p.obj("sp_db_s", 320, Y5 + 90, f"s {pre}-show-db")
+    p.chain("sp_r", "sp_unpack", "sp_t", "sp_pitch_set", "sp_pitch_s")
+    p.c("sp_unpack", 1, "sp_db_set", 0)
+    p.chain("sp_db_set", "sp_db_s")
+    p.c("sp_t", 1, "sp_mtof", 0)
+    p.chain("sp_mtof", "sp_hz_set", "sp_hz_s")
+    # /latent/sound, /error, anything else -> their message boxes
+    for k, (tag, show) in enumerate([("ls", "ls"), ("error", "error"), ("other", "other")]):
+        x = 500 + 170 * k
+        p.obj(f"{tag}_r", x, Y5, f"r {pre}-{tag}")
+        p.obj(f"{tag}_set", x, Y5 + 30, "prepend set", w=80)
+        p.obj(f"{tag}_s", x, Y5 + 60, f"s {pre}-show-{show}")
+        p.chain(f"{tag}_r", f"{tag}_set", f"{tag}_s")
+    # /status.reply name value ... -> the chosen values, one display each
+    Y6 = Y5 + 210
+    p.obj("st_r", 20, Y6, f"r {pre}-status")
+    p.obj("st_iter", 20, Y6 + 30, "zl iter 2", w=60)
+    p.chain("st_r", "st_iter")
+    fan(p, "st_route", 20, Y6 + 60, "route " + " ".join(k for k, _, _, _ in STATUS_ROWS),
+        [(tag, f"{pre}-st-{tag}") for _, tag, _, _ in STATUS_ROWS] + [("", "")], 145, pre,
+        w=145 * 5 + 8 + 60)
+    p.chain("st_iter", "st_route")
+    # /state gain glide muted listening model_id -> the widgets, with set (nothing is sent back)
+    X = 900
+    p.obj("state_r", X, Y6, f"r {pre}-state")
+    p.chain("state_r")
+    fan(p, "state_unpack", X, Y6 + 60, "unpack 0. 0. 0 0 s",
+        [("gain", f"{pre}-gain-set"), ("glide", f"{pre}-glide-set"), ("mute", f"{pre}-mute-set"), ("", ""),
+         ("model", f"{pre}-st-model")], 140, pre, w=152)
+    p.c("state_r", 0, "state_unpack", 0)
+    # the subscription
+    subscription(p, pre, CONTROL_PORT, 20, Y6 + 180)
+    return p
+
+
+# --- isudt_max_synth.maxpat ----------------------------------------------------------
+
+VOICES = 8
+LIMIT = "0.89125"            # -1 dBFS as an amplitude
+
+
+def synth() -> Patch:
+    pre = "isudts"
+    p = Patch([60.0, 60.0, 1380.0, 900.0])
+    p.comment("doc", 20, 10, "isudt Max synth -- Max plays the daemon's 8 voices from its replies (/sineparams, "
+              "/voice/N/sineparams pitch dB: mtof, dbtoa, 10 ms line~ ramps, as the published patch did) and stops a "
+              f"voice on /voice/N/off, all of them on /off. Listens on port {SYNTH_PORT} and subscribes there, so it "
+              f"runs beside isudt_control.maxpat ({CONTROL_PORT}). Synth mode: on every /subscribed it sends /mute 1, so "
+              "the daemon stays silent, even after a restart.", 1340, 3)
+    # output: the DSP switch, the level, the output gain (fed by [send~ isudts-out] at the bottom)
+    p.comment("dsp_c", 20, 68, "DSP: click the loudspeaker to switch Max's audio on / off", 420)
+    p.obj("out_r", 20, 95, f"receive~ {pre}-out")
+    p.obj("gain_lm", 230, 95, "loadmess 0.", w=80)
+    p.ui("gain", "flonum", 230, 125, 60, 22, format=6, minimum=-60.0, maximum=0.0, varname="gain")
+    p.comment("gain_lc", 294, 126, "output gain dB (<= 0)", 150)
+    p.obj("gain_a", 230, 155, "dbtoa", w=45)
+    p.obj("gain_p", 230, 185, "pack 0. 20", w=76)
+    p.obj("gain_l", 230, 215, "line~", w=45)
+    p.obj("out_mul", 20, 250, "*~", w=40)
+    p.chain("gain_lm", "gain", "gain_a", "gain_p", "gain_l")
+    p.c("gain_l", 0, "out_mul", 1)
+    p.c("out_r", 0, "out_mul", 0)
+    p.ui("dsp", "ezdac~", 20, 285, 70, 70, varname="dsp")
+    p.ui("meter", "meter~", 104, 285, 24, 100, varname="meter")
+    p.comment("meter_c", 134, 335, "level: never above -1 dBFS (the limiter)", 150, 2)
+    p.c("out_mul", 0, "dsp", 0)
+    p.c("out_mul", 0, "dsp", 1)
+    p.c("out_mul", 0, "meter", 0)
+    # state: connected, daemon muted, /mute 0
+    indicator(p, pre, "connected", 560, 70, "connected: a /heartbeat came within the last 2 s", 320, 24)
+    indicator(p, pre, "muted", 960, 70, "daemon muted (as its /state says)", 250, 24)
+    p.comment("mute_c", 560, 150, "On every /subscribed (at load, every 20 s, and when a restarted daemon answers) the "
+              "patch sends /mute 1. To give the sound back to the daemon until then:", 560, 2)
+    p.msg("unmute", 560, 190, "/mute 0")
+    p.obj("unmute_s", 560, 220, f"s {pre}-out")
+    p.chain("unmute", "unmute_s")
+
+    # ------------------------------------------------------------------- wiring
+    Y = 410
+    p.comment("wiring_c", 20, Y, "wiring -- [udpreceive] -> [route] -> one [s] per address; the subscription; "
+              "every voice message becomes 'N pitch dB' or 'N off' on [s isudts-v]; the voices; the limiter", 1300)
+    p.obj("recv", 20, Y + 30, f"udpreceive {SYNTH_PORT}")
+    bus(p, pre, 20, Y + 60, "recv", ["/subscribed", "/heartbeat", "/state", "/state/voice", "/error"],
+        ["subscribed", "hb", "state", "sv", "error", "sound"], 150)
+    Y2 = Y + 160
+    p.obj("sub_r", 20, Y2, f"r {pre}-subscribed")
+    p.msg("mute1", 20, Y2 + 30, "/mute 1")
+    p.obj("mute1_s", 20, Y2 + 60, f"s {pre}-out")
+    p.chain("sub_r", "mute1", "mute1_s")
+    p.obj("err_r", 200, Y2, f"r {pre}-error")
+    p.obj("err_print", 200, Y2 + 30, "print isudt-error")
+    p.chain("err_r", "err_print")
+    p.obj("state_r", 380, Y2, f"r {pre}-state")
+    p.chain("state_r")
+    fan(p, "state_unpack", 380, Y2 + 30, "unpack 0. 0. 0 0 s", [("", ""), ("", ""), ("muted", f"{pre}-muted-set")],
+        140, pre, w=152)
+    p.c("state_r", 0, "state_unpack", 0)
+    p.obj("send_r", 600, Y2, f"r {pre}-out")
+    p.obj("send", 600, Y2 + 30, f"udpsend {DAEMON}")
+    p.chain("send_r", "send")
+    subscription(p, pre, SYNTH_PORT, 20, Y2 + 150)
+
+    # every voice message -> [s isudts-v] as "N pitch dB" or "N off"
+    Yd = Y2 + 540
+    groups = [(20, ["/sineparams"] + [f"/voice/{n}/sineparams" for n in range(4)], [0, 0, 1, 2, 3]),
+              (800, [f"/voice/{n}/sineparams" for n in range(4, 8)], [4, 5, 6, 7])]
+    for g, (x, addrs, voices) in enumerate(groups):
+        p.obj(f"sp{g}_r", x, Yd, f"r {pre}-sound")
+        w = 150 * len(addrs) + 8
+        p.obj(f"sp{g}_route", x, Yd + 30, "route " + " ".join(addrs), w=w)
+        p.c(f"sp{g}_r", 0, f"sp{g}_route", 0)
+        for k, n in enumerate(voices):
+            cx = x + (w - 8) * k / len(addrs)
+            p.obj(f"sp{g}_{k}_pre", cx, Yd + 70, f"prepend {n}", w=80)
+            p.obj(f"sp{g}_{k}_s", cx, Yd + 100, f"s {pre}-v", w=80)
+            p.c(f"sp{g}_route", k, f"sp{g}_{k}_pre", 0)
+            p.chain(f"sp{g}_{k}_pre", f"sp{g}_{k}_s")
+    Yo = Yd + 150
+    p.obj("off_r", 20, Yo, f"r {pre}-sound")
+    offs = ["/off"] + [f"/voice/{n}/off" for n in range(VOICES)]
+    w = 125 * len(offs) + 8
+    p.obj("off_route", 20, Yo + 30, "route " + " ".join(offs), w=w)
+    p.c("off_r", 0, "off_route", 0)
+    p.obj("off_all_s", 20, Yo + 70, f"s {pre}-alloff")
+    p.c("off_route", 0, "off_all_s", 0)
+    for n in range(VOICES):
+        cx = 20 + (w - 8) * (n + 1) / len(offs)
+        p.msg(f"off{n}", cx, Yo + 70, f"{n} off")
+        p.obj(f"off{n}_s", cx, Yo + 100, f"s {pre}-v", w=80)
+        p.c("off_route", n + 1, f"off{n}", 0)
+        p.chain(f"off{n}", f"off{n}_s")
+    Ya = Yo + 150
+    p.obj("alloff_r", 20, Ya, f"r {pre}-alloff")
+    p.msg("alloff", 20, Ya + 30, ", ".join(f"{n} off" for n in range(VOICES)))
+    p.obj("alloff_s", 20, Ya + 60, f"s {pre}-v", w=80)
+    p.chain("alloff_r", "alloff", "alloff_s")
+    # /state/voice N active pitch dB: a voice the daemon reports stopped stops here too
+    X = 500
+    p.obj("sv_r", X, Ya, f"r {pre}-sv")
+    p.obj("sv_unpack", X, Ya + 30, "unpack 0 0", w=80)
+    p.obj("sv_eq", X + 80, Ya + 60, "== 0", w=45)
+    p.obj("sv_gate", X, Ya + 100, "gate 1", w=50)
+    p.obj("sv_off", X, Ya + 130, "append off", w=80)
+    p.obj("sv_s", X, Ya + 160, f"s {pre}-v", w=80)
+    p.chain("sv_r", "sv_unpack")
+    p.c("sv_unpack", 1, "sv_eq", 0)
+    p.c("sv_eq", 0, "sv_gate", 0)
+    p.c("sv_unpack", 0, "sv_gate", 1)
+    p.chain("sv_gate", "sv_off", "sv_s")
+    p.comment("sv_c", X + 140, Ya + 100, "a voice the daemon reports stopped (/state/voice N 0 ...) stops here too",
+              300, 2)
+
+    # the 8 voices
+    Yv = Ya + 220
+    col = 165
+    p.obj("v_r", 20, Yv, f"r {pre}-v", w=80)
+    p.obj("v_route", 20, Yv + 30, "route " + " ".join(str(n) for n in range(VOICES)), w=col * VOICES + 8)
+    p.c("v_r", 0, "v_route", 0)
+    y0 = Yv + 70
+    r = [y0 + 32 * i for i in range(8)]
+    for n in range(VOICES):
+        A = 20 + col * n
+        P = A + 82
+        v = f"v{n}_"
+        p.obj(v + "route", A, r[0], "route off", w=62)
+        p.obj(v + "unpack", P, r[1], "unpack 0. 0.", w=76)
+        p.obj(v + "dbtoa", A, r[2], "dbtoa", w=45)
+        p.msg(v + "zero", A + 50, r[2], "0.", w=28)
+        p.obj(v + "mtof", P, r[2], "mtof", w=40)
+        p.obj(v + "apack", A, r[3], "pack 0. 10", w=76)
+        p.obj(v + "fpack", P, r[3], "pack 0. 10", w=76)
+        p.obj(v + "fline", P, r[4], "line~", w=45)
+        p.obj(v + "aline", A, r[5], "line~", w=45)
+        p.obj(v + "osc", P, r[5], "cycle~", w=52)
+        p.obj(v + "abs", A, r[6], "abs~", w=40)
+        p.obj(v + "mul", P, r[6], "*~", w=30)
+        p.c("v_route", n, v + "route", 0)
+        p.c(v + "route", 1, v + "unpack", 0)
+        p.c(v + "route", 0, v + "zero", 0)
+        p.c(v + "unpack", 0, v + "mtof", 0)
+        p.c(v + "unpack", 1, v + "dbtoa", 0)
+        p.c(v + "dbtoa", 0, v + "apack", 0)
+        p.c(v + "zero", 0, v + "apack", 0)
+        p.chain(v + "mtof", v + "fpack", v + "fline", v + "osc", v + "mul")
+        p.chain(v + "apack", v + "aline", v + "abs")
+        p.c(v + "aline", 0, v + "mul", 1)
+    # the limiter: gain = 0.89125 / max(sum of the amplitudes, 0.89125), at signal rate
+    Yl = r[6] + 100
+    p.obj("lim_max", 20, Yl, f"maximum~ {LIMIT}", w=110)
+    p.obj("lim_div", 20, Yl + 30, f"!/~ {LIMIT}", w=110)
+    p.obj("lim_mul", 400, Yl + 60, "*~", w=40)
+    p.obj("lim_out", 400, Yl + 90, f"send~ {pre}-out")
+    for n in range(VOICES):
+        p.c(f"v{n}_abs", 0, "lim_max", 0)
+        p.c(f"v{n}_mul", 0, "lim_mul", 0)
+    p.chain("lim_max", "lim_div")
+    p.c("lim_div", 0, "lim_mul", 1)
+    p.chain("lim_mul", "lim_out")
+    p.comment("lim_c", 540, Yl + 60, "limiter: the sum of the voices times 0.89125 / max(sum of their amplitudes, "
+              "0.89125), so 8 voices at full level never pass -1 dBFS (no clipping); to the output at the top",
+              520, 2)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    out = Path(argv[0]) if argv else MAX_DIR
+    for name, make in [("isudt_control.maxpat", control), ("isudt_max_synth.maxpat", synth)]:
+        (out / name).write_text(make().render())
+        print(out / name)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,668 @@
+"""Writes the Pd patches in pd/ (python pd/make_patches.py [OUT_DIR]).
+
+Why a generator: a patch a performer can read needs a layout that is
+computed, not hand-placed: every box at a position chosen in one place,
+displays kept clear of cords, rows spaced for Pd's real font. Editing the
+.pd files in Pd and saving would be fine too, but then edit this file the
+same way: tests/test_pd.py checks that every committed pd/*.pd is exactly
+what this script writes, and tests/test_patch_layout.py opens each one in
+the real Pd GUI and fails on overlapping boxes and cords through displays.
+
+Boxes are named; `Patch.c(a, outlet, b, inlet)` draws a cord between names.
+Text uses Pd's file escapes: `\\\\,` `\\\\;` `\\\\$0` in these strings.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+PD_DIR = Path(__file__).resolve().parent
+
+CONTROL_PORT = 12351      # where isudt_control.pd listens and subscribes
+SYNTH_PORT = 12352        # where isudt_synth.pd listens and subscribes
+
+
+class Patch:
+    """A top-level Pd canvas built box by box (by name), written as a .pd file."""
+
+    def __init__(self, w: int, h: int, font: int = 12) -> None:
+        self.head = f"#N canvas 0 50 {w} {h} {font};"
+        self.items: list[str] = []
+        self.index: dict[str, int] = {}
+        self.cons: list[tuple[str, int, str, int]] = []
+        self.dy = 0                   # added to every y >= 100 (moves the body below a taller header)
+
+    def add(self, name: str, kind: str, x: int, y: int, text: str) -> str:
+        if y >= 100:
+            y += self.dy
+        assert name not in self.index, name
+        self.index[name] = len(self.items)
+        self.items.append(f"#X {kind} {x} {y} {text};")
+        return name
+
+    def obj(self, name: str, x: int, y: int, text: str) -> str:
+        return self.add(name, "obj", x, y, text)
+
+    def msg(self, name: str, x: int, y: int, text: str) -> str:
+        return self.add(name, "msg", x, y, text)
+
+    def text(self, name: str, x: int, y: int, text: str) -> str:
+        return self.add(name, "text", x, y, text)
+
+    def atom(self, name: str, x: int, y: int, text: str) -> str:
+        return self.add(name, "floatatom", x, y, text)
+
+    def satom(self, name: str, x: int, y: int, text: str) -> str:
+        return self.add(name, "symbolatom", x, y, text)
+
+    def c(self, a: str, o: int, b: str, i: int) -> None:
+        self.cons.append((a, o, b, i))
+
+    def chain(self, *names: str) -> None:
+        for a, b in zip(names, names[1:]):
+            self.c(a, 0, b, 0)
+
+    def render(self) -> str:
+        lines = [self.head, *self.items]
+        lines += [f"#X connect {self.index[a]} {o} {self.index[b]} {i};" for a, o, b, i in self.cons]
+        return "\n".join(lines) + "\n"
+
+def synth() -> Patch:
+    """isudt_synth.pd"""
+    p = Patch(1000, 1040)
+    p.text("doc", 20, 10, "isudt synth (Pure Data vanilla 0.51+) -- Pd plays the daemon's 8 voices from its replies (/sineparams \\, /voice/N/sineparams) \\, as the published Max patch did \\, and stops a voice on /voice/N/off \\, all on /off. Listens on port 12352 and subscribes there \\, so it runs beside isudt_control.pd. In synth mode it sends /mute 1 on every /subscribed: the daemon stays silent \\, even after a restart., f 130")
+    # top row: DSP and indicators
+    p.add("dsp", "obj", 20, 90, "tgl 30 0 empty empty DSP 36 15 0 16 -262144 -1 -1 0 1")
+    p.msg("dspmsg", 20, 140, "\\; pd dsp \\$1")
+    p.text("cdsp", 110, 97, "<- DSP on: hear it, f 18")
+    p.add("conn", "obj", 420, 90, "tgl 15 0 empty \\$0-connected connected 20 7 0 12 -262144 -1 -1 0 1")
+    p.add("muted", "obj", 620, 90, "tgl 15 0 empty \\$0-muted daemon_muted 20 7 0 12 -262144 -1 -1 0 1")
+    p.text("cconn", 420, 120, "a /heartbeat within 2 s, f 24")
+    p.text("cmuted", 620, 120, "as the daemon says (/state), f 28")
+    # receive
+    p.obj("recv", 20, 190, "isudt_receive 12352")
+    p.obj("prep0", 20, 240, "list prepend 0")
+    p.obj("svoice0", 20, 270, "s \\$0-voice")
+    p.obj("svoice1", 180, 240, "s \\$0-voice")
+    p.obj("sub", 180, 290, "isudt_subscribe 12352")
+    p.msg("mute1", 180, 330, "/mute 1")
+    p.obj("send", 180, 370, "isudt_send")
+    p.text("cmute", 20, 330, "on every /subscribed:, f 12")
+    p.msg("setconn", 620, 320, "set \\$1")
+    p.obj("sconn", 620, 350, "s \\$0-connected")
+    p.obj("pubconn", 780, 320, "s isudt-synth-connected")
+    p.obj("other", 280, 330, "route voice off state")
+    p.obj("svoice2", 280, 420, "s \\$0-voice")
+    p.msg("alloff", 380, 400, "0 off \\, 1 off \\, 2 off \\, 3 off \\, 4 off \\, 5 off \\, 6 off \\, 7 off, f 24")
+    p.obj("svoice3", 380, 470, "s \\$0-voice")
+    p.obj("state", 600, 390, "route voice")
+    p.obj("sunpack", 600, 440, "unpack f f")
+    p.obj("seq0", 660, 470, "== 0")
+    p.obj("sspigot", 600, 500, "spigot")
+    p.obj("sapp", 600, 530, "list append off")
+    p.obj("svoice4", 600, 560, "s \\$0-voice")
+    p.obj("gunpack", 700, 420, "unpack f f f")
+    p.obj("mtf", 780, 450, "t f f")
+    p.msg("setmuted", 840, 480, "set \\$1")
+    p.obj("smuted", 840, 510, "s \\$0-muted")
+    p.obj("spub", 780, 540, "s isudt-synth-muted")
+    p.text("cstate", 300, 540, "a voice the daemon reports stopped (/state/voice N 0 ...) stops here too, f 32")
+    # audio
+    p.obj("rvoice", 20, 600, "r \\$0-voice")
+    p.obj("vroute", 20, 630, "route 0 1 2 3 4 5 6 7")
+    for i in range(8):
+        p.obj(f"v{i}", 20 + 120 * i, 690, "isudt_sine~ 10")
+    p.obj("limit", 500, 760, "expr~ \\$v2 * 0.89125 / max(\\$v1 \\, 0.89125)")
+    p.text("climit", 500, 800, "limiter: at most -1 dBFS \\, from the sum of the voices' amplitudes (as the daemon does) \\, times the gain, f 36")
+    p.obj("mul", 20, 800, "*~")
+    p.obj("dac", 20, 850, "dac~")
+    p.obj("env", 120, 850, "env~ 4096")
+    p.obj("m100", 210, 850, "- 100")
+    p.add("vu", "obj", 300, 815, "vu 15 80 empty empty level_dB -1 -8 0 12 -66577 -1 1 0")
+    p.text("cgain", 820, 740, "gain dB, f 8")
+    p.obj("lb", 900, 740, "loadbang")
+    p.atom("gain", 820, 770, "5 -60 0 0 - - -")
+    p.obj("g100", 820, 800, "+ 100")
+    p.obj("grms", 820, 830, "dbtorms")
+    p.obj("gpack", 820, 860, "pack f 20")
+    p.obj("gline", 820, 890, "line~")
+    p.msg("gzero", 900, 770, "0")
+    # cords
+    p.c("dsp", 0, "dspmsg", 0)
+    p.c("lb", 0, "gzero", 0)
+    p.c("mute1", 0, "send", 0)
+    p.c("recv", 0, "prep0", 0); p.c("prep0", 0, "svoice0", 0)
+    p.c("recv", 1, "svoice1", 0)
+    p.c("recv", 5, "sub", 0)
+    p.c("sub", 0, "mute1", 0)
+    p.c("sub", 2, "setconn", 0); p.c("setconn", 0, "sconn", 0); p.c("sub", 2, "pubconn", 0)
+    p.c("sub", 1, "other", 0)
+    p.c("other", 0, "svoice2", 0)
+    p.c("other", 1, "alloff", 0); p.c("alloff", 0, "svoice3", 0)
+    p.c("other", 2, "state", 0)
+    p.c("state", 1, "gunpack", 0)
+    p.c("gunpack", 2, "mtf", 0); p.c("mtf", 1, "setmuted", 0); p.c("setmuted", 0, "smuted", 0); p.c("mtf", 0, "spub", 0)
+    p.c("state", 0, "sunpack", 0)
+    p.c("sunpack", 1, "seq0", 0); p.c("seq0", 0, "sspigot", 1); p.c("sunpack", 0, "sspigot", 0)
+    p.c("sspigot", 0, "sapp", 0); p.c("sapp", 0, "svoice4", 0)
+    p.c("rvoice", 0, "vroute", 0)
+    for i in range(8):
+        p.c("vroute", i, f"v{i}", 0)
+        p.c(f"v{i}", 0, "mul", 0)
+        p.c(f"v{i}", 1, "limit", 0)
+    p.c("limit", 0, "mul", 1)
+    p.c("mul", 0, "dac", 0); p.c("mul", 0, "dac", 1); p.c("mul", 0, "env", 0)
+    p.c("env", 0, "m100", 0); p.c("m100", 0, "vu", 0)
+    p.c("gzero", 0, "gain", 0)
+    p.chain("gain", "g100", "grms", "gpack", "gline")
+    p.c("gline", 0, "limit", 1)
+    return p
+
+
+def subscribe() -> Patch:
+    """isudt_subscribe.pd"""
+    p = Patch(760, 740)
+    p.text("doc", 20, 10, "isudt_subscribe -- keeps a patch subscribed to the daemon (/subscribe PORT) and says whether the daemon is alive. Creation argument: the port the patch listens on with its [isudt_receive PORT]. Inlet: the replies from isudt_receive's last outlet. Outlets \\, left to right: a bang on every /subscribed \\, the other replies \\, connected (1 while a /heartbeat came within the last 2 s). It renews every 2 s while there is no heartbeat and every 20 s otherwise \\, so a restarted daemon has it back within about 2 s., f 96")
+    p.obj("in", 20, 120, "inlet")
+    p.obj("route", 20, 150, "route subscribed heartbeat")
+    p.obj("tbb", 480, 200, "t b b")
+    p.msg("one", 480, 240, "1")
+    p.obj("delay", 530, 240, "delay 2000")
+    p.msg("zero", 530, 270, "0")
+    p.obj("change", 480, 310, "change")
+    p.obj("tff", 480, 340, "t f f f")
+    p.obj("sel0", 560, 380, "sel 0")
+    p.text("c1", 620, 200, "a heartbeat: connected for 2 s, f 16")
+    p.obj("lb", 360, 380, "loadbang")
+    p.obj("metro", 260, 420, "metro 2000")
+    p.obj("count", 260, 450, "f")
+    p.obj("plus", 310, 450, "+ 1")
+    p.obj("mod", 310, 480, "mod 10")
+    p.obj("expr", 260, 510, "expr \\$f1 == 0 || \\$f2 == 0")
+    p.text("c2", 40, 440, "subscribe every 2 s while not connected \\, every 10th tick (20 s) while connected, f 20")
+    p.obj("sel1", 260, 540, "sel 1")
+    p.obj("port", 260, 570, "f \\$1")
+    p.msg("subscribe", 260, 600, "/subscribe \\$1")
+    p.obj("send", 260, 630, "isudt_send")
+    p.obj("o_conn", 480, 680, "outlet")
+    p.obj("o_sub", 20, 680, "outlet")
+    p.obj("o_rest", 200, 680, "outlet")
+    p.text("c3", 20, 710, "subscribed, f 10")
+    p.text("c4", 480, 710, "connected, f 10")
+    p.text("c5", 200, 710, "other replies, f 14")
+    p.c("in", 0, "route", 0)
+    p.c("route", 0, "o_sub", 0)
+    p.c("route", 1, "tbb", 0)
+    p.c("route", 2, "o_rest", 0)
+    p.c("tbb", 0, "delay", 0); p.c("tbb", 1, "one", 0)
+    p.c("one", 0, "change", 0); p.c("delay", 0, "zero", 0); p.c("zero", 0, "change", 0)
+    p.c("change", 0, "tff", 0)
+    p.c("tff", 1, "sel0", 0); p.c("tff", 0, "o_conn", 0); p.c("tff", 2, "expr", 1)
+    p.c("sel0", 0, "metro", 0)
+    p.c("lb", 0, "metro", 0)
+    p.c("metro", 0, "count", 0); p.c("count", 0, "plus", 0); p.c("plus", 0, "mod", 0); p.c("mod", 0, "count", 1)
+    p.c("count", 0, "expr", 0)
+    p.chain("expr", "sel1", "port", "subscribe", "send")
+    return p
+
+
+def receive() -> Patch:
+    """isudt_receive.pd"""
+    p = Patch(1000, 1200)
+    p.dy = 50
+    p.text("doc", 20, 10, "isudt_receive -- replies from the isudt daemon (OSC over UDP). Outlets \\, left to right: /sineparams -> pitch dB \\; /voice/N/sineparams -> N pitch dB \\; /latent/sound -> z0 z1 \\; /status.reply -> name value ... \\; /error -> address reason \\; anything else as a list (other /voice/N/... replies as voice N ... \\, N a number \\, e.g. voice 3 off). Inlet: [listen PORT( \\, [listen 0( stops. Creation argument: the port (none or 0: [v isudt-reply-port] if set \\, else 12341 \\; negative: wait for [listen PORT(). Several instances may listen on one port: the socket that gets a packet hands it to all of them through [s isudt-reply-in]., f 136")
+    p.obj("in", 20, 110, "inlet")
+    p.obj("rl", 20, 140, "route listen port")
+    p.obj("lb", 240, 110, "loadbang")
+    p.obj("farg", 240, 140, "f \\$1")
+    p.obj("moses", 240, 170, "moses 0")
+    p.obj("sel0", 280, 200, "sel 0")
+    p.obj("v", 340, 230, "v isudt-reply-port")
+    p.obj("sel0b", 340, 260, "sel 0")
+    p.msg("def", 340, 290, "12341")
+    p.text("cdef", 400, 290, "the daemon's default reply port, f 32")
+    p.obj("tfff", 20, 330, "trigger float float float")
+    p.msg("listen", 20, 360, "listen \\$1")
+    p.obj("net", 20, 390, "netreceive -u -b")
+    p.obj("parse", 20, 420, "oscparse")
+    p.obj("tag", 160, 450, "list prepend 0")
+    p.obj("sin", 160, 480, "s isudt-reply-in")
+    p.text("ctag", 20, 480, "tagged with its port:, f 12")
+    p.obj("rin", 360, 340, "r isudt-reply-in")
+    p.obj("taa", 360, 370, "t a a")
+    p.obj("splitp", 430, 400, "list split 1")
+    p.obj("eq", 430, 430, "==")
+    p.text("ceq", 530, 430, "only packets from my port, f 26")
+    p.obj("split", 300, 460, "list split 1")
+    p.obj("spigot", 360, 490, "spigot")
+    p.obj("trim", 360, 520, "list trim")
+    p.obj("route", 360, 550, "route sineparams voice latent status.reply error")
+    p.obj("o0", 300, 600, "outlet")
+    p.obj("sv", 365, 600, "s \\$0-v")
+    p.obj("lroute", 432, 600, "route sound")
+    p.obj("o3", 520, 630, "outlet")
+    p.obj("o4", 580, 630, "outlet")
+    p.obj("o5", 640, 630, "outlet")
+    p.obj("ro5", 700, 590, "r \\$0-o5")
+    p.obj("ro1", 365, 640, "r \\$0-o1")
+    p.obj("o1", 365, 670, "outlet")
+    p.obj("o2", 432, 640, "outlet")
+    p.text("cv", 20, 700, "/voice/N/...: N arrives as a symbol, f 40")
+    p.obj("rv", 20, 730, "r \\$0-v")
+    p.obj("vt", 20, 760, "t a a")
+    p.obj("vsplitN", 120, 790, "list split 1")
+    p.obj("vsym", 120, 820, "symbol")
+    p.obj("vfroms", 120, 850, "list fromsymbol")
+    p.obj("vapp", 120, 880, "list append 0")
+    p.obj("vexpr", 120, 910, "expr if(\\$f2 \\, \\$f1 * 10 + \\$f2 - 528 \\, \\$f1 - 48)")
+    p.obj("vsplit", 20, 950, "list split 1")
+    p.obj("vtrim", 20, 980, "list trim")
+    p.obj("vroute", 20, 1010, "route sineparams")
+    p.obj("vprep", 160, 1050, "list prepend")
+    p.obj("vprep2", 300, 1050, "list prepend")
+    p.obj("so1", 160, 1080, "s \\$0-o1")
+    p.obj("vvoice", 300, 1080, "list prepend voice")
+    p.obj("vvtrim", 460, 1080, "list trim")
+    p.obj("so5", 460, 1110, "s \\$0-o5")
+    p.text("cn", 420, 960, "N pitch dB \\, or voice N ... (e.g. voice 3 off), f 24")
+    p.c("in", 0, "rl", 0); p.c("rl", 0, "tfff", 0); p.c("rl", 1, "tfff", 0)
+    p.chain("lb", "farg", "moses"); p.c("moses", 1, "sel0", 0); p.c("moses", 0, "tfff", 0)
+    p.chain("sel0", "v", "sel0b", "def"); p.c("sel0", 1, "tfff", 0); p.c("sel0b", 1, "tfff", 0); p.c("def", 0, "tfff", 0)
+    p.c("tfff", 2, "eq", 1); p.c("tfff", 1, "tag", 1); p.c("tfff", 0, "listen", 0)
+    p.chain("listen", "net", "parse", "tag", "sin")
+    p.c("rin", 0, "taa", 0); p.c("taa", 1, "splitp", 0); p.c("splitp", 0, "eq", 0); p.c("eq", 0, "spigot", 1)
+    p.c("taa", 0, "split", 0); p.c("split", 1, "spigot", 0)
+    p.chain("spigot", "trim", "route")
+    p.c("route", 0, "o0", 0); p.c("route", 1, "sv", 0); p.c("route", 2, "lroute", 0); p.c("route", 3, "o3", 0)
+    p.c("route", 4, "o4", 0); p.c("route", 5, "o5", 0)
+    p.c("lroute", 0, "o2", 0); p.c("ro5", 0, "o5", 0); p.c("ro1", 0, "o1", 0)
+    p.c("rv", 0, "vt", 0)
+    p.c("vt", 1, "vsplitN", 0); p.c("vsplitN", 0, "vsym", 0); p.chain("vsym", "vfroms", "vapp", "vexpr")
+    p.c("vexpr", 0, "vprep", 1); p.c("vexpr", 0, "vprep2", 1)
+    p.c("vt", 0, "vsplit", 0); p.c("vsplit", 1, "vtrim", 0); p.chain("vtrim", "vroute")
+    p.c("vroute", 0, "vprep", 0); p.c("vroute", 1, "vprep2", 0); p.c("vprep", 0, "so1", 0)
+    p.chain("vprep2", "vvoice", "vvtrim", "so5")
+    return p
+
+
+def sine() -> Patch:
+    """isudt_sine~.pd"""
+    p = Patch(640, 450)
+    p.text("doc", 20, 10, "isudt_sine~ -- one voice as the published Max patch played it: MIDI pitch -> mtof -> ramp -> sine \\, dB re full scale -> linear -> ramp -> level. Inlet: pitch dB \\, or off (ramps the level to 0). Outlets: the sine \\; its amplitude (for a limiter that sums the voices). Creation argument: ramp in ms (default 10)., f 84")
+    p.obj("in", 20, 100, "inlet")
+    p.obj("trim", 20, 130, "list trim")
+    p.obj("route", 20, 160, "route off")
+    p.msg("off", 20, 200, "-100")
+    p.obj("unpack", 100, 200, "unpack f f")
+    p.obj("mtof", 100, 240, "mtof")
+    p.obj("ppack", 100, 270, "pack f 10")
+    p.obj("pline", 100, 300, "line~")
+    p.obj("osc", 100, 330, "osc~")
+    p.obj("plus", 220, 240, "+ 100")
+    p.obj("dbtorms", 220, 270, "dbtorms")
+    p.obj("apack", 220, 300, "pack f 10")
+    p.obj("aline", 220, 330, "line~")
+    p.obj("mul", 100, 370, "*~")
+    p.obj("out", 100, 400, "outlet~")
+    p.obj("aout", 220, 400, "outlet~")
+    p.text("c1", 300, 340, "dbtorms takes dB re 100: 100 -> 1 \\, 0 or less -> 0, f 28")
+    p.obj("lb", 480, 100, "loadbang")
+    p.obj("farg", 480, 130, "f \\$1")
+    p.obj("sel", 480, 160, "sel 0")
+    p.msg("ten", 530, 190, "10")
+    p.obj("tff", 480, 220, "t f f")
+    p.chain("in", "trim", "route")
+    p.c("route", 0, "off", 0); p.c("off", 0, "plus", 0)
+    p.c("route", 1, "unpack", 0)
+    p.chain("unpack", "mtof", "ppack", "pline", "osc", "mul", "out")
+    p.c("unpack", 1, "plus", 0)
+    p.chain("plus", "dbtorms", "apack", "aline")
+    p.c("aline", 0, "mul", 1); p.c("aline", 0, "aout", 0)
+    p.chain("lb", "farg", "sel", "ten")
+    p.c("sel", 1, "tff", 0); p.c("ten", 0, "tff", 0)
+    p.c("tff", 0, "ppack", 1); p.c("tff", 1, "apack", 1)
+    return p
+
+
+def send() -> Patch:
+    """isudt_send.pd"""
+    p = Patch(900, 560)
+    p.text("doc", 20, 10, "isudt_send -- OSC to the isudt daemon over UDP. Inlet: an OSC address and its arguments \\, e.g. [/pictslider 40 80( or [/voice/3/latent/sound 0.1 -0.2( or [/status( \\; [connect HOST PORT( \\, [port PORT( or [disconnect( redirect it. Creation argument: the daemon's port (none or 0: [v isudt-port] if set \\, else 12342 \\; negative: stay silent until told). Outlet: 1 while connected., f 110")
+    p.obj("in", 20, 100, "inlet")
+    p.obj("trim", 20, 130, "list trim")
+    p.obj("rt", 20, 160, "route connect port disconnect")
+    p.obj("tfb", 160, 200, "t f b")
+    p.obj("host", 200, 230, "symbol 127.0.0.1")
+    p.obj("lpre", 160, 260, "list prepend 127.0.0.1")
+    p.obj("taab", 20, 300, "t a a b")
+    p.obj("split1", 100, 330, "list split 1")
+    p.obj("pcon", 20, 370, "list prepend connect")
+    p.obj("trim2", 20, 400, "list trim")
+    p.msg("disc", 250, 370, "disconnect")
+    p.text("chost", 300, 300, "remember the host, f 18")
+    p.obj("split", 420, 200, "list split 1")
+    p.obj("tba", 420, 230, "t b a")
+    p.obj("pset", 500, 260, "list prepend set")
+    p.obj("ptrim", 500, 290, "list trim")
+    p.obj("list", 420, 320, "list")
+    p.obj("oscf", 420, 360, "oscformat")
+    p.text("caddr", 560, 340, "address -> [set ...( of oscformat \\, then the arguments, f 26")
+    p.obj("net", 20, 450, "netsend -u -b")
+    p.obj("out", 20, 490, "outlet")
+    p.text("cout", 80, 490, "1: connected, f 14")
+    p.obj("lb", 680, 100, "loadbang")
+    p.obj("farg", 680, 130, "f \\$1")
+    p.obj("moses", 680, 160, "moses 0")
+    p.obj("sel0", 720, 190, "sel 0")
+    p.obj("v", 720, 220, "v isudt-port")
+    p.obj("sel0b", 720, 250, "sel 0")
+    p.msg("def", 720, 280, "12342")
+    p.text("cneg", 790, 130, "< 0: silent, f 12")
+    p.text("cdef", 770, 300, "the daemon's default port, f 14")
+    p.chain("in", "trim", "rt", "taab")
+    p.c("rt", 1, "tfb", 0)
+    p.c("rt", 2, "disc", 0)
+    p.c("rt", 3, "split", 0)
+    p.chain("lb", "farg", "moses")
+    p.c("moses", 1, "sel0", 0)
+    p.chain("sel0", "v", "sel0b", "def")
+    p.c("sel0b", 1, "tfb", 0)
+    p.c("sel0", 1, "tfb", 0)
+    p.c("def", 0, "tfb", 0)
+    p.c("tfb", 1, "host", 0)
+    p.c("host", 0, "lpre", 1)
+    p.c("tfb", 0, "lpre", 0)
+    p.c("lpre", 0, "taab", 0)
+    p.c("taab", 2, "disc", 0)
+    p.c("taab", 1, "split1", 0)
+    p.c("split1", 0, "host", 1)
+    p.chain("taab", "pcon", "trim2", "net")
+    p.c("disc", 0, "net", 0)
+    p.c("split", 0, "tba", 0)
+    p.c("split", 1, "list", 1)
+    p.c("tba", 1, "pset", 0)
+    p.chain("pset", "ptrim", "oscf")
+    p.c("tba", 0, "list", 0)
+    p.chain("list", "oscf", "net", "out")
+    return p
+
+
+def speedlim() -> Patch:
+    """isudt_speedlim.pd"""
+    p = Patch(640, 480)
+    p.text("doc", 20, 10, "isudt_speedlim -- at most one message per interval: the first goes out at once \\, later ones wait and only the newest is kept (nothing queues). Creation argument: interval in ms (default 10). Right inlet: a new interval., f 80")
+    p.obj("in", 20, 80, "inlet")
+    p.obj("tba", 20, 110, "t b a")
+    p.obj("busy", 20, 150, "f")
+    p.obj("sel0", 20, 180, "sel 0")
+    p.msg("one", 100, 180, "1")
+    p.text("cbusy", 140, 180, "busy: remember that one is waiting, f 20")
+    p.obj("go", 20, 250, "t b b b b")
+    p.msg("zero", 160, 300, "0")
+    p.msg("one2", 110, 330, "1")
+    p.obj("list", 20, 400, "list")
+    p.obj("out", 20, 440, "outlet")
+    p.obj("delay", 300, 250, "delay 10")
+    p.obj("waited", 300, 290, "f")
+    p.obj("sel0b", 300, 320, "sel 0")
+    p.msg("idle", 300, 360, "0")
+    p.text("cidle", 340, 360, "nothing waited: idle, f 12")
+    p.obj("in2", 480, 80, "inlet")
+    p.obj("lb", 540, 80, "loadbang")
+    p.obj("farg", 540, 110, "f \\$1")
+    p.obj("sel", 540, 140, "sel 0")
+    p.msg("ten", 440, 170, "10")
+    p.chain("in", "tba")
+    p.c("tba", 1, "list", 1)
+    p.chain("tba", "busy", "sel0", "go")
+    p.c("sel0", 1, "one", 0)
+    p.c("one", 0, "waited", 1)
+    p.c("go", 3, "zero", 0)
+    p.c("zero", 0, "waited", 1)
+    p.c("go", 2, "one2", 0)
+    p.c("one2", 0, "busy", 1)
+    p.c("go", 1, "list", 0)
+    p.c("go", 0, "delay", 0)
+    p.chain("delay", "waited", "sel0b", "idle")
+    p.c("idle", 0, "busy", 1)
+    p.c("sel0b", 1, "go", 0)
+    p.c("list", 0, "out", 0)
+    p.c("in2", 0, "delay", 1)
+    p.chain("lb", "farg", "sel")
+    p.c("sel", 0, "ten", 0)
+    p.c("sel", 1, "delay", 1)
+    p.c("ten", 0, "delay", 1)
+    return p
+
+
+def control() -> Patch:
+    """isudt_control.pd: controls above, the daemon's state, status and replies beside and below, wiring at the bottom.
+
+    Long-distance wiring goes through [s $0-...] / [r $0-...] pairs and the
+    GUIs' own send/receive names, so no cord runs across a display.
+    """
+    p = Patch(1500, 1050)
+    p.text("doc", 20, 10, f"isudt control (Pure Data vanilla 0.51+) -- drive a running daemon (isudt serve). Sends to 127.0.0.1:12342 \\, listens for replies on port {CONTROL_PORT} and subscribes there (isudt_subscribe) \\, so it runs beside isudt_synth.pd and other clients. Gain \\, glide and mute show what the daemon has (its /state) \\, not what was last clicked. The controls also listen to isudt-x \\, isudt-y \\, isudt-z0 \\, isudt-z1 \\, isudt-voice \\, isudt-gain \\, isudt-glide \\, isudt-mute \\, isudt-status and isudt-panic \\, so other patches (or pd -send) can play them., f 150")
+    # --- indicators and panic (top row)
+    p.add("conn", "obj", 20, 100, "tgl 25 0 empty \\$0-conn connected 30 12 0 14 -262144 -1 -1 0 1")
+    p.text("cconn", 150, 100, "lit while a /heartbeat came within the last 2 s: the daemon runs and answers, f 40")
+    p.add("panic", "obj", 500, 100, "bng 25 250 50 0 \\$0-panic isudt-panic panic 30 12 0 14 -258113 -1 -1")
+    p.text("cpanic", 600, 100, "/off: every voice off at once, f 32")
+    # --- x / y (left)
+    p.text("cxy", 20, 150, "x \\, y: top-left corner of the 2 x 2 square (0..125 \\; y = 0 is the top row), f 54")
+    p.add("xs", "obj", 60, 200, "hsl 252 15 0 125 0 0 empty isudt-x x -2 -8 0 10 -262144 -1 -1 0 1")
+    p.add("ys", "obj", 20, 200, "vsl 15 126 125 0 0 0 empty isudt-y y 0 -9 0 10 -262144 -1 -1 0 1")
+    p.obj("xi", 60, 230, "i")
+    p.atom("xa", 60, 260, "4 0 0 0 - - -")
+    p.obj("yi", 20, 345, "i")
+    p.atom("ya", 20, 375, "4 0 0 0 - - -")
+    p.obj("yt", 20, 405, "t b f")
+    p.obj("xypack", 140, 440, "pack f f")
+    p.obj("xylim", 140, 470, "isudt_speedlim 10")
+    p.obj("xypre", 140, 500, "list prepend /pictslider")
+    p.obj("xysend", 140, 530, "s \\$0-out")
+    p.obj("xyrpre", 330, 470, "r \\$0-pre-xy")
+    p.obj("rrate", 270, 430, "r \\$0-rate")
+    p.text("crate", 200, 300, "rate limit (ms), f 16")
+    p.atom("rate", 200, 330, "5 0 1000 0 - - -")
+    p.obj("srate", 200, 360, "s \\$0-rate")
+    p.obj("lb", 340, 300, "loadbang")
+    p.msg("ten", 340, 330, "10")
+    # --- z0 / z1 and voice (middle)
+    p.text("cz", 440, 150, "or a point of the sound latent space, f 40")
+    p.add("z0", "obj", 440, 200, "hsl 180 15 -3 3 0 0 empty isudt-z0 z0 -2 -8 0 10 -262144 -1 -1 0 1")
+    p.add("z1", "obj", 440, 240, "hsl 180 15 -3 3 0 0 empty isudt-z1 z1 -2 -8 0 10 -262144 -1 -1 0 1")
+    p.atom("z0a", 640, 200, "6 0 0 0 - - -")
+    p.atom("z1a", 720, 240, "6 0 0 0 - - -")
+    p.obj("zt", 720, 270, "t b f")
+    p.obj("zpack", 640, 310, "pack f f")
+    p.obj("zlim", 640, 340, "isudt_speedlim 10")
+    p.obj("zpre", 640, 370, "list prepend /latent/sound")
+    p.obj("zsend", 640, 400, "s \\$0-out")
+    p.obj("zrpre", 830, 340, "r \\$0-pre-z")
+    p.obj("rratez", 790, 300, "r \\$0-rate")
+    p.text("cvoice", 440, 440, "voice (0..7): 0 sends the published addresses \\, N sends /voice/N/..., f 34")
+    p.add("voice", "obj", 440, 500, "hradio 15 1 0 8 \\$0-voice isudt-voice empty 0 -8 0 10 -262144 -1 -1 0")
+    # --- output as the daemon has it (right)
+    p.text("cout", 920, 150, "output (as the daemon's /state says), f 20")
+    p.atom("gain", 920, 200, "5 -60 12 0 - isudt-gain \\$0-gain")
+    p.text("cgain", 980, 200, "gain dB, f 8")
+    p.atom("glide", 920, 230, "5 0 5000 0 - isudt-glide \\$0-glide")
+    p.text("cglide", 980, 230, "glide ms, f 9")
+    p.add("mute", "obj", 920, 262, "tgl 15 0 \\$0-mute isudt-mute mute 20 7 0 12 -262144 -1 -1 0 1")
+    # --- status (right): the chosen values of /status.reply
+    p.text("cstatus", 920, 310, "daemon status (/status every second while connected), f 28")
+    p.add("poll", "obj", 920, 365, "bng 15 250 50 0 \\$0-poll isudt-status now 20 7 0 12 -262144 -1 -1")
+    y = 395
+    for short, label in [("received", "messages received"), ("errors", "refused messages"),
+                         ("underruns", "audio underruns"), ("latency", "latency p99 (ms)")]:
+        p.atom(f"a_{short}", 920, y, f"8 0 0 0 - \\$0-{short} -")
+        p.text(f"c_{short}", 1000, y, f"{label}, f 18")
+        y += 30
+    p.satom("a_model", 920, y, "22 0 0 0 - \\$0-model -")
+    p.text("c_model", 920, y + 25, "model id, f 10")
+    # --- replies (left and middle): the newest of each
+    p.text("creplies", 20, 580, "replies (the newest of each), f 40")
+    p.text("csp", 20, 610, "/sineparams, f 12")
+    p.atom("a_pitch", 130, 610, "7 0 0 0 - \\$0-pitch -")
+    p.text("cpitch", 195, 610, "pitch (MIDI), f 13")
+    p.atom("a_db", 300, 610, "7 0 0 0 - \\$0-db -")
+    p.text("cdb", 365, 610, "dB, f 3")
+    p.atom("a_hz", 400, 610, "7 0 0 0 - \\$0-hz -")
+    p.text("chz", 465, 610, "Hz, f 3")
+    y = 645
+    for short, label in [("vs", "/voice/N/sineparams"), ("ls", "/latent/sound"), ("er", "/error (the last)"),
+                         ("other", "other replies")]:
+        p.text(f"c_{short}", 20, y, f"{label}, f 20")
+        p.obj(f"r_{short}", 170, y, f"r \\$0-{short}-show")
+        p.msg(f"m_{short}", 300, y, ", f 70")
+        y += 60 if short == "er" else 35
+    # --- wiring (bottom)
+    R = [840 + 28 * i for i in range(6)]
+    p.text("cwiring", 20, 815, "wiring: the sender (left) \\, the receiver and the subscription (right) \\, feeding the displays above, f 100")
+    p.obj("rout", 20, R[0], "r \\$0-out")
+    p.obj("trim", 20, R[4], "list trim")
+    p.obj("send", 20, R[5], "isudt_send")
+    p.obj("rgain", 100, R[0], "r \\$0-gain")
+    p.obj("pgain", 100, R[1], "list prepend /gain")
+    p.obj("rglide", 250, R[0], "r \\$0-glide")
+    p.obj("pglide", 250, R[1], "list prepend /glide")
+    p.obj("rmute", 400, R[0], "r \\$0-mute")
+    p.obj("pmute", 400, R[1], "list prepend /mute")
+    p.obj("rpanic", 550, R[0], "r \\$0-panic")
+    p.msg("off", 550, R[1], "/off")
+    p.obj("rpoll", 640, R[0], "r \\$0-poll")
+    p.msg("status", 640, R[1], "/status")
+    p.obj("rvoice", 100, R[2], "r \\$0-voice")
+    p.obj("vsel", 190, R[2], "sel 0")
+    p.obj("vtff", 250, R[2], "t f f")
+    p.obj("vtbb", 190, R[3], "t b b")
+    p.obj("vxyn", 300, R[3], "makefilename /voice/%d/pictslider")
+    p.obj("vzn", 300, R[4], "makefilename /voice/%d/latent/sound")
+    p.obj("vxy0", 100, R[4], "symbol /pictslider")
+    p.obj("vz0", 120, R[5], "symbol /latent/sound")
+    p.obj("sxy", 560, R[3], "s \\$0-pre-xy")
+    p.obj("sz", 580, R[5], "s \\$0-pre-z")
+    p.obj("recv", 740, R[0], f"isudt_receive {CONTROL_PORT}")
+    p.obj("sp", 740, R[1], "unpack f f")
+    p.obj("spt", 740, R[2], "t f f")
+    p.obj("s_db", 820, R[2], "s \\$0-db")
+    p.obj("mtof", 780, R[3], "mtof")
+    p.obj("s_pitch", 680, R[4], "s \\$0-pitch")
+    p.obj("s_hz", 780, R[4], "s \\$0-hz")
+    for short, y in (("vs", R[1]), ("ls", R[2]), ("er", R[3]), ("other", R[4])):
+        p.obj(f"p_{short}", 880, y, "list prepend set")
+        p.obj(f"t_{short}", 1005, y, "list trim")
+        p.obj(f"s_{short}", 1075, y, f"s \\$0-{short}-show")
+    p.obj("drip", 760, R[5], "list split 2")
+    p.obj("pick", 860, R[5], "route received errors underruns latency_p99_ms model_id")
+    for i, short in enumerate(["received", "errors", "underruns", "latency", "model"]):
+        p.obj(f"s_{short}", 860 + 110 * i, R[5] + 28, f"s \\$0-{short}")
+    p.obj("sub", 900, R[0], f"isudt_subscribe {CONTROL_PORT}")
+    p.obj("sconn", 1060, R[0], "s \\$0-conn")
+    p.obj("metro", 1140, R[0], "metro 1000")
+    p.obj("rstate", 1260, R[0], "route state")
+    p.obj("rsvoice", 1260, R[1], "route voice")
+    p.obj("ustate", 1260, R[2], "unpack f f f f s")
+    p.msg("setgain", 1200, R[3], "set \\$1")
+    p.msg("setglide", 1265, R[3], "set \\$1")
+    p.msg("setmute", 1330, R[3], "set \\$1")
+    p.obj("smodel", 1400, R[3], "s \\$0-model")
+    p.obj("sgain2", 1195, R[4], "s isudt-gain")
+    p.obj("smute2", 1330, R[4], "s isudt-mute")
+    p.obj("sglide2", 1300, R[5], "s isudt-glide")
+    # --- cords
+    p.chain("xs", "xi", "xa")
+    p.c("xa", 0, "xypack", 0)
+    p.chain("ys", "yi", "ya", "yt")
+    p.c("yt", 1, "xypack", 1)
+    p.c("yt", 0, "xypack", 0)
+    p.chain("xypack", "xylim", "xypre", "xysend")
+    p.c("xyrpre", 0, "xypre", 1)
+    p.c("rrate", 0, "xylim", 1)
+    p.c("rratez", 0, "zlim", 1)
+    p.chain("lb", "ten", "rate", "srate")
+    p.chain("z0", "z0a")
+    p.c("z0a", 0, "zpack", 0)
+    p.chain("z1", "z1a", "zt")
+    p.c("zt", 1, "zpack", 1)
+    p.c("zt", 0, "zpack", 0)
+    p.chain("zpack", "zlim", "zpre", "zsend")
+    p.c("zrpre", 0, "zpre", 1)
+    for short in ("vs", "ls", "er", "other"):
+        p.c(f"r_{short}", 0, f"m_{short}", 0)
+        p.chain(f"p_{short}", f"t_{short}", f"s_{short}")
+    p.chain("rout", "trim", "send")
+    for what in ("gain", "glide", "mute"):
+        p.chain(f"r{what}", f"p{what}", "trim")
+    p.chain("rpanic", "off", "send")
+    p.chain("rpoll", "status", "send")
+    p.chain("rvoice", "vsel", "vtbb")
+    p.c("vsel", 1, "vtff", 0)
+    p.c("vtbb", 0, "vxy0", 0)
+    p.c("vtbb", 1, "vz0", 0)
+    p.c("vtff", 0, "vxyn", 0)
+    p.c("vtff", 1, "vzn", 0)
+    p.c("vxy0", 0, "sxy", 0)
+    p.c("vxyn", 0, "sxy", 0)
+    p.c("vz0", 0, "sz", 0)
+    p.c("vzn", 0, "sz", 0)
+    p.c("recv", 0, "sp", 0)
+    p.c("sp", 0, "spt", 0)
+    p.c("sp", 1, "s_db", 0)
+    p.c("spt", 1, "s_pitch", 0)
+    p.c("spt", 0, "mtof", 0)
+    p.c("mtof", 0, "s_hz", 0)
+    p.c("recv", 1, "p_vs", 0)
+    p.c("recv", 2, "p_ls", 0)
+    p.c("recv", 4, "p_er", 0)
+    p.c("recv", 3, "drip", 0)
+    p.c("drip", 0, "pick", 0)
+    p.c("drip", 1, "drip", 0)
+    for i, short in enumerate(["received", "errors", "underruns", "latency", "model"]):
+        p.c("pick", i, f"s_{short}", 0)
+    p.c("recv", 5, "sub", 0)
+    p.c("sub", 2, "sconn", 0)
+    p.c("sub", 2, "metro", 0)
+    p.c("metro", 0, "status", 0)
+    p.c("sub", 1, "rstate", 0)
+    p.c("rstate", 0, "rsvoice", 0)
+    p.c("rstate", 1, "p_other", 0)
+    p.c("rsvoice", 1, "ustate", 0)
+    p.c("ustate", 0, "setgain", 0)
+    p.c("ustate", 1, "setglide", 0)
+    p.c("ustate", 2, "setmute", 0)
+    p.c("ustate", 4, "smodel", 0)
+    p.c("setgain", 0, "sgain2", 0)
+    p.c("setglide", 0, "sglide2", 0)
+    p.c("setmute", 0, "smute2", 0)
+    return p
+
+
+PATCHES = {
+    "isudt_control.pd": control,
+    "isudt_synth.pd": synth,
+    "isudt_subscribe.pd": subscribe,
+    "isudt_receive.pd": receive,
+    "isudt_send.pd": send,
+    "isudt_speedlim.pd": speedlim,
+    "isudt_sine~.pd": sine,
+}
+
+
+def render_all() -> dict[str, str]:
+    """File name -> the exact text this script writes."""
+    return {name: make().render() for name, make in PATCHES.items()}
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0]) if argv else PD_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in render_all().items():
+        (out / name).write_text(text)
+        print(out / name)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
