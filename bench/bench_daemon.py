@@ -3,6 +3,7 @@
     python bench/bench_daemon.py            # about 2 minutes
     python bench/bench_daemon.py --full     # longer runs, repeated start-ups (about 6 minutes)
     python bench/bench_daemon.py --set inference.threads=2   # any config override, repeatable
+    python bench/bench_daemon.py --jack     # audio windows in jackd -R (bench_jack.py), then round trips on JACK
 
 Starts the daemon as a subprocess (`start_daemon`: null audio device unless
 --device), talks OSC over loopback like a real client, prints a markdown table
@@ -57,6 +58,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))   # support.jack: the private jackd of --jack
 
 from isudt.daemon.bundle import default_bundle_dir, load_manifest  # noqa: E402
 from isudt.daemon.osc_server import decode_packet, encode_message  # noqa: E402
@@ -382,10 +384,32 @@ def table_full(work: Path, base: dict, device: str, load: Workload, n: int, wait
     return {**r, "filled": filled, "fill_s": fill_s}
 
 
+def finish_on_jack(a: argparse.Namespace, work: Path, base: dict, load: Workload, results: dict,
+                   info: dict) -> int:
+    """--jack: the 20 msg/s round trips again with the daemon playing into JACK (realtime), then the JSON."""
+    from support.jack import jack_server
+
+    with jack_server(rescan_portaudio=False, realtime=True):
+        d = start_daemon(work, base, "system")
+        c = Client(d.addr)
+        time.sleep(0.5)
+        for name, make in (("latent_image", load.latent_images), ("latent_sound", load.latent_sounds),
+                           ("frame", load.frames), ("pictslider", load.positions)):
+            results[name] = r = round_trips(c, make(200), 20)
+            print(f"| `{name}` round trip p50 / p99 at 20 msg/s, playing into JACK | {r.get('p50', float('nan')):.3f}"
+                  f" / {r.get('p99', float('nan')):.3f} ms | {verdict(name + '_p99_ms', r.get('p99'))} |")
+        results["status_after_load"] = c.status()
+        d.stop()
+    write_results(results, a.out, f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{info['host']}-jack")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--full", action="store_true", help="longer runs (about 6 minutes)")
     ap.add_argument("--device", default="null", help="audio device for the daemon (default null)")
+    ap.add_argument("--jack", action="store_true",
+                    help="first the audio windows in a private jackd -R (bench_jack.py), then these rows on JACK")
     ap.add_argument("--bundle", default=None, help="bundle directory (default: the packaged one)")
     ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                     help="config override for the daemon under test (repeatable)")
@@ -406,6 +430,11 @@ def main() -> int:
         base["bundle"] = {"path": str(Path(a.bundle).resolve())}
     results: dict[str, Any] = {"machine": info, "full": full, "device": a.device, "config": base,
                                "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    if a.jack:
+        import bench_jack
+        results["jack_audio"] = jack = bench_jack.run(work, base)
+        bench_jack.print_table(jack)
+        return finish_on_jack(a, work, base, load, results, info)
     results["machine_cold_penalty"] = machine_cold_penalty(Path(a.bundle) if a.bundle else default_bundle_dir())
     print(f"machine: one small ORT run {results['machine_cold_penalty']['hot_us']:.0f} us back to back, "
           f"{results['machine_cold_penalty']['after_50ms_idle_us']:.0f} us after 50 ms idle", flush=True)
