@@ -29,8 +29,12 @@ ROLES = {
     "sound_encoder": ("mel", "mu"),
     "sound_decoder": ("z_sound", "mel"),
     "inversion": ("mel", "params"),
+    "reverse_mapper": ("z_sound", "z_image"),  # optional: the way back (Contract 3)
 }
 SERVING_ROLES = ("image_encoder", "mapper", "sound_decoder", "inversion")
+# the way back (sound -> image, Contract 3): optional; loaded with `way_back=True` when the bundle has all of them
+WAY_BACK_ROLES = ("sound_encoder", "reverse_mapper", "image_decoder")
+NO_WAY_BACK = "this bundle has no way back"
 
 
 class BundleError(Exception):
@@ -113,7 +117,8 @@ def load_manifest(root: str | Path, verify: bool = True) -> Manifest:
     except (KeyError, TypeError, ValueError) as e:
         raise BundleError(f"{path}: bad image/sound section ({e})") from None
     paths: dict[str, Path] = {}
-    for role in SERVING_ROLES + ("image_decoder", "sound_encoder"):
+    # optional files: evaluation and the way back; `position_table` is data (.npz), described under `reverse:`
+    for role in SERVING_ROLES + ("image_decoder", "sound_encoder", "reverse_mapper", "position_table"):
         entry = files.get(role)
         if entry is None:
             if role in SERVING_ROLES:
@@ -131,7 +136,12 @@ def load_manifest(root: str | Path, verify: bool = True) -> Manifest:
 
 
 def session_options(threads: int = 1):
-    """Few intra-op threads and no spinning, so inference never steals the audio thread's core."""
+    """One intra-op thread (by default), one inter-op thread, sequential, no spinning.
+
+    Inference runs inline on the event loop (pipeline.py): a thread pool would
+    put back the thread hand-offs that cost more than these models do at batch
+    1, and spinning threads would steal the audio thread's core.
+    """
     import onnxruntime as ort
 
     so = ort.SessionOptions()
@@ -167,7 +177,8 @@ def expected_shapes(manifest: Manifest) -> dict[str, tuple[list[int], list[int]]
     w = int(manifest.raw.get("image", {}).get("width", h))
     li, ls, m = manifest.image_latent, manifest.sound_latent, manifest.n_mels
     return {"image_encoder": ([1, h, w], [li]), "image_decoder": ([li], [1, h, w]), "mapper": ([li], [ls]),
-            "sound_encoder": ([m], [ls]), "sound_decoder": ([ls], [m]), "inversion": ([m], [2])}
+            "sound_encoder": ([m], [ls]), "sound_decoder": ([ls], [m]), "inversion": ([m], [2]),
+            "reverse_mapper": ([ls], [li])}
 
 
 def _check_signature(role: str, session, manifest: Manifest) -> None:
@@ -197,12 +208,17 @@ class Models:
     All inputs and outputs are float32 numpy arrays with a leading batch axis.
     """
 
-    def __init__(self, manifest: Manifest, providers: str = "auto", threads: int = 1, roles=SERVING_ROLES) -> None:
+    def __init__(self, manifest: Manifest, providers: str = "auto", threads: int = 1, roles=SERVING_ROLES,
+                 way_back: bool = False) -> None:
         import onnxruntime as ort
 
         self.manifest = manifest
         wanted = resolve_providers(providers)
         self.sessions = {}
+        self.position_table: np.ndarray | None = None   # [P*P, Li], index y * P + x (the way back's readout)
+        if way_back and has_way_back(manifest):
+            roles = tuple(roles) + tuple(r for r in WAY_BACK_ROLES if r not in roles)
+            self.position_table = load_position_table(manifest)
         for role in roles:
             try:
                 self.sessions[role] = ort.InferenceSession(str(manifest.files[role]), session_options(threads), providers=wanted)
@@ -234,7 +250,48 @@ class Models:
         """mel [N, M] -> [N, 2] (MIDI pitch, dB)."""
         return self.run("inversion", mel)
 
+    # the way back: present only when loaded with way_back=True from a bundle that has it
+    @property
+    def way_back(self) -> bool:
+        return self.position_table is not None and all(r in self.sessions for r in WAY_BACK_ROLES)
 
-def open_bundle(root: str | Path | None = None, providers: str = "auto", threads: int = 1, roles=SERVING_ROLES) -> Models:
-    """Manifest + sessions in one call; raises BundleError with one clear line."""
-    return Models(load_manifest(root or default_bundle_dir()), providers, threads, roles)
+    def encode_sound(self, mel: np.ndarray) -> np.ndarray:
+        """mel [N, M] -> z_sound [N, Ls] (posterior mean)."""
+        return self.run("sound_encoder", mel)
+
+    def reverse(self, z_sound: np.ndarray) -> np.ndarray:
+        """z_sound [N, Ls] -> z_image [N, Li] (the reverse mapper)."""
+        return self.run("reverse_mapper", z_sound)
+
+    def decode_image(self, z_image: np.ndarray) -> np.ndarray:
+        """z_image [N, Li] -> images [N, 1, H, W] (about [0, 1])."""
+        return self.run("image_decoder", z_image)
+
+
+def has_way_back(manifest: Manifest) -> bool:
+    """All the files the way back needs are listed (and, when verified, present and intact)."""
+    return all(r in manifest.files for r in WAY_BACK_ROLES + ("position_table",))
+
+
+def load_position_table(manifest: Manifest) -> np.ndarray:
+    """`position_table.npz`'s z[y, x] flattened to [P*P, Li] (row-major in y), checked against the manifest."""
+    path = manifest.files["position_table"]
+    try:
+        with np.load(path) as f:
+            z = np.asarray(f["z"], np.float32)
+    except Exception as e:  # not an npz, no `z`
+        raise BundleError(f"{path}: cannot read the position table ({e.__class__.__name__})") from None
+    p, li = manifest.square.positions, manifest.image_latent
+    if z.shape != (p, p, li) or not np.all(np.isfinite(z)):
+        raise BundleError(f"{path}: z must be finite with shape [{p}, {p}, {li}], got {list(z.shape)}")
+    return z.reshape(p * p, li)
+
+
+def open_bundle(root: str | Path | None = None, providers: str = "auto", threads: int = 1, roles=SERVING_ROLES,
+                way_back: bool = False) -> Models:
+    """Manifest + sessions in one call; raises BundleError with one clear line.
+
+    `way_back`: also load the sound -> image roles when the bundle has them
+    (`Models.way_back` says whether it did); a bundle without them still opens.
+    """
+    return Models(load_manifest(root or default_bundle_dir()), providers, threads, roles, way_back)

@@ -58,10 +58,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("devices", help="list audio devices (outputs and inputs)")
 
-    r = sub.add_parser("render", help="render inputs to a WAV file offline, through the live pipeline")
-    r.add_argument("input", help="a folder of images, a CSV of positions/latents, or a recorded OSC session")
-    r.add_argument("output", help="output WAV path")
-    r.add_argument("--fps", type=float, default=20.0, help="input steps per second (CSV without a time column, images)")
+    r = sub.add_parser("render", help="render inputs to a WAV file offline, through the live pipeline "
+                                      "(--to-image: a sound file to pictures, the way back)")
+    r.add_argument("input", help="a folder of images, a CSV of positions/latents, or a recorded OSC session; "
+                                 "with --to-image: any sound file libsndfile reads (WAV, FLAC, OGG, MP3, ...)")
+    r.add_argument("output", help="output WAV path; with --to-image: OUT.gif (+ OUT.csv) or a folder (PNG frames "
+                                  "+ positions.csv)")
+    r.add_argument("--fps", type=float, default=20.0, help="input steps per second (CSV without a time column, "
+                                                           "images); with --to-image: analyses per second")
+    r.add_argument("--to-image", action="store_true",
+                   help="the way back: hear INPUT as the live listener does and write the pictures and positions")
+    r.add_argument("--picture", choices=["decoded", "square"], default="decoded",
+                   help="--to-image frames: the image decoder's picture (default) or the square at the position")
+    r.add_argument("--scale", type=int, default=1, help="--to-image: enlarge the frames N times (nearest)")
+    r.add_argument("--silence-db", type=float,
+                   help="--to-image: below this level (dB re a full-scale sine) a frame is silent "
+                        "(default: the config's listen.silence_db, -60)")
     r.add_argument("--samplerate", type=int, help="Hz (default: the config's audio.samplerate, 48000)")
     r.add_argument("--voices", type=int, help="synth voices (default: the config's synth.voices, 8)")
     r.add_argument("--channels", type=int, help="output channels (default: the config's audio.channels, 2)")

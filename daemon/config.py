@@ -152,6 +152,16 @@ class InferenceSection:
 
 
 @dataclass(frozen=True)
+class ListenSection:
+    """The way back, live (`/image/listen`, daemon/listen.py)."""
+
+    rate: float = field(default=25.0, metadata=_opt(float, _float_range(1, 100)))
+    silence_db: float = field(default=-60.0, metadata=_opt(float, _float_range(-120, 0)))
+    picture_size: int = field(default=64, metadata=_opt(int, _int_range(8, 128)))
+    picture_list: bool = field(default=False, metadata=_opt(bool))
+
+
+@dataclass(frozen=True)
 class BundleSection:
     path: str | None = field(default=None, metadata=_opt((str, type(None))))
     reload_dirs: tuple[str, ...] = field(default=(), metadata=_opt(("list", str)))
@@ -168,6 +178,7 @@ class Config:
     audio: AudioSection = AudioSection()
     synth: SynthSection = SynthSection()
     inference: InferenceSection = InferenceSection()
+    listen: ListenSection = ListenSection()
     bundle: BundleSection = BundleSection()
     logging: LoggingSection = LoggingSection()
     source: str = "defaults"   # where it came from, for log lines (not a YAML key)

@@ -15,6 +15,13 @@ Policy (the same rule everywhere; this docstring is its reference):
   `/frame/list` pixel values into [0, 1], `/gain` into [-120, +24] dB,
   `/glide` into [0, 10000] ms. Each clamped message is counted (`clamped` in
   `/status.reply`), so a client can see that it is outside the trained range.
+- The way back (Contract 3, `/image/...`): `/image/sine` clamps its pitch
+  into [0, 127] MIDI and its level into [-120, 0] dB (a full-scale sine is the
+  loudest the input can hear); `/image/latent/sound` clamps like
+  `/latent/sound`; `/image/mel` must have exactly the manifest's n_mels
+  values, all finite (refused otherwise, never clamped: a client's own
+  features are passed on as sent). None of these input addresses is a reply
+  address, and every reply of the way back is in REPLY_ADDRESSES.
 """
 from __future__ import annotations
 
@@ -34,7 +41,11 @@ CONTROL_ADDRESSES = ("/gain", "/glide", "/mute", "/status", "/state", "/off", "/
 # what the daemon only ever sends; as input each is refused silently (see Refused.silent). `/state`,
 # `/off` and `/voice/N/off` are inputs without arguments and replies with them.
 REPLY_ADDRESSES = ("/error", "/status.reply", "/sineparams", "/subscribed", "/unsubscribed", "/state/voice",
-                   "/heartbeat")
+                   "/heartbeat", "/square", "/image/latent", "/picture", "/picture/list", "/image/silent")
+# the way back (sound -> image): answered at once on the event loop, never queued behind sound requests
+IMAGE_ADDRESSES = ("/image/sine", "/image/mel", "/image/latent/sound", "/image/listen")
+SINE_PITCH_RANGE = (0.0, 127.0)     # MIDI
+SINE_DB_RANGE = (-120.0, 0.0)       # dB re a full-scale sine
 
 
 class Refused(Exception):
@@ -65,13 +76,14 @@ class Limits:
     sound_lo: np.ndarray
     sound_hi: np.ndarray
     max_blob_bytes: int = 65536
+    n_mels: int = 64          # /image/mel length
 
     @classmethod
     def from_manifest(cls, manifest: Any, voices: int, max_blob_bytes: int) -> "Limits":
         return cls(voices, manifest.square.positions, manifest.image_latent, manifest.sound_latent,
                    np.asarray(manifest.image_box.lo, np.float32), np.asarray(manifest.image_box.hi, np.float32),
                    np.asarray(manifest.sound_box.lo, np.float32), np.asarray(manifest.sound_box.hi, np.float32),
-                   max_blob_bytes)
+                   max_blob_bytes, int(manifest.n_mels))
 
 
 # --- requests -----------------------------------------------------------------
@@ -163,6 +175,45 @@ class Subscribe(Control):
 @dataclass(slots=True)
 class Unsubscribe(Control):
     port: int | None = None
+
+
+@dataclass(slots=True)
+class ImageRequest(Control):
+    """The way back (sound -> image): computed and answered at once on the event loop.
+
+    Not a voice `Request`: it plays nothing, so it has no place in a voice's
+    newest-wins slot, and its cost (~1-2 ms) is that of one sound request.
+    Replies: /square x y, /image/latent z..., /picture w h blob (+ /picture/list).
+    """
+
+
+@dataclass(slots=True)
+class ImageSine(ImageRequest):
+    """`/image/sine pitch dB`: the daemon makes the sine's mel itself (the mirror of /pictslider)."""
+
+    pitch: float = 60.0
+    db: float = -12.0
+
+
+@dataclass(slots=True)
+class ImageMel(ImageRequest):
+    """`/image/mel v0 .. v63`: a client's own mel vector, scaled as in the manifest."""
+
+    mel: np.ndarray = field(default_factory=lambda: np.zeros(64, np.float32))
+
+
+@dataclass(slots=True)
+class ImageLatentSound(ImageRequest):
+    """`/image/latent/sound z0 z1`: a point of the sound latent space (clamped into the trained box)."""
+
+    z: np.ndarray = field(default_factory=lambda: np.zeros(2, np.float32))
+
+
+@dataclass(slots=True)
+class Listen(Control):
+    """`/image/listen 1|0`: start / stop analysing the live audio input."""
+
+    on: bool = False
 
 
 # --- argument coercion --------------------------------------------------------
@@ -291,8 +342,35 @@ def validate(address: str, args: Sequence[Any], limits: Limits) -> Request | Con
     if addr in ("/subscribe", "/unsubscribe"):
         port = _port(address, args)
         return Subscribe(port=port) if addr == "/subscribe" else Unsubscribe(port=port)
-    raise Refused(address, "unknown address; known: " + ", ".join(SOUND_ADDRESSES + CONTROL_ADDRESSES)
-                  + ", /voice/N/...")
+    if addr in IMAGE_ADDRESSES:
+        return _image(address, addr, args, limits)
+    raise Refused(address, "unknown address; known: " + ", ".join(SOUND_ADDRESSES + CONTROL_ADDRESSES
+                                                                  + IMAGE_ADDRESSES) + ", /voice/N/...")
+
+
+def _clamp(v: float, lo_hi: tuple[float, float]) -> float:
+    return min(max(v, lo_hi[0]), lo_hi[1])
+
+
+def _image(address: str, addr: str, args: Sequence, limits: Limits) -> Control:
+    """The way back's inputs (see the module docstring for what is clamped and what is refused)."""
+    if addr == "/image/sine":
+        _count(address, args, 2, "pitch dB")
+        pitch, db = _number(address, args[0], "pitch"), _number(address, args[1], "dB")
+        p, d = _clamp(pitch, SINE_PITCH_RANGE), _clamp(db, SINE_DB_RANGE)
+        return ImageSine(clamped=(p, d) != (pitch, db), pitch=p, db=d)
+    if addr == "/image/mel":
+        n = limits.n_mels
+        if len(args) != n:
+            raise Refused(address, f"expects a mel vector of {n} values, got {len(args)}")
+        mel = np.array([_number(address, v, f"value {i}") for i, v in enumerate(args)], np.float32)
+        return ImageMel(mel=mel)
+    if addr == "/image/latent/sound":
+        z, c = _latent(address, args, limits.sound_latent, limits.sound_lo, limits.sound_hi)
+        return ImageLatentSound(clamped=c, z=z)
+    _count(address, args, 1, "1 (listen) or 0 (stop)")
+    v = args[0]
+    return Listen(on=bool(v if isinstance(v, bool) else _number(address, v, "listen") != 0))
 
 
 def _frame_blob(address: str, args: Sequence, limits: Limits, voice: int, prefix: str) -> FrameRequest:

@@ -36,11 +36,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
 
-from .messages import (AllOff, Control, Limits, Refused, Request, StateQuery, StatusQuery, Subscribe, Unsubscribe,
-                       validate)
+import numpy as np
+
+from .messages import (AllOff, Control, ImageRequest, Limits, Listen, Refused, Request, StateQuery, StatusQuery,
+                       Subscribe, Unsubscribe, validate)
 from .subscribers import Subscribers
 
 if TYPE_CHECKING:
+    from .listen import Seen
     from .pipeline import Result
 
 log = logging.getLogger(__name__)
@@ -231,6 +234,19 @@ def encode_floats(address: str, values: Sequence[float]) -> bytes:
     return _padded(address) + _padded("," + "f" * len(values)) + struct.pack(f">{len(values)}f", *values)
 
 
+def image_replies(seen: "Seen") -> list[bytes]:
+    """The way back's replies for one result, in this order: `/square x y`, `/image/latent z...`,
+    `/picture w h blob` (uint8 grey, row-major) and, when the result has one, `/picture/list 32 32 v...`."""
+    pic = seen.picture
+    out = [encode_floats("/square", (seen.x, seen.y)), encode_floats("/image/latent", seen.z_image),
+           encode_message("/picture", [pic.shape[1], pic.shape[0], pic.tobytes()])]
+    if seen.small is not None:
+        h, w = seen.small.shape
+        out.append(_padded("/picture/list") + _padded(",ii" + "f" * (h * w)) + _I32.pack(w) + _I32.pack(h)
+                   + np.ascontiguousarray(seen.small, ">f4").tobytes())
+    return out
+
+
 # --- policy helpers -----------------------------------------------------------
 
 class TokenBucket:
@@ -343,6 +359,8 @@ class Backend(Protocol):
     def status_pairs(self) -> list[tuple[str, Any]]: ...
     def state_messages(self, full: bool) -> list[tuple[str, list[Any]]]: ...   # /state, /state/voice ...
     def all_off(self, reply_to: Any) -> None: ...       # stage a release of every voice
+    def see(self, request: ImageRequest, sender: Any) -> str | None: ...   # the way back; None or why not
+    def listen(self, on: bool, sender: Any) -> str | None: ...   # /image/listen; None or why not
 
 
 @dataclass
@@ -460,6 +478,8 @@ class OscServer(asyncio.DatagramProtocol):
             elif isinstance(req, (StateQuery, Subscribe, Unsubscribe, AllOff)):
                 c.handled += 1
                 self.session(req, addr)
+            elif isinstance(req, (ImageRequest, Listen)):
+                self.way_back(address, req, addr)
             else:
                 c.handled += 1
                 self.backend.control(req)
@@ -490,6 +510,14 @@ class OscServer(asyncio.DatagramProtocol):
                 self.replies.to(encode_message("/subscribed", [sub[1], float(table.ttl_s)]), sub)
             else:
                 self.refuse("/subscribe", f"{table.limit} subscribers already (the most this daemon takes)", addr)
+
+    def way_back(self, address: str, req: Control, addr: Any) -> None:
+        """`/image/...`: answered by the backend at once (no voice, no staging); a reason it cannot -> /error."""
+        reason = self.backend.listen(req.on, addr) if isinstance(req, Listen) else self.backend.see(req, addr)
+        if reason is None:
+            self.counters.handled += 1
+        else:
+            self.refuse(address, reason, addr)
 
     def refuse(self, address: str, reason: str, addr: Any, silent: bool = False) -> None:
         """Count a refusal and answer `/error address reason`, rate-limited.

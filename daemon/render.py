@@ -1,4 +1,5 @@
-"""`isudt render INPUT OUTPUT.wav`: the live daemon, played into a file instead of a sound card.
+"""`isudt render INPUT OUTPUT.wav`: the live daemon, played into a file instead of a sound card
+(and `isudt render --to-image SOUND OUT`: the way back, a sound file heard as pictures).
 
 Why it reuses the daemon's parts rather than a shortcut: a render is how a
 user with no sound card hears the system, and how tests pin down what the
@@ -13,12 +14,15 @@ so the same input gives a byte-identical file.
 
 Inputs:
 - a folder of images, one step each, in natural name order (frame2 before
-  frame10): `.npy` ([H, W], uint8 0..255 or float 0..1), `.pgm` (P5/P2,
-  8 or 16 bit), and `.png`/`.jpg` when matplotlib is installed;
+  frame10): `.npy` ([H, W], uint8 0..255 or float 0..1), and `.pgm` (P5/P2,
+  8 or 16 bit), `.png`, `.jpg` through Pillow;
 - a CSV with a header: `x,y` (square positions), or `image_z0,image_z1,...` /
   `sound_z0,sound_z1,...` (latent points), plus optional `voice` and `time`
   (seconds; without it, row i plays at i / fps);
 - a recorded OSC session (JSON lines, see `session_log`).
+
+Files are read and written through libraries, not by hand: WAV through
+`soundfile` (libsndfile), images through Pillow.
 """
 from __future__ import annotations
 
@@ -27,10 +31,9 @@ import math
 import os
 import re
 import sys
-import wave
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -71,41 +74,6 @@ def natural_key(name: str) -> list:
     return [int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", name)]
 
 
-def read_pgm(path: Path) -> np.ndarray:
-    """Binary (P5) or ASCII (P2) greymap -> float32 [H, W] in [0, 1]."""
-    data = path.read_bytes()
-    tokens: list[bytes] = []
-    i = 0
-    while len(tokens) < 4:  # magic, width, height, maxval; '#' comments anywhere in the header
-        while i < len(data) and data[i:i + 1].isspace():
-            i += 1
-        if data[i:i + 1] == b"#":
-            i = data.find(b"\n", i) + 1 or len(data)
-            continue
-        j = i
-        while j < len(data) and not data[j:j + 1].isspace() and data[j:j + 1] != b"#":
-            j += 1
-        if j == i:
-            raise RenderError(f"{path.name}: truncated PGM header")
-        tokens.append(data[i:j])
-        i = j
-    magic = tokens[0]
-    try:
-        w, h, maxval = (int(t) for t in tokens[1:])
-    except ValueError:
-        raise RenderError(f"{path.name}: PGM header has a non-number") from None
-    if magic not in (b"P5", b"P2") or w < 1 or h < 1 or not 0 < maxval < 65536:
-        raise RenderError(f"{path.name}: not a P5/P2 greymap (magic {magic[:4]!r}, {w} x {h}, maxval {maxval})")
-    if magic == b"P2":
-        values = np.array(data[i:].split(), dtype=np.int64) if data[i:].strip() else np.zeros(0, np.int64)
-    else:
-        dtype = np.dtype(">u2") if maxval > 255 else np.dtype(np.uint8)
-        values = np.frombuffer(data, dtype, count=min(w * h, (len(data) - i - 1) // dtype.itemsize), offset=i + 1)
-    if values.size != w * h:
-        raise RenderError(f"{path.name}: {w} x {h} needs {w * h} pixels, found {values.size}")
-    return (values.reshape(h, w).astype(np.float32) / np.float32(maxval)).clip(0.0, 1.0)
-
-
 def read_npy(path: Path) -> np.ndarray:
     try:
         a = np.load(path, allow_pickle=False)
@@ -125,31 +93,34 @@ def read_npy(path: Path) -> np.ndarray:
 
 
 def read_picture(path: Path) -> np.ndarray:
-    """PNG/JPEG through matplotlib (optional); colour becomes grey by Rec. 601 luma, alpha is dropped."""
+    """PNG, JPEG, PGM (P5/P2, 8 or 16 bit), ... through Pillow -> float32 [H, W] in [0, 1].
+
+    Colour becomes grey by Pillow's Rec. 601 luma ("L"), alpha is dropped; 16-bit
+    greymaps keep their precision (scaled by their own maximum value).
+    """
+    from PIL import Image, UnidentifiedImageError
+
     try:
-        import matplotlib.image as mpimg
-    except ImportError:
-        raise RenderError(f"{path.name}: reading {path.suffix} needs matplotlib (pip install matplotlib); "
-                          "or convert the images to .pgm or .npy") from None
-    try:
-        a = np.asarray(mpimg.imread(str(path)))
-    except Exception as e:  # PIL/matplotlib raise many types for a bad file
-        raise RenderError(f"{path.name}: cannot decode ({e})") from None
-    if a.dtype == np.uint8:
-        a = a.astype(np.float32) / 255.0
-    a = a.astype(np.float32)
-    if a.ndim == 3:
-        a = a[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32) if a.shape[2] >= 3 else a[..., 0]
-    return a.clip(0.0, 1.0)
+        with Image.open(path) as im:
+            im.load()
+            return picture_array(im)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:  # Pillow's errors for a bad file
+        raise RenderError(f"{path.name}: cannot decode it as an image ({e})") from None
+
+
+def picture_array(im: Any) -> np.ndarray:
+    """A Pillow image -> float32 [H, W] in [0, 1]."""
+    if im.mode.startswith("I"):       # 16-bit PNG/PGM: Pillow scales a greymap's maxval to 0..65535
+        return (np.asarray(im, np.float64) / 65535.0).clip(0.0, 1.0).astype(np.float32)
+    if im.mode == "F":
+        return np.nan_to_num(np.asarray(im, np.float32)).clip(0.0, 1.0)
+    if im.mode != "L":
+        im = im.convert("RGB").convert("L")   # palette, alpha, CMYK, ...: through RGB, then Rec. 601 luma
+    return np.asarray(im, np.float32) / np.float32(255.0)
 
 
 def read_image(path: Path) -> np.ndarray:
-    suffix = path.suffix.lower()
-    if suffix == ".npy":
-        return read_npy(path)
-    if suffix == ".pgm":
-        return read_pgm(path)
-    return read_picture(path)
+    return read_npy(path) if path.suffix.lower() == ".npy" else read_picture(path)
 
 
 def image_timeline(folder: Path, fps: float) -> Timeline:
@@ -344,63 +315,57 @@ def apply(synth: Any, op: str, args: tuple) -> None:
 # --- WAV output ---------------------------------------------------------------------------------
 
 class WavWriter:
-    """PCM through the stdlib `wave`; float32 (which `wave` cannot write) as a WAVE_FORMAT_IEEE_FLOAT file.
+    """WAV through soundfile (libsndfile): pcm16, pcm24 or float32 (WAVE_FORMAT_IEEE_FLOAT).
 
     Written to `path.partial` and renamed at close, so a failed render never
-    leaves a truncated file under the requested name.
+    leaves a truncated file under the requested name. Byte-identical runs:
+    PCM samples are quantised here (round half to even, clipped), not by
+    libsndfile's converter, and float files get no PEAK chunk (libsndfile
+    stamps it with the wall-clock time).
     """
 
+    SUBTYPES = {"pcm16": "PCM_16", "pcm24": "PCM_24", "float32": "FLOAT"}
+
     def __init__(self, path: Path, samplerate: int, channels: int, fmt: str) -> None:
+        import soundfile as sf
+
         self.path, self.fmt, self.channels, self.samplerate = path, fmt, channels, samplerate
         self.tmp = path.with_name(path.name + ".partial")
         self.frames = 0
+        self.file = sf.SoundFile(str(self.tmp), "w", samplerate, channels, self.SUBTYPES[fmt], format="WAV")
         if fmt == "float32":
-            self.raw: BinaryIO = self.tmp.open("wb")
-            self.raw.write(self._float_header(0))
-            self.wav = None
-        else:
-            self.wav = wave.open(str(self.tmp), "wb")
-            self.wav.setnchannels(channels)
-            self.wav.setsampwidth(2 if fmt == "pcm16" else 3)
-            self.wav.setframerate(samplerate)
-
-    def _float_header(self, frames: int) -> bytes:
-        import struct
-
-        data = frames * self.channels * 4
-        fmt = struct.pack("<HHIIHHH", 3, self.channels, self.samplerate, self.samplerate * self.channels * 4,
-                          self.channels * 4, 32, 0)
-        return (b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 12 + 8 + data) + b"WAVE"
-                + b"fmt " + struct.pack("<I", len(fmt)) + fmt
-                + b"fact" + struct.pack("<II", 4, frames)
-                + b"data" + struct.pack("<I", data))
+            no_peak_chunk(self.file)
 
     def write(self, block: np.ndarray) -> None:
         """block: float32 [frames, channels] in [-1, 1]."""
         self.frames += len(block)
         if self.fmt == "float32":
-            self.raw.write(np.ascontiguousarray(block, "<f4").tobytes())
+            self.file.write(np.ascontiguousarray(block, np.float32))
         elif self.fmt == "pcm16":
-            self.wav.writeframesraw(np.rint(np.clip(block, -1.0, 1.0) * 32767.0).astype("<i2").tobytes())
-        else:
-            ints = np.rint(np.clip(block, -1.0, 1.0) * 8388607.0).astype("<i4")
-            self.wav.writeframesraw(ints.view(np.uint8).reshape(-1, 4)[:, :3].tobytes())
+            self.file.write(np.rint(np.clip(block, -1.0, 1.0) * 32767.0).astype(np.int16))
+        else:  # libsndfile keeps the top 24 bits of an int32
+            self.file.write(np.rint(np.clip(block, -1.0, 1.0) * 8388607.0).astype(np.int32) << 8)
 
     def close(self) -> None:
-        if self.fmt == "float32":
-            self.raw.seek(0)
-            self.raw.write(self._float_header(self.frames))
-            self.raw.close()
-        else:
-            self.wav.close()  # patches the header sizes
+        self.file.close()  # writes the header sizes
         os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
         try:
-            (self.raw if self.fmt == "float32" else self.wav).close()
+            self.file.close()
         except Exception:
             pass
         self.tmp.unlink(missing_ok=True)
+
+
+SFC_SET_ADD_PEAK_CHUNK = 0x1050   # libsndfile's sf_command code (sndfile.h); soundfile has no public call for it
+
+
+def no_peak_chunk(f: Any) -> None:
+    """Ask libsndfile not to write a PEAK chunk, whose timestamp would make two renders differ."""
+    import soundfile as sf
+
+    sf._snd.sf_command(f._file, SFC_SET_ADD_PEAK_CHUNK, sf._ffi.NULL, 0)  # noqa: SLF001 (no public API)
 
 
 # --- rendering ----------------------------------------------------------------------------------
@@ -549,9 +514,183 @@ def report(out: Path, frames: int, s: RenderSettings, timeline: Timeline) -> Non
               f"{timeline.refused[0]}", file=sys.stderr)
 
 
+# --- the way back: a sound file -> pictures (`--to-image`) -------------------------------------
+
+@dataclass(frozen=True)
+class HearFrame:
+    """One analysis of the file, at time t (the window is the 8,192 samples that end there)."""
+
+    t: float
+    level_db: float
+    silent: bool
+    x: float | None
+    y: float | None
+
+
+def read_sound(path: Path, samplerate: int) -> tuple[np.ndarray, int]:
+    """Any file libsndfile reads -> mono float64 at `samplerate`, and the file's own rate.
+
+    Mono: the mean of the channels (as a mixer would fold them). Another rate
+    is converted by linear interpolation: exact for the pitches the models
+    hear (72..1176 Hz), only content above the new Nyquist could alias.
+    """
+    import soundfile as sf
+
+    if not path.is_file():
+        raise RenderError(f"{path}: no such file")
+    try:
+        data, rate = sf.read(str(path), dtype="float64", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, TypeError) as e:
+        raise RenderError(f"{path.name}: not a sound file libsndfile can read ({e})") from None
+    mono = data.mean(axis=1) if data.shape[1] else np.zeros(0)
+    if not np.all(np.isfinite(mono)):
+        raise RenderError(f"{path.name}: contains NaN or infinity")
+    if rate != samplerate and len(mono):
+        n = int(round(len(mono) * samplerate / rate))
+        mono = np.interp(np.arange(n) * (rate / samplerate), np.arange(len(mono)), mono)
+    return mono, int(rate)
+
+
+def frame_ends(n_samples: int, samplerate: int, fps: float) -> np.ndarray:
+    """Sample indices where the analyses end: at 1/fps, 2/fps, ... up to the end of the file (at least one)."""
+    count = max(1, int(math.floor(n_samples / samplerate * fps + 1e-9)))
+    ends = np.rint(np.arange(1, count + 1) * samplerate / fps).astype(np.int64)
+    return np.minimum(ends, n_samples)
+
+
+def hear_file(mono: np.ndarray, hearer: Any, fps: float, progress: bool) -> tuple[list[HearFrame], np.ndarray]:
+    """Every frame through the shared analysis (`hear.Hearer`); returns the frames and their image latents."""
+    from .hear import last_window, level_db
+
+    spec = hearer.spec
+    ends = frame_ends(len(mono), spec.sample_rate, fps)
+    frames: list[HearFrame] = []
+    latents = np.zeros((len(ends), hearer.models.manifest.image_latent), np.float32)
+    bar = _bar(len(ends), "hearing", "frame", progress)
+    for start in range(0, len(ends), BATCH):
+        chunk = ends[start:start + BATCH]
+        waves = np.stack([last_window(mono, int(e), spec.n_samples) for e in chunk])
+        levels = [level_db(w) for w in waves]
+        loud = np.array([lv >= hearer.silence_db for lv in levels], bool)
+        pos = np.zeros((len(chunk), 2))
+        if loud.any():
+            pos[loud], latents[start:start + len(chunk)][loud] = hearer.from_mels(hearer.mels(waves[loud]))
+        for k, e in enumerate(chunk):
+            x, y = (float(pos[k, 0]), float(pos[k, 1])) if loud[k] else (None, None)
+            frames.append(HearFrame(float(e) / spec.sample_rate, levels[k], not loud[k], x, y))
+        bar.update(len(chunk))
+    bar.close()
+    return frames, latents
+
+
+def frame_pictures(frames: Sequence[HearFrame], latents: np.ndarray, hearer: Any, kind: str) -> np.ndarray:
+    """uint8 [N, H, W]: the decoded picture, or the published square at the read position; black when silent."""
+    from .square import render_square
+
+    size = hearer.models.manifest.image_size
+    out = np.zeros((len(frames), size, size), np.uint8)
+    loud = np.array([not f.silent for f in frames], bool)
+    if not loud.any():
+        return out
+    if kind == "decoded":
+        pics = hearer.pictures(latents[loud])
+    else:
+        spec = hearer.models.manifest.square
+        pics = np.stack([render_square(int(f.x), int(f.y), spec) for f in frames if not f.silent])
+    out[loud] = np.rint(np.clip(pics, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return out
+
+
+def write_positions(path: Path, frames: Sequence[HearFrame]) -> None:
+    """time, x, y, level_db, silent: x and y empty for a silent frame (nothing is guessed there)."""
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["time", "x", "y", "level_db", "silent"])
+        for fr in frames:
+            level = f"{fr.level_db:.3f}" if math.isfinite(fr.level_db) else "-inf"
+            w.writerow([f"{fr.t:.6f}", "" if fr.silent else f"{fr.x:g}", "" if fr.silent else f"{fr.y:g}",
+                        level, int(fr.silent)])
+
+
+def image_outputs(out: Path) -> tuple[Path | None, Path | None, Path]:
+    """(GIF path, frames folder, CSV path) for OUT: `x.gif` -> x.gif + x.csv; a folder -> PNGs + positions.csv."""
+    if out.suffix.lower() == ".gif":
+        if not out.parent.is_dir():
+            raise RenderError(f"{out.parent}: output folder does not exist")
+        return out, None, out.with_suffix(".csv")
+    if out.suffix and not out.is_dir():
+        raise RenderError(f"{out}: --to-image writes an animated .gif, or PNG frames into a folder (no suffix)")
+    if not out.parent.is_dir():
+        raise RenderError(f"{out.parent}: output folder does not exist")
+    return None, out, out / "positions.csv"
+
+
+def write_pictures(pics: np.ndarray, gif: Path | None, folder: Path | None, fps: float, scale: int) -> None:
+    """Through Pillow: PNG frames (frame_00001.png, ...) into `folder`, or one animated GIF at `fps`."""
+    from PIL import Image
+
+    images = [Image.fromarray(p, "L") for p in pics]
+    if scale > 1:
+        images = [im.resize((im.width * scale, im.height * scale), Image.Resampling.NEAREST) for im in images]
+    if folder is not None:
+        folder.mkdir(exist_ok=True)
+        for k, im in enumerate(images, 1):
+            im.save(folder / f"frame_{k:05d}.png", optimize=False)
+        return
+    tmp = gif.with_name(gif.name + ".partial")
+    try:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], loop=0,
+                       duration=max(20, int(round(1000.0 / fps))), optimize=False)
+        os.replace(tmp, gif)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def config_silence_db(args: Any) -> float:
+    """The live listener's silence threshold (`listen.silence_db`), so a file and the live input gate alike."""
+    from . import config as config_mod
+
+    try:
+        cfg = config_mod.load(args.config) if getattr(args, "config", None) else config_mod.load()
+    except config_mod.ConfigError as e:
+        raise RenderError("; ".join(e.problems)) from None
+    listen = getattr(cfg, "listen", None)
+    return float(getattr(listen, "silence_db", -60.0))
+
+
+def to_image(args: Any) -> int:
+    """`isudt render --to-image IN OUT`: the file heard the way the live listener hears, frame by frame."""
+    from .bundle import SERVING_ROLES, BundleError, open_bundle
+    from .hear import HEAR_ROLES, Hearer, HearError
+
+    fps = float(getattr(args, "fps", None) or 20.0)
+    scale = int(getattr(args, "scale", None) or 1)
+    silence = getattr(args, "silence_db", None)
+    silence = float(config_silence_db(args) if silence is None else silence)
+    if not (math.isfinite(fps) and 0 < fps <= 1000) or not 1 <= scale <= 16 or not math.isfinite(silence):
+        raise RenderError("--fps must be in (0, 1000], --scale 1..16, --silence-db a number")
+    gif, folder, csv_path = image_outputs(Path(args.output))
+    try:
+        models = open_bundle(getattr(args, "bundle", None), getattr(args, "providers", None) or "cpu", 1,
+                             roles=SERVING_ROLES + HEAR_ROLES)
+        hearer = Hearer(models, silence)
+    except (BundleError, HearError) as e:
+        raise RenderError(f"bundle: {e}") from None
+    mono, rate = read_sound(Path(args.input), hearer.spec.sample_rate)
+    progress = not getattr(args, "quiet", False)
+    frames, latents = hear_file(mono, hearer, fps, progress)
+    write_pictures(frame_pictures(frames, latents, hearer, getattr(args, "picture", None) or "decoded"),
+                   gif, folder, fps, scale)
+    write_positions(csv_path, frames)
+    silent = sum(f.silent for f in frames)
+    print(f"wrote {gif or folder} and {csv_path}: {len(frames)} frames at {fps:g} fps from "
+          f"{len(mono) / hearer.spec.sample_rate:.2f} s ({rate} Hz), {silent} silent")
+    return 0
+
+
 def main(args: Any) -> int:
     try:
-        return run(args)
+        return to_image(args) if getattr(args, "to_image", False) else run(args)
     except RenderError as e:
         print(f"isudt render: {e}", file=sys.stderr)
         return 2

@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import math
 import os
 import signal
 import sys
@@ -27,11 +28,13 @@ from typing import Any
 from isudt import __version__
 
 from . import config as config_mod
-from .bundle import BundleError, Models, open_bundle
+from .bundle import NO_WAY_BACK, BundleError, Models, open_bundle
 from .config import Config, ConfigError
-from .messages import Control, Gain, Glide, Limits, Mute, Request, VoiceOff
+from .listen import Listener, Seen, WayBack
+from .messages import (Control, Gain, Glide, ImageLatentSound, ImageMel, ImageRequest, ImageSine, Limits, Mute, Request,
+                       VoiceOff)
 from .notify import Notifier, watchdog_interval
-from .osc_server import AllowList, OscServer, ReplySender, bind_udp, encode_message, resolve
+from .osc_server import AllowList, OscServer, ReplySender, bind_udp, encode_message, image_replies, resolve
 from .state import DaemonState, state_messages
 from .subscribers import Subscribers, format_address
 from .pipeline import Pipeline, Result, Ring
@@ -70,9 +73,23 @@ class Runtime:
         self.loop: asyncio.AbstractEventLoop | None = None   # set by serve(); runs the idle fill
         self._last_request = 0.0
         self._limits = Limits.from_manifest(models.manifest, cfg.synth.voices, cfg.osc.max_blob_bytes)
-        self.listening = False               # /image/listen (the way back); part of the pushed state
         self._pushed: DaemonState | None = None
         self._told: set = set()              # subscribers that have had the full state
+        self.way_back = make_way_back(models, cfg)
+        self.image_ms = Ring()               # /image/... datagram receipt -> replies sent
+        self._listen_sender: Any = None      # who sent the last /image/listen 1 (gets the stream if reply_to_sender)
+        read = getattr(synth, "read_input", None)
+        self.listener = Listener(read if read is not None else _no_input, lambda: self.way_back, self._emit_heard,
+                                 cfg.listen.rate, cfg.listen.silence_db)
+
+    @property
+    def listening(self) -> bool:
+        """/image/listen (the way back); part of the pushed state."""
+        return self.listener.on
+
+    @property
+    def input_device(self) -> str | None:
+        return getattr(self.audio, "input_name", None) if self.cfg.audio.input is not None else None
 
     # Backend
     def limits(self) -> Limits:
@@ -133,6 +150,60 @@ class Runtime:
         for v in range(self.cfg.synth.voices):
             self.pipeline.stage(VoiceOff(v, "", reply_to=reply_to, address="/off"))
 
+    # the way back
+    def see(self, request: ImageRequest, sender: Any) -> str | None:
+        """/image/sine, /image/mel, /image/latent/sound: compute and answer now; None, or why not."""
+        wb = self.way_back
+        if wb is None:
+            return NO_WAY_BACK
+        t = time.perf_counter()
+        try:
+            if isinstance(request, ImageSine):
+                seen = wb.from_sine(request.pitch, request.db)
+            elif isinstance(request, ImageMel):
+                seen = wb.from_mel(request.mel)
+            elif isinstance(request, ImageLatentSound):
+                seen = wb.from_latent(request.z)
+            else:
+                return "unknown way-back request"
+        except Exception as e:  # ORT failing on a structurally valid bundle
+            log.warning("the way back failed: %s", e)
+            return f"inference failed: {str(e).splitlines()[0][:120] if str(e) else e.__class__.__name__}"
+        if not all(map(math.isfinite, seen.z_image)):
+            return "the model produced a non-finite result"
+        for data in image_replies(seen):
+            self.replies.send(data, sender)
+        self.image_ms.add((time.perf_counter() - t) * 1e3)
+        return None
+
+    def listen(self, on: bool, sender: Any = None) -> str | None:
+        """/image/listen 1|0; None, or why listening cannot start.
+
+        The stream goes where every reply goes: the reply target, the
+        subscribers and (with reply_to_sender) whoever asked to listen last.
+        """
+        if not on:
+            self.listener.stop()
+            return None
+        if self.way_back is None:
+            return NO_WAY_BACK
+        if self.input_device is None:
+            return ("no audio input is configured: start the daemon with --input DEVICE (or set audio.input; "
+                    "`isudt devices` lists the inputs)")
+        if self.loop is None:
+            return "not running yet"
+        self._listen_sender = sender
+        self.listener.start(self.loop)
+        return None
+
+    def _emit_heard(self, seen: Seen | None, level: float) -> None:
+        """The live analysis' replies, to the reply target and the subscribers."""
+        if seen is None:
+            self.replies.send(encode_message("/image/silent", [round(level, 2)]), self._listen_sender)
+            return
+        for data in image_replies(seen):
+            self.replies.send(data, self._listen_sender)
+
     def state(self) -> DaemonState:
         return DaemonState.from_snapshot(self.synth.snapshot(), self.listening, self.models.manifest.model_id)
 
@@ -169,6 +240,11 @@ class Runtime:
         self.pipeline.swap(models, fill_chunk)
         self.models = models
         self.bundle_path = bundle_path
+        self.way_back = make_way_back(models, cfg)
+        self.listener.period, self.listener.silence_db = 1.0 / cfg.listen.rate, cfg.listen.silence_db
+        if self.way_back is None and self.listening:
+            log.warning("listening stopped: the new bundle has no way back")
+            self.listener.stop()
 
     def audio_healthy(self) -> bool:
         """The audio side is alive if it plays (or runs the null output) and its callback ran recently.
@@ -241,8 +317,21 @@ class Runtime:
                   ("active_voices", sum(1 for v in snap["voices"] if v["active"])),
                   ("limiter_gain_db", round(float(snap["limiter_gain_db"]), 2)),
                   ("reloads", self.reloads), ("uptime_s", round(time.monotonic() - self.t0, 1))]
+        pairs += self.listen_pairs()
         pairs += [("subscriber", format_address(a)) for a in self.replies.subscribers.targets()]
         return pairs
+
+    def listen_pairs(self) -> list[tuple[str, Any]]:
+        """The way back's counters for /status.reply."""
+        lc = self.listener.counters
+        a50, a99 = lc.analysis_ms.percentiles(50, 99)
+        i50, i99 = self.image_ms.percentiles(50, 99)
+        return [("way_back", int(self.way_back is not None)), ("listening", int(self.listening)),
+                ("input_device", self.input_device or "none"), ("input_level_db", round(lc.level_db, 2)),
+                ("analyses", lc.analyses), ("silent_frames", lc.silent_frames), ("silences", lc.silences),
+                ("listen_stale", lc.stale), ("listen_failed", lc.failed),
+                ("analysis_p50_ms", round(a50, 4)), ("analysis_p99_ms", round(a99, 4)),
+                ("image_p50_ms", round(i50, 4)), ("image_p99_ms", round(i99, 4))]
 
     def summary(self) -> str:
         """One line for systemd's STATUS= and the logs."""
@@ -311,6 +400,21 @@ def audio_config(cfg: Config) -> Any:
                        channels=a.channels, input=a.input, input_channels=a.input_channels)
 
 
+def make_way_back(models: Models, cfg: Config) -> WayBack | None:
+    """The way back of this bundle, warmed up (first ORT runs plan memory), or None when it has none."""
+    if not getattr(models, "way_back", False):
+        return None
+    wb = WayBack(models, cfg.listen.picture_size, cfg.listen.picture_list)
+    for _ in range(3):
+        wb.from_sine(60.0, -12.0)
+    return wb
+
+
+def _no_input(n: int) -> tuple[Any, int]:
+    import numpy as np
+    return np.zeros(n, np.float32), 0
+
+
 def _fmt_addr(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
@@ -362,7 +466,7 @@ def _main(args: argparse.Namespace, t_start: float) -> int:
 
     bpath = bundle_path_of(cfg, config_file, from_flag)
     try:
-        models = open_bundle(bpath, cfg.inference.providers, cfg.inference.threads)
+        models = open_bundle(bpath, cfg.inference.providers, cfg.inference.threads, way_back=True)
     except BundleError as e:
         log.error("bundle: %s", e)
         sock.close()
@@ -472,6 +576,7 @@ async def serve(runtime: Runtime, sock: Any, args: argparse.Namespace, t_start: 
     loop.remove_reader(sock.fileno())
     tick.cancel()
     talk.cancel()
+    runtime.listener.stop()
     runtime.synth.begin_fade_out()
     deadline = time.monotonic() + cfg.synth.fade_ms / 1000.0 + 0.25
     while time.monotonic() < deadline and not runtime.synth.faded_out:
@@ -529,7 +634,7 @@ async def reload(runtime: Runtime, args: argparse.Namespace, notifier: Notifier)
             raise BundleError(f"{new_path} is not the current bundle and not inside bundle.reload_dirs")
 
         def prepare() -> tuple[Models, int]:
-            models = open_bundle(new_path, new_cfg.inference.providers, new_cfg.inference.threads)
+            models = open_bundle(new_path, new_cfg.inference.providers, new_cfg.inference.threads, way_back=True)
             return models, runtime.pipeline.warmup(models)
 
         new_models, chunk = await loop.run_in_executor(None, prepare)
@@ -574,7 +679,8 @@ async def reload(runtime: Runtime, args: argparse.Namespace, notifier: Notifier)
                                                    "reply_host": old.osc.reply_host, "reply_port": old.osc.reply_port,
                                                    "reply_to_sender": old.osc.reply_to_sender, "allow": old.osc.allow}),
                          audio=old.audio, synth=new_cfg.synth.__class__(**{**new_cfg.synth.__dict__, "voices": old.synth.voices}),
-                         inference=new_cfg.inference, bundle=new_cfg.bundle, logging=new_cfg.logging,
+                         inference=new_cfg.inference, listen=new_cfg.listen, bundle=new_cfg.bundle,
+                         logging=new_cfg.logging,
                          source=new_cfg.source)
     runtime.reloads += 1
     for name in needs_restart:

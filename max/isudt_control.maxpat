@@ -166,6 +166,73 @@
 			{
 				"box": {
 					"id": "obj-8",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						760.0,
+						70.0,
+						139.0,
+						22.0
+					],
+					"text": "r isudtc-listen-set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-9",
+					"maxclass": "toggle",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"int"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						760.0,
+						98.0,
+						30.0,
+						30.0
+					],
+					"varname": "listen"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-10",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						798.0,
+						103.0,
+						420.0,
+						20.0
+					],
+					"text": "listen: /image/listen 1 / 0, the daemon hears its input (shows its /state)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-11",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						760.0,
+						136.0,
+						113.0,
+						22.0
+					],
+					"text": "s isudtc-listen"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-12",
 					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
@@ -182,7 +249,7 @@
 			{
 				"box": {
 					"bottomvalue": 125,
-					"id": "obj-9",
+					"id": "obj-13",
 					"leftvalue": 0,
 					"maxclass": "pictslider",
 					"numinlets": 2,
@@ -205,7 +272,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-10",
+					"id": "obj-14",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -223,7 +290,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-11",
+					"id": "obj-15",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -238,7 +305,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-12",
+					"id": "obj-16",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -256,7 +323,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-13",
+					"id": "obj-17",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -271,7 +338,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-14",
+					"id": "obj-18",
 					"maxclass": "jit.pwindow",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -289,7 +356,60 @@
 			},
 			{
 				"box": {
-					"id": "obj-15",
+					"id": "obj-19",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						300.0,
+						481.0,
+						146.0,
+						22.0
+					],
+					"text": "r isudtc-show-square"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-20",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						300.0,
+						509.0,
+						90,
+						22.0
+					],
+					"text": "",
+					"varname": "show_square"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-21",
+					"linecount": 4,
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						450.0,
+						480.0,
+						120.0,
+						62.0
+					],
+					"text": "heard: the last /square x y, drawn above (the pad stays)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-22",
 					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
@@ -305,7 +425,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-16",
+					"id": "obj-23",
 					"maxclass": "number",
 					"maximum": 7,
 					"minimum": 0,
@@ -327,7 +447,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-17",
+					"id": "obj-24",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -342,7 +462,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-18",
+					"id": "obj-25",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -358,7 +478,7 @@
 			{
 				"box": {
 					"format": 6,
-					"id": "obj-19",
+					"id": "obj-26",
 					"maxclass": "flonum",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -378,7 +498,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-20",
+					"id": "obj-27",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -394,7 +514,7 @@
 			{
 				"box": {
 					"format": 6,
-					"id": "obj-21",
+					"id": "obj-28",
 					"maxclass": "flonum",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -414,7 +534,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-22",
+					"id": "obj-29",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -429,7 +549,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-23",
+					"id": "obj-30",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -447,7 +567,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-24",
+					"id": "obj-31",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -462,7 +582,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-25",
+					"id": "obj-32",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -477,7 +597,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-26",
+					"id": "obj-33",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -495,7 +615,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-27",
+					"id": "obj-34",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -513,7 +633,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-28",
+					"id": "obj-35",
 					"maxclass": "number",
 					"maximum": 1000,
 					"minimum": 0,
@@ -535,7 +655,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-29",
+					"id": "obj-36",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -550,7 +670,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-30",
+					"id": "obj-37",
 					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
@@ -566,7 +686,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-31",
+					"id": "obj-38",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -581,7 +701,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-32",
+					"id": "obj-39",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -600,7 +720,7 @@
 			{
 				"box": {
 					"format": 6,
-					"id": "obj-33",
+					"id": "obj-40",
 					"maxclass": "flonum",
 					"maximum": 12.0,
 					"minimum": -60.0,
@@ -622,7 +742,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-34",
+					"id": "obj-41",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -637,7 +757,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-35",
+					"id": "obj-42",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -652,7 +772,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-36",
+					"id": "obj-43",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -670,7 +790,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-37",
+					"id": "obj-44",
 					"maxclass": "number",
 					"maximum": 5000,
 					"minimum": 0,
@@ -692,7 +812,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-38",
+					"id": "obj-45",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -707,7 +827,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-39",
+					"id": "obj-46",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -722,7 +842,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-40",
+					"id": "obj-47",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -740,7 +860,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-41",
+					"id": "obj-48",
 					"maxclass": "toggle",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -759,7 +879,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-42",
+					"id": "obj-49",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -774,7 +894,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-43",
+					"id": "obj-50",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -789,7 +909,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-44",
+					"id": "obj-51",
 					"maxclass": "button",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -808,7 +928,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-45",
+					"id": "obj-52",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -823,7 +943,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-46",
+					"id": "obj-53",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -838,7 +958,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-47",
+					"id": "obj-54",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -856,7 +976,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-48",
+					"id": "obj-55",
 					"maxclass": "number",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -876,7 +996,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-49",
+					"id": "obj-56",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -891,7 +1011,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-50",
+					"id": "obj-57",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -909,7 +1029,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-51",
+					"id": "obj-58",
 					"maxclass": "number",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -929,7 +1049,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-52",
+					"id": "obj-59",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -944,7 +1064,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-53",
+					"id": "obj-60",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -962,7 +1082,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-54",
+					"id": "obj-61",
 					"maxclass": "number",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -982,7 +1102,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-55",
+					"id": "obj-62",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -997,7 +1117,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-56",
+					"id": "obj-63",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1016,7 +1136,7 @@
 			{
 				"box": {
 					"format": 6,
-					"id": "obj-57",
+					"id": "obj-64",
 					"maxclass": "flonum",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1036,7 +1156,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-58",
+					"id": "obj-65",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1051,7 +1171,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-59",
+					"id": "obj-66",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1069,7 +1189,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-60",
+					"id": "obj-67",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1088,7 +1208,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-61",
+					"id": "obj-68",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1103,7 +1223,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-62",
+					"id": "obj-69",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1118,7 +1238,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-63",
+					"id": "obj-70",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1133,7 +1253,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-64",
+					"id": "obj-71",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1152,7 +1272,7 @@
 			{
 				"box": {
 					"format": 6,
-					"id": "obj-65",
+					"id": "obj-72",
 					"maxclass": "flonum",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1172,7 +1292,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-66",
+					"id": "obj-73",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1187,7 +1307,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-67",
+					"id": "obj-74",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1206,7 +1326,7 @@
 			{
 				"box": {
 					"format": 6,
-					"id": "obj-68",
+					"id": "obj-75",
 					"maxclass": "flonum",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1226,7 +1346,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-69",
+					"id": "obj-76",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1241,7 +1361,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-70",
+					"id": "obj-77",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1260,7 +1380,7 @@
 			{
 				"box": {
 					"format": 6,
-					"id": "obj-71",
+					"id": "obj-78",
 					"maxclass": "flonum",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1280,7 +1400,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-72",
+					"id": "obj-79",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1295,7 +1415,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-73",
+					"id": "obj-80",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1310,7 +1430,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-74",
+					"id": "obj-81",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1328,7 +1448,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-75",
+					"id": "obj-82",
 					"linecount": 2,
 					"maxclass": "message",
 					"numinlets": 2,
@@ -1348,7 +1468,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-76",
+					"id": "obj-83",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1363,7 +1483,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-77",
+					"id": "obj-84",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1381,7 +1501,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-78",
+					"id": "obj-85",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1400,7 +1520,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-79",
+					"id": "obj-86",
 					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
@@ -1416,7 +1536,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-80",
+					"id": "obj-87",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1434,7 +1554,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-81",
+					"id": "obj-88",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1453,7 +1573,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-82",
+					"id": "obj-89",
 					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
@@ -1469,7 +1589,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-83",
+					"id": "obj-90",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1487,7 +1607,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-84",
+					"id": "obj-91",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1505,7 +1625,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-85",
+					"id": "obj-92",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1523,7 +1643,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-86",
+					"id": "obj-93",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1541,7 +1661,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-87",
+					"id": "obj-94",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1559,7 +1679,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-88",
+					"id": "obj-95",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1574,7 +1694,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-89",
+					"id": "obj-96",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1592,7 +1712,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-90",
+					"id": "obj-97",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1610,7 +1730,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-91",
+					"id": "obj-98",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1628,7 +1748,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-92",
+					"id": "obj-99",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1646,7 +1766,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-93",
+					"id": "obj-100",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1664,7 +1784,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-94",
+					"id": "obj-101",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1679,7 +1799,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-95",
+					"id": "obj-102",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1697,7 +1817,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-96",
+					"id": "obj-103",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1716,7 +1836,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-97",
+					"id": "obj-104",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1735,7 +1855,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-98",
+					"id": "obj-105",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1754,7 +1874,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-99",
+					"id": "obj-106",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1772,7 +1892,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-100",
+					"id": "obj-107",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1790,7 +1910,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-101",
+					"id": "obj-108",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1938,7 +2058,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-102",
+					"id": "obj-109",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1953,7 +2073,25 @@
 			},
 			{
 				"box": {
-					"id": "obj-103",
+					"id": "obj-110",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						660.0,
+						960.0,
+						113.0,
+						22.0
+					],
+					"text": "r isudtc-square"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-111",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1971,7 +2109,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-104",
+					"id": "obj-112",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -1990,7 +2128,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-105",
+					"id": "obj-113",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -2008,7 +2146,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-106",
+					"id": "obj-114",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2026,7 +2164,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-107",
+					"id": "obj-115",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2041,7 +2179,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-108",
+					"id": "obj-116",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2059,7 +2197,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-109",
+					"id": "obj-117",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2078,7 +2216,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-110",
+					"id": "obj-118",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -2096,7 +2234,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-111",
+					"id": "obj-119",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2114,7 +2252,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-112",
+					"id": "obj-120",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2129,7 +2267,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-113",
+					"id": "obj-121",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2147,7 +2285,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-114",
+					"id": "obj-122",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2165,7 +2303,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-115",
+					"id": "obj-123",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2180,7 +2318,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-116",
+					"id": "obj-124",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2198,7 +2336,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-117",
+					"id": "obj-125",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2216,7 +2354,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-118",
+					"id": "obj-126",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2231,7 +2369,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-119",
+					"id": "obj-127",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2249,7 +2387,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-120",
+					"id": "obj-128",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2267,7 +2405,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-121",
+					"id": "obj-129",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2282,7 +2420,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-122",
+					"id": "obj-130",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2300,7 +2438,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-123",
+					"id": "obj-131",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -2318,7 +2456,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-124",
+					"id": "obj-132",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2333,7 +2471,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-125",
+					"id": "obj-133",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2351,7 +2489,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-126",
+					"id": "obj-134",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -2369,7 +2507,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-127",
+					"id": "obj-135",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2387,7 +2525,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-128",
+					"id": "obj-136",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -2405,7 +2543,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-129",
+					"id": "obj-137",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2420,7 +2558,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-130",
+					"id": "obj-138",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2438,7 +2576,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-131",
+					"id": "obj-139",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2453,7 +2591,58 @@
 			},
 			{
 				"box": {
-					"id": "obj-132",
+					"id": "obj-140",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1100.0,
+						1340.0,
+						113.0,
+						22.0
+					],
+					"text": "r isudtc-listen"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-141",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1100.0,
+						1370.0,
+						153.0,
+						22.0
+					],
+					"text": "prepend /image/listen"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-142",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1100.0,
+						1400.0,
+						93.0,
+						22.0
+					],
+					"text": "s isudtc-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-143",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2471,7 +2660,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-133",
+					"id": "obj-144",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 8,
@@ -2496,7 +2685,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-134",
+					"id": "obj-145",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2511,7 +2700,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-135",
+					"id": "obj-146",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2526,7 +2715,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-136",
+					"id": "obj-147",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2541,7 +2730,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-137",
+					"id": "obj-148",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2556,7 +2745,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-138",
+					"id": "obj-149",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2571,7 +2760,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-139",
+					"id": "obj-150",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2586,7 +2775,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-140",
+					"id": "obj-151",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2601,7 +2790,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-141",
+					"id": "obj-152",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2616,7 +2805,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-142",
+					"id": "obj-153",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2634,7 +2823,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-143",
+					"id": "obj-154",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2653,7 +2842,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-144",
+					"id": "obj-155",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2672,7 +2861,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-145",
+					"id": "obj-156",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2690,7 +2879,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-146",
+					"id": "obj-157",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2705,7 +2894,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-147",
+					"id": "obj-158",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2723,7 +2912,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-148",
+					"id": "obj-159",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2741,7 +2930,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-149",
+					"id": "obj-160",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2756,7 +2945,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-150",
+					"id": "obj-161",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2774,7 +2963,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-151",
+					"id": "obj-162",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2789,7 +2978,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-152",
+					"id": "obj-163",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2807,7 +2996,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-153",
+					"id": "obj-164",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2825,7 +3014,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-154",
+					"id": "obj-165",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2840,7 +3029,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-155",
+					"id": "obj-166",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2858,7 +3047,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-156",
+					"id": "obj-167",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2876,7 +3065,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-157",
+					"id": "obj-168",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2891,7 +3080,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-158",
+					"id": "obj-169",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2909,7 +3098,60 @@
 			},
 			{
 				"box": {
-					"id": "obj-159",
+					"id": "obj-170",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						840.0,
+						1650.0,
+						100,
+						22.0
+					],
+					"text": "route /square"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-171",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						840.0,
+						1680.0,
+						45,
+						22.0
+					],
+					"text": "t l l"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-172",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						840.0,
+						1710.0,
+						113.0,
+						22.0
+					],
+					"text": "s isudtc-square"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-173",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2917,8 +3159,8 @@
 						""
 					],
 					"patching_rect": [
-						840.0,
-						1650.0,
+						970.0,
+						1710.0,
 						80,
 						22.0
 					],
@@ -2927,13 +3169,46 @@
 			},
 			{
 				"box": {
-					"id": "obj-160",
+					"id": "obj-174",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						840.0,
+						970.0,
+						1740.0,
+						146.0,
+						22.0
+					],
+					"text": "s isudtc-show-square"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-175",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1080.0,
 						1680.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-176",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1080.0,
+						1710.0,
 						139.0,
 						22.0
 					],
@@ -2942,7 +3217,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-161",
+					"id": "obj-177",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2960,7 +3235,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-162",
+					"id": "obj-178",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2979,7 +3254,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-163",
+					"id": "obj-179",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 6,
@@ -3002,7 +3277,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-164",
+					"id": "obj-180",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3020,7 +3295,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-165",
+					"id": "obj-181",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3035,7 +3310,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-166",
+					"id": "obj-182",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3053,7 +3328,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-167",
+					"id": "obj-183",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3068,7 +3343,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-168",
+					"id": "obj-184",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3086,7 +3361,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-169",
+					"id": "obj-185",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3101,7 +3376,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-170",
+					"id": "obj-186",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3119,7 +3394,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-171",
+					"id": "obj-187",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3134,7 +3409,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-172",
+					"id": "obj-188",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3152,7 +3427,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-173",
+					"id": "obj-189",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3167,7 +3442,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-174",
+					"id": "obj-190",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -3185,7 +3460,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-175",
+					"id": "obj-191",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 5,
@@ -3207,7 +3482,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-176",
+					"id": "obj-192",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3225,7 +3500,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-177",
+					"id": "obj-193",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3240,7 +3515,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-178",
+					"id": "obj-194",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3258,7 +3533,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-179",
+					"id": "obj-195",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3273,7 +3548,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-180",
+					"id": "obj-196",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3291,7 +3566,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-181",
+					"id": "obj-197",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3306,7 +3581,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-182",
+					"id": "obj-198",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3324,12 +3599,45 @@
 			},
 			{
 				"box": {
-					"id": "obj-183",
+					"id": "obj-199",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						1320.0,
+						1960.0,
+						139.0,
+						22.0
+					],
+					"text": "s isudtc-listen-set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-200",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1460.0,
+						1930.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-201",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1460.0,
 						1960.0,
 						126.0,
 						22.0
@@ -3339,7 +3647,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-184",
+					"id": "obj-202",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -3357,7 +3665,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-185",
+					"id": "obj-203",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -3376,7 +3684,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-186",
+					"id": "obj-204",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3394,7 +3702,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-187",
+					"id": "obj-205",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3412,7 +3720,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-188",
+					"id": "obj-206",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3430,7 +3738,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-189",
+					"id": "obj-207",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -3450,7 +3758,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-190",
+					"id": "obj-208",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -3470,7 +3778,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-191",
+					"id": "obj-209",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3485,7 +3793,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-192",
+					"id": "obj-210",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -3505,7 +3813,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-193",
+					"id": "obj-211",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3520,7 +3828,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-194",
+					"id": "obj-212",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3538,7 +3846,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-195",
+					"id": "obj-213",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3553,7 +3861,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-196",
+					"id": "obj-214",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -3572,7 +3880,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-197",
+					"id": "obj-215",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3590,7 +3898,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-198",
+					"id": "obj-216",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3608,7 +3916,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-199",
+					"id": "obj-217",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3626,7 +3934,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-200",
+					"id": "obj-218",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3644,7 +3952,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-201",
+					"id": "obj-219",
 					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
@@ -3660,7 +3968,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-202",
+					"id": "obj-220",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3678,7 +3986,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-203",
+					"id": "obj-221",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3696,7 +4004,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-204",
+					"id": "obj-222",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3711,7 +4019,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-205",
+					"id": "obj-223",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3729,7 +4037,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-206",
+					"id": "obj-224",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3747,7 +4055,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-207",
+					"id": "obj-225",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3789,24 +4097,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-10",
+						"obj-9",
 						0
 					],
 					"source": [
-						"obj-9",
+						"obj-8",
 						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-10",
-						1
-					],
-					"source": [
-						"obj-9",
-						1
 					]
 				}
 			},
@@ -3817,7 +4113,7 @@
 						0
 					],
 					"source": [
-						"obj-10",
+						"obj-9",
 						0
 					]
 				}
@@ -3829,7 +4125,7 @@
 						0
 					],
 					"source": [
-						"obj-12",
+						"obj-13",
 						0
 					]
 				}
@@ -3837,7 +4133,31 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-17",
+						"obj-14",
+						1
+					],
+					"source": [
+						"obj-13",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-15",
+						0
+					],
+					"source": [
+						"obj-14",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-18",
 						0
 					],
 					"source": [
@@ -3849,23 +4169,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-23",
+						"obj-20",
 						0
 					],
 					"source": [
 						"obj-19",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-23",
-						1
-					],
-					"source": [
-						"obj-21",
 						0
 					]
 				}
@@ -3885,7 +4193,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-27",
+						"obj-30",
 						0
 					],
 					"source": [
@@ -3897,20 +4205,8 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-28",
-						0
-					],
-					"source": [
-						"obj-27",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-29",
-						0
+						"obj-30",
+						1
 					],
 					"source": [
 						"obj-28",
@@ -3921,11 +4217,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-33",
+						"obj-31",
 						0
 					],
 					"source": [
-						"obj-32",
+						"obj-30",
 						0
 					]
 				}
@@ -3945,11 +4241,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-37",
+						"obj-35",
 						0
 					],
 					"source": [
-						"obj-36",
+						"obj-34",
 						0
 					]
 				}
@@ -3957,11 +4253,23 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-38",
+						"obj-36",
 						0
 					],
 					"source": [
-						"obj-37",
+						"obj-35",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-40",
+						0
+					],
+					"source": [
+						"obj-39",
 						0
 					]
 				}
@@ -3981,11 +4289,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-42",
+						"obj-44",
 						0
 					],
 					"source": [
-						"obj-41",
+						"obj-43",
 						0
 					]
 				}
@@ -3993,7 +4301,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-46",
+						"obj-45",
 						0
 					],
 					"source": [
@@ -4017,11 +4325,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-51",
+						"obj-49",
 						0
 					],
 					"source": [
-						"obj-50",
+						"obj-48",
 						0
 					]
 				}
@@ -4029,71 +4337,83 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-54",
-						0
-					],
-					"source": [
 						"obj-53",
 						0
+					],
+					"source": [
+						"obj-51",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
+						"obj-55",
+						0
+					],
+					"source": [
+						"obj-54",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-58",
+						0
+					],
+					"source": [
 						"obj-57",
 						0
-					],
-					"source": [
-						"obj-56",
-						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
+						"obj-61",
+						0
+					],
+					"source": [
 						"obj-60",
 						0
-					],
-					"source": [
-						"obj-59",
-						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-65",
-						0
-					],
-					"source": [
 						"obj-64",
 						0
+					],
+					"source": [
+						"obj-63",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-68",
-						0
-					],
-					"source": [
 						"obj-67",
 						0
+					],
+					"source": [
+						"obj-66",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-71",
+						"obj-72",
 						0
 					],
 					"source": [
-						"obj-70",
+						"obj-71",
 						0
 					]
 				}
@@ -4125,12 +4445,12 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-82",
+						0
+					],
+					"source": [
 						"obj-81",
 						0
-					],
-					"source": [
-						"obj-80",
-						0
 					]
 				}
 			},
@@ -4141,19 +4461,7 @@
 						0
 					],
 					"source": [
-						"obj-83",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-87",
-						0
-					],
-					"source": [
-						"obj-85",
+						"obj-84",
 						0
 					]
 				}
@@ -4173,44 +4481,44 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-85",
+						"obj-92",
+						0
+					],
+					"source": [
+						"obj-90",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-94",
+						0
+					],
+					"source": [
+						"obj-92",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-95",
+						0
+					],
+					"source": [
+						"obj-94",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-92",
 						1
-					],
-					"source": [
-						"obj-84",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-87",
-						0
-					],
-					"source": [
-						"obj-86",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-91",
-						0
-					],
-					"source": [
-						"obj-89",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-93",
-						0
 					],
 					"source": [
 						"obj-91",
@@ -4233,59 +4541,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-91",
-						1
-					],
-					"source": [
-						"obj-90",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-93",
-						0
-					],
-					"source": [
-						"obj-92",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-96",
-						0
-					],
-					"source": [
-						"obj-95",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-98",
 						0
 					],
 					"source": [
 						"obj-96",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-99",
-						0
-					],
-					"source": [
-						"obj-98",
 						0
 					]
 				}
@@ -4298,18 +4558,6 @@
 					],
 					"source": [
 						"obj-98",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-101",
-						0
-					],
-					"source": [
-						"obj-99",
 						0
 					]
 				}
@@ -4329,20 +4577,8 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-97",
-						0
-					],
-					"source": [
-						"obj-96",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-101",
-						0
+						"obj-98",
+						1
 					],
 					"source": [
 						"obj-97",
@@ -4353,11 +4589,95 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-100",
+						0
+					],
+					"source": [
+						"obj-99",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-103",
+						0
+					],
+					"source": [
 						"obj-102",
 						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-103",
+						0
 					],
 					"source": [
-						"obj-101",
+						"obj-110",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-105",
+						0
+					],
+					"source": [
+						"obj-103",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-106",
+						0
+					],
+					"source": [
+						"obj-105",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-107",
+						0
+					],
+					"source": [
+						"obj-105",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-108",
+						0
+					],
+					"source": [
+						"obj-106",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-108",
+						0
+					],
+					"source": [
+						"obj-107",
 						0
 					]
 				}
@@ -4377,47 +4697,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-105",
+						"obj-108",
 						0
 					],
 					"source": [
 						"obj-104",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-107",
-						0
-					],
-					"source": [
-						"obj-105",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-106",
-						0
-					],
-					"source": [
-						"obj-104",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-107",
-						0
-					],
-					"source": [
-						"obj-106",
 						0
 					]
 				}
@@ -4437,47 +4721,35 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-110",
-						0
-					],
-					"source": [
-						"obj-109",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-112",
-						0
-					],
-					"source": [
-						"obj-110",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-111",
-						0
-					],
-					"source": [
-						"obj-109",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-112",
 						0
 					],
 					"source": [
 						"obj-111",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-113",
+						0
+					],
+					"source": [
+						"obj-112",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-115",
+						0
+					],
+					"source": [
+						"obj-113",
 						0
 					]
 				}
@@ -4489,8 +4761,8 @@
 						0
 					],
 					"source": [
-						"obj-113",
-						0
+						"obj-112",
+						1
 					]
 				}
 			},
@@ -4537,6 +4809,30 @@
 						0
 					],
 					"source": [
+						"obj-118",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-119",
+						0
+					],
+					"source": [
+						"obj-117",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-120",
+						0
+					],
+					"source": [
 						"obj-119",
 						0
 					]
@@ -4545,11 +4841,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-121",
+						"obj-122",
 						0
 					],
 					"source": [
-						"obj-120",
+						"obj-121",
 						0
 					]
 				}
@@ -4569,11 +4865,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-124",
+						"obj-125",
 						0
 					],
 					"source": [
-						"obj-123",
+						"obj-124",
 						0
 					]
 				}
@@ -4586,18 +4882,6 @@
 					],
 					"source": [
 						"obj-125",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-128",
-						0
-					],
-					"source": [
-						"obj-126",
 						0
 					]
 				}
@@ -4641,11 +4925,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-133",
+						"obj-132",
 						0
 					],
 					"source": [
-						"obj-132",
+						"obj-131",
 						0
 					]
 				}
@@ -4665,12 +4949,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-135",
+						"obj-136",
 						0
 					],
 					"source": [
-						"obj-133",
-						1
+						"obj-134",
+						0
 					]
 				}
 			},
@@ -4681,8 +4965,8 @@
 						0
 					],
 					"source": [
-						"obj-133",
-						2
+						"obj-135",
+						0
 					]
 				}
 			},
@@ -4693,20 +4977,8 @@
 						0
 					],
 					"source": [
-						"obj-133",
-						3
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-138",
+						"obj-136",
 						0
-					],
-					"source": [
-						"obj-133",
-						4
 					]
 				}
 			},
@@ -4717,20 +4989,8 @@
 						0
 					],
 					"source": [
-						"obj-133",
-						5
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-140",
+						"obj-138",
 						0
-					],
-					"source": [
-						"obj-133",
-						6
 					]
 				}
 			},
@@ -4741,19 +5001,19 @@
 						0
 					],
 					"source": [
-						"obj-133",
-						7
+						"obj-140",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-143",
+						"obj-142",
 						0
 					],
 					"source": [
-						"obj-142",
+						"obj-141",
 						0
 					]
 				}
@@ -4789,32 +5049,8 @@
 						0
 					],
 					"source": [
-						"obj-145",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-150",
-						0
-					],
-					"source": [
-						"obj-143",
+						"obj-144",
 						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-151",
-						0
-					],
-					"source": [
-						"obj-150",
-						0
 					]
 				}
 			},
@@ -4826,7 +5062,7 @@
 					],
 					"source": [
 						"obj-144",
-						1
+						2
 					]
 				}
 			},
@@ -4837,8 +5073,8 @@
 						0
 					],
 					"source": [
-						"obj-147",
-						0
+						"obj-144",
+						3
 					]
 				}
 			},
@@ -4849,20 +5085,44 @@
 						0
 					],
 					"source": [
-						"obj-148",
-						0
+						"obj-144",
+						4
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-153",
+						"obj-150",
 						0
 					],
 					"source": [
+						"obj-144",
+						5
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-151",
+						0
+					],
+					"source": [
+						"obj-144",
+						6
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-152",
 						0
+					],
+					"source": [
+						"obj-144",
+						7
 					]
 				}
 			},
@@ -4874,6 +5134,18 @@
 					],
 					"source": [
 						"obj-153",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-155",
+						0
+					],
+					"source": [
+						"obj-154",
 						0
 					]
 				}
@@ -4905,6 +5177,42 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-161",
+						0
+					],
+					"source": [
+						"obj-154",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-162",
+						0
+					],
+					"source": [
+						"obj-161",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-158",
+						0
+					],
+					"source": [
+						"obj-155",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-159",
 						0
 					],
@@ -4922,18 +5230,6 @@
 					],
 					"source": [
 						"obj-159",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-162",
-						0
-					],
-					"source": [
-						"obj-161",
 						0
 					]
 				}
@@ -4965,18 +5261,6 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-166",
-						0
-					],
-					"source": [
-						"obj-163",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-167",
 						0
 					],
@@ -4993,19 +5277,7 @@
 						0
 					],
 					"source": [
-						"obj-163",
-						2
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-169",
-						0
-					],
-					"source": [
-						"obj-168",
+						"obj-167",
 						0
 					]
 				}
@@ -5017,8 +5289,8 @@
 						0
 					],
 					"source": [
-						"obj-163",
-						3
+						"obj-169",
+						0
 					]
 				}
 			},
@@ -5041,8 +5313,8 @@
 						0
 					],
 					"source": [
-						"obj-163",
-						4
+						"obj-171",
+						0
 					]
 				}
 			},
@@ -5053,55 +5325,7 @@
 						0
 					],
 					"source": [
-						"obj-172",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-163",
-						0
-					],
-					"source": [
-						"obj-162",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-176",
-						0
-					],
-					"source": [
-						"obj-175",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-177",
-						0
-					],
-					"source": [
-						"obj-176",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-178",
-						0
-					],
-					"source": [
-						"obj-175",
+						"obj-171",
 						1
 					]
 				}
@@ -5109,11 +5333,47 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-179",
+						"obj-174",
 						0
 					],
 					"source": [
+						"obj-173",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-175",
+						0
+					],
+					"source": [
+						"obj-170",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-176",
+						0
+					],
+					"source": [
+						"obj-175",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-178",
+						0
+					],
+					"source": [
+						"obj-177",
 						0
 					]
 				}
@@ -5125,8 +5385,8 @@
 						0
 					],
 					"source": [
-						"obj-175",
-						2
+						"obj-179",
+						0
 					]
 				}
 			},
@@ -5149,8 +5409,8 @@
 						0
 					],
 					"source": [
-						"obj-175",
-						4
+						"obj-179",
+						1
 					]
 				}
 			},
@@ -5169,12 +5429,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-175",
+						"obj-184",
 						0
 					],
 					"source": [
-						"obj-174",
-						0
+						"obj-179",
+						2
 					]
 				}
 			},
@@ -5197,8 +5457,8 @@
 						0
 					],
 					"source": [
-						"obj-185",
-						1
+						"obj-179",
+						3
 					]
 				}
 			},
@@ -5206,18 +5466,6 @@
 				"patchline": {
 					"destination": [
 						"obj-187",
-						0
-					],
-					"source": [
-						"obj-185",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-188",
 						0
 					],
 					"source": [
@@ -5229,12 +5477,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-189",
+						"obj-188",
 						0
 					],
 					"source": [
-						"obj-187",
-						0
+						"obj-179",
+						4
 					]
 				}
 			},
@@ -5253,11 +5501,35 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-190",
+						"obj-179",
 						0
 					],
 					"source": [
-						"obj-189",
+						"obj-178",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-192",
+						0
+					],
+					"source": [
+						"obj-191",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-193",
+						0
+					],
+					"source": [
+						"obj-192",
 						0
 					]
 				}
@@ -5269,8 +5541,8 @@
 						0
 					],
 					"source": [
-						"obj-190",
-						2
+						"obj-191",
+						1
 					]
 				}
 			},
@@ -5289,36 +5561,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-193",
-						0
-					],
-					"source": [
-						"obj-190",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-192",
-						0
-					],
-					"source": [
-						"obj-190",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-196",
 						0
 					],
 					"source": [
-						"obj-192",
-						0
+						"obj-191",
+						2
 					]
 				}
 			},
@@ -5329,8 +5577,8 @@
 						0
 					],
 					"source": [
-						"obj-192",
-						1
+						"obj-196",
+						0
 					]
 				}
 			},
@@ -5341,31 +5589,55 @@
 						0
 					],
 					"source": [
-						"obj-196",
-						1
+						"obj-191",
+						3
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-200",
-						0
-					],
-					"source": [
 						"obj-199",
 						0
+					],
+					"source": [
+						"obj-198",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-202",
+						"obj-200",
+						0
+					],
+					"source": [
+						"obj-191",
+						4
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-201",
 						0
 					],
 					"source": [
 						"obj-200",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-191",
+						0
+					],
+					"source": [
+						"obj-190",
 						0
 					]
 				}
@@ -5390,42 +5662,18 @@
 					],
 					"source": [
 						"obj-203",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-202",
-						0
-					],
-					"source": [
-						"obj-196",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-202",
 						1
-					],
-					"source": [
-						"obj-198",
-						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-202",
-						1
+						"obj-205",
+						0
 					],
 					"source": [
-						"obj-197",
+						"obj-203",
 						0
 					]
 				}
@@ -5434,6 +5682,18 @@
 				"patchline": {
 					"destination": [
 						"obj-206",
+						0
+					],
+					"source": [
+						"obj-204",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-207",
 						0
 					],
 					"source": [
@@ -5450,6 +5710,210 @@
 					],
 					"source": [
 						"obj-206",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-208",
+						0
+					],
+					"source": [
+						"obj-207",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-212",
+						0
+					],
+					"source": [
+						"obj-208",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-213",
+						0
+					],
+					"source": [
+						"obj-212",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-211",
+						0
+					],
+					"source": [
+						"obj-208",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-210",
+						0
+					],
+					"source": [
+						"obj-208",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-214",
+						0
+					],
+					"source": [
+						"obj-210",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-215",
+						0
+					],
+					"source": [
+						"obj-210",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-216",
+						0
+					],
+					"source": [
+						"obj-214",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-218",
+						0
+					],
+					"source": [
+						"obj-217",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-218",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-221",
+						0
+					],
+					"source": [
+						"obj-220",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-221",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-214",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						1
+					],
+					"source": [
+						"obj-216",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						1
+					],
+					"source": [
+						"obj-215",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-224",
+						0
+					],
+					"source": [
+						"obj-223",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-224",
 						0
 					]
 				}

@@ -1,4 +1,5 @@
-"""Writes max/isudt_control.maxpat and max/isudt_max_synth.maxpat (python max/make_patches.py [OUT_DIR]).
+"""Writes max/isudt_control.maxpat, isudt_max_synth.maxpat and isudt_listen_adc.maxpat
+(python max/make_patches.py [OUT_DIR]).
 
 Why a generator: Max cannot run on the machines that build this project, so
 the layout is computed here, every box at a position chosen in one place,
@@ -21,6 +22,7 @@ MAX_DIR = Path(__file__).resolve().parent
 DAEMON = "127.0.0.1 12342"   # where the daemon listens
 CONTROL_PORT = 12361         # where isudt_control.maxpat listens and subscribes
 SYNTH_PORT = 12362           # where isudt_max_synth.maxpat listens and subscribes
+LISTEN_PORT = 12364          # where isudt_listen_adc.maxpat listens and subscribes (12363 is kept for frames)
 CHAR_W = 6.6                 # Arial 12 in Max: average width of a character (box widths)
 
 APPVERSION = {"major": 8, "minor": 5, "revision": 6, "architecture": "x64", "modernui": 1}
@@ -97,6 +99,10 @@ def _ports(text: str) -> tuple[int, int, list[str]]:
         return 2, 2, ["signal", "bang"]
     if cls in ("cycle~", "*~", "+~", "maximum~", "!/~"):
         return 2, 1, ["signal"]
+    if cls == "adc~":
+        return 1, max(1, n), ["signal"] * max(1, n)
+    if cls == "dac~":
+        return max(1, n), 0, []
     if cls == "abs~":
         return 1, 1, ["signal"]
     if cls == "send~":
@@ -304,6 +310,41 @@ def indicator(p: Patch, pre: str, name: str, x: float, y: float, label: str, lab
     return name
 
 
+def listen_toggle(p: Patch, pre: str, x: float, y: float, label: str) -> None:
+    """The listen toggle: shows the daemon's listening flag (set from /state, no output) and sends /image/listen."""
+    p.obj("listen_r", x, y, f"r {pre}-listen-set")
+    p.ui("listen", "toggle", x, y + 28, 30, 30, varname="listen")
+    p.comment("listen_c", x + 38, y + 33, label, 420)
+    p.obj("listen_s", x, y + 66, f"s {pre}-listen")
+    p.c("listen_r", 0, "listen", 0)
+    p.c("listen", 0, "listen_s", 0)
+
+
+def listen_wiring(p: Patch, pre: str, x: float, y: float) -> None:
+    """[r PRE-listen] -> /image/listen 0|1 -> [s PRE-out]."""
+    p.obj("w_listen_r", x, y, f"r {pre}-listen")
+    p.obj("w_listen_pre", x, y + 30, "prepend /image/listen")
+    p.obj("w_listen_s", x, y + 60, f"s {pre}-out")
+    p.chain("w_listen_r", "w_listen_pre", "w_listen_s")
+
+
+def heard_square(p: Patch, pre: str, x: float, y: float) -> None:
+    """Replies not routed on the bus: /square x y to [s PRE-square] (drawn) and its display; the rest shown."""
+    p.obj("other_r", x, y, f"r {pre}-other")
+    p.obj("sq_route", x, y + 30, "route /square", w=100)
+    p.obj("sq_t", x, y + 60, "t l l", w=45)
+    p.obj("sq_s", x, y + 90, f"s {pre}-square")
+    p.obj("sq_set", x + 130, y + 90, "prepend set", w=80)
+    p.obj("sq_show", x + 130, y + 120, f"s {pre}-show-square")
+    p.obj("other_set", x + 240, y + 60, "prepend set", w=80)
+    p.obj("other_s", x + 240, y + 90, f"s {pre}-show-other")
+    p.chain("other_r", "sq_route", "sq_t", "sq_s")
+    p.c("sq_t", 1, "sq_set", 0)
+    p.chain("sq_set", "sq_show")
+    p.c("sq_route", 1, "other_set", 0)
+    p.chain("other_set", "other_s")
+
+
 # --- isudt_control.maxpat ------------------------------------------------------------
 
 STATUS_ROWS = [("received", "recv", "number", "messages received"),
@@ -326,6 +367,7 @@ def control() -> Patch:
     p.comment("panic_c", 458, 103, "panic: /off, every voice off at once", 250)
     p.obj("panic_s", 420, 136, f"s {pre}-panic")
     p.c("panic", 0, "panic_s", 0)
+    listen_toggle(p, pre, 760, 70, "listen: /image/listen 1 / 0, the daemon hears its input (shows its /state)")
 
     # column A: the XY pad
     p.comment("xy_c", 20, 175, "x, y: top-left corner of the 2 x 2 square (0..125; y = 0 is the top row)", 256, 2)
@@ -341,6 +383,10 @@ def control() -> Patch:
     p.comment("img_c", 410, 189, "what the model sees", 146)
     p.ui("img", "jit.pwindow", 300, 215, 256, 256)
     p.c("img_r", 0, "img", 0)
+    p.obj("heard_r", 300, 481, f"r {pre}-show-square")
+    p.msg("show_square", 300, 509, "", w=90, varname="show_square")
+    p.comment("heard_c", 450, 480, "heard: the last /square x y, drawn above (the pad stays)", 120, 4)
+    p.c("heard_r", 0, "show_square", 0)
 
     # column C: voice, latent point, rate limit
     p.comment("voice_c", 590, 175, "voice (0..7): 0 sends the published addresses, N sends /voice/N/...", 290, 2)
@@ -453,7 +499,9 @@ def control() -> Patch:
     p.obj("im_py", X + 310, Y + 100, "prepend py", w=80)
     p.obj("im_gen", X + 220, Y + 140, "jit.gen", w=60, patcher=jit_gen_patcher())
     p.obj("im_s", X + 220, Y + 170, f"s {pre}-img")
+    p.obj("im_heard_r", X + 100, Y, f"r {pre}-square")
     p.chain("im_r", "im_t")
+    p.c("im_heard_r", 0, "im_t", 0)
     p.c("im_t", 1, "im_unpack", 0)
     p.c("im_unpack", 0, "im_px", 0)
     p.c("im_unpack", 1, "im_py", 0)
@@ -495,6 +543,7 @@ def control() -> Patch:
     p.obj("send_r", 900, Y3, f"r {pre}-out")
     p.obj("send", 900, Y3 + 30, f"udpsend {DAEMON}")
     p.chain("send_r", "send")
+    listen_wiring(p, pre, 1100, Y3)
 
     # what comes back: one [s] per address
     Y4 = Y3 + 150
@@ -520,12 +569,13 @@ def control() -> Patch:
     p.c("sp_t", 1, "sp_mtof", 0)
     p.chain("sp_mtof", "sp_hz_set", "sp_hz_s")
     # /latent/sound, /error, anything else -> their message boxes
-    for k, (tag, show) in enumerate([("ls", "ls"), ("error", "error"), ("other", "other")]):
+    for k, (tag, show) in enumerate([("ls", "ls"), ("error", "error")]):
         x = 500 + 170 * k
         p.obj(f"{tag}_r", x, Y5, f"r {pre}-{tag}")
         p.obj(f"{tag}_set", x, Y5 + 30, "prepend set", w=80)
         p.obj(f"{tag}_s", x, Y5 + 60, f"s {pre}-show-{show}")
         p.chain(f"{tag}_r", f"{tag}_set", f"{tag}_s")
+    heard_square(p, pre, 840, Y5)
     # /status.reply name value ... -> the chosen values, one display each
     Y6 = Y5 + 210
     p.obj("st_r", 20, Y6, f"r {pre}-status")
@@ -540,8 +590,8 @@ def control() -> Patch:
     p.obj("state_r", X, Y6, f"r {pre}-state")
     p.chain("state_r")
     fan(p, "state_unpack", X, Y6 + 60, "unpack 0. 0. 0 0 s",
-        [("gain", f"{pre}-gain-set"), ("glide", f"{pre}-glide-set"), ("mute", f"{pre}-mute-set"), ("", ""),
-         ("model", f"{pre}-st-model")], 140, pre, w=152)
+        [("gain", f"{pre}-gain-set"), ("glide", f"{pre}-glide-set"), ("mute", f"{pre}-mute-set"),
+         ("listen", f"{pre}-listen-set"), ("model", f"{pre}-st-model")], 140, pre, w=152)
     p.c("state_r", 0, "state_unpack", 0)
     # the subscription
     subscription(p, pre, CONTROL_PORT, 20, Y6 + 180)
@@ -717,13 +767,90 @@ def synth() -> Patch:
     return p
 
 
+# --- isudt_listen_adc.maxpat -----------------------------------------------------------
+
+def listen_adc() -> Patch:
+    """Max's input (adc~) to the daemon's ears, and the square it hears.
+
+    Honest about the route: the daemon analyses *its own* audio input
+    (`isudt serve --input DEVICE`), so Max feeds it through a loopback device
+    (adc~ -> dac~ on e.g. BlackHole, Soundflower or JACK, the daemon's input
+    on the same device). Computing the mel vector in Max (/image/mel) would
+    need the manifest's front end rebuilt in MSP; this patch does not pretend to.
+    """
+    pre = "isudtl"
+    p = Patch([80.0, 80.0, 1200.0, 860.0])
+    p.comment("doc", 20, 10, "isudt listen (adc~) -- the way back from Max's input. The daemon listens to its OWN audio "
+              "input, so Max passes adc~ to a loopback output that the daemon reads: set Max's output device (Options > "
+              "Audio Status) to a loopback such as BlackHole, Soundflower or a JACK port, and start the daemon with "
+              f"`isudt serve --input BlackHole` (the same device). Listens on port {LISTEN_PORT} and subscribes there.",
+              1120, 4)
+    # the audio: adc~ -> gain -> dac~ (the loopback), with a meter
+    p.comment("adc_c", 20, 95, "1. input: click to start Max's audio (adc~ -> dac~ to the loopback device)", 520)
+    p.ui("dsp", "ezdac~", 20, 125, 60, 60, varname="dsp")
+    p.obj("adc", 110, 125, "adc~ 1", w=60)
+    p.obj("gain_lm", 200, 125, "loadmess 0.", w=80)
+    p.ui("gain", "flonum", 200, 155, 60, 22, format=6, minimum=-60.0, maximum=0.0, varname="gain")
+    p.comment("gain_c", 264, 156, "input gain dB", 100)
+    p.obj("gain_a", 200, 185, "dbtoa", w=45)
+    p.obj("gain_p", 200, 215, "pack 0. 20", w=76)
+    p.obj("gain_l", 200, 245, "line~", w=45)
+    p.obj("mul", 110, 285, "*~", w=40)
+    p.obj("dac", 110, 325, "dac~ 1 2", w=70)
+    p.ui("meter", "meter~", 20, 200, 24, 100, varname="meter")
+    p.comment("meter_c", 200, 290, "level into the daemon (it is silent below -60 dBFS)", 200, 3)
+    p.c("adc", 0, "mul", 0)
+    p.chain("gain_lm", "gain", "gain_a", "gain_p", "gain_l")
+    p.c("gain_l", 0, "mul", 1)
+    p.c("mul", 0, "dac", 0)
+    p.c("mul", 0, "dac", 1)
+    p.c("mul", 0, "meter", 0)
+    # the daemon: listen, connected, what it hears
+    p.comment("listen_h", 620, 95, "2. the daemon", 200)
+    listen_toggle(p, pre, 620, 120, "listen: /image/listen 1 / 0 (shows the daemon's /state)")
+    indicator(p, pre, "connected", 620, 220, "connected: a /heartbeat within 2 s", 260, 24)
+    p.comment("heard_c", 620, 310, "heard: /square x y (top-left corner, 0..125)", 320)
+    p.obj("heard_r", 620, 335, f"r {pre}-show-square")
+    p.msg("show_square", 620, 363, "", w=120, varname="show_square")
+    p.comment("other_c", 620, 400, "other replies (/image/silent level while it is quiet, /image/latent, ...)", 500)
+    p.obj("show_other_r", 620, 425, f"r {pre}-show-other")
+    p.msg("show_other", 620, 453, "", w=500, varname="show_other")
+    p.c("heard_r", 0, "show_square", 0)
+    p.c("show_other_r", 0, "show_other", 0)
+
+    # ------------------------------------------------------------------- wiring
+    Y = 520
+    p.comment("wiring_c", 20, Y, "wiring -- [udpreceive] -> [route] -> one [s] per address; the subscription; "
+              "the listen toggle to the daemon", 1100)
+    p.obj("recv", 20, Y + 30, f"udpreceive {LISTEN_PORT}")
+    bus(p, pre, 20, Y + 60, "recv", ["/state", "/heartbeat", "/subscribed"], ["state", "hb", "subscribed", "other"], 150)
+    Y2 = Y + 160
+    heard_square(p, pre, 20, Y2)
+    p.obj("sq_sink", 20, Y2 + 150, "print isudt-heard", w=120)
+    p.c("sq_t", 0, "sq_sink", 0)
+    p.obj("state_r", 400, Y2, f"r {pre}-state")
+    fan(p, "state_unpack", 400, Y2 + 30, "unpack 0. 0. 0 0 s", [("", ""), ("", ""), ("", ""),
+                                                             ("listen", f"{pre}-listen-set")], 140, pre, w=152)
+    p.c("state_r", 0, "state_unpack", 0)
+    listen_wiring(p, pre, 600, Y2)
+    p.obj("send_r", 800, Y2, f"r {pre}-out")
+    p.obj("send", 800, Y2 + 30, f"udpsend {DAEMON}")
+    p.chain("send_r", "send")
+    subscription(p, pre, LISTEN_PORT, 20, Y2 + 200)
+    return p
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     out = Path(argv[0]) if argv else MAX_DIR
-    for name, make in [("isudt_control.maxpat", control), ("isudt_max_synth.maxpat", synth)]:
+    for name, make in GENERATED.items():
         (out / name).write_text(make().render())
         print(out / name)
     return 0
+
+
+GENERATED = {"isudt_control.maxpat": control, "isudt_max_synth.maxpat": synth,
+             "isudt_listen_adc.maxpat": listen_adc}
 
 
 if __name__ == "__main__":

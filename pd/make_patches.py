@@ -20,6 +20,8 @@ PD_DIR = Path(__file__).resolve().parent
 
 CONTROL_PORT = 12351      # where isudt_control.pd listens and subscribes
 SYNTH_PORT = 12352        # where isudt_synth.pd listens and subscribes
+SEE_PORT = 12353          # where isudt_see.pd listens and subscribes
+FIELD = (40, 150)         # isudt_see.pd: top-left of the square's field; 2 px per position
 
 
 class Patch:
@@ -639,9 +641,91 @@ def control() -> Patch:
     return p
 
 
+def see() -> Patch:
+    """isudt_see.pd: the way back. A listen toggle, and a red marker moved to each /square the daemon reports.
+
+    The marker is a [cnv] moved with `pos X Y` inside a frame of three thin
+    [cnv] lines (nothing under it, so the layout check holds wherever it is).
+    """
+    fx, fy = FIELD
+    p = Patch(1040, 820)
+    p.text("doc", 20, 10, f"isudt see (Pure Data vanilla 0.51+) -- the way back: the daemon listens to its audio input and says where the sound puts the square. Click listen (sends /image/listen 1 or 0) \\, play or sing into the daemon's input: the red marker moves to each /square x y \\, and silent lights on /image/silent (nothing is guessed in silence). Listens on port {SEE_PORT} and subscribes there \\, so it runs beside isudt_control.pd. listen shows what the daemon says (its /state)., f 110")
+    p.add("listen", "obj", 20, 90, "tgl 25 0 \\$0-listen isudt-see-listen listen 30 12 0 14 -262144 -1 -1 0 1")
+    p.add("silent", "obj", 200, 95, "tgl 15 0 empty \\$0-silent silent 20 7 0 12 -262144 -1 -1 0 1")
+    p.add("conn", "obj", 330, 95, "tgl 15 0 empty \\$0-conn connected 20 7 0 12 -262144 -1 -1 0 1")
+    # the field: a frame of four 2-px lines around 260 x 260 px, and the marker inside
+    def line(dx: int, dy: int) -> str:   # the (empty) label sits outside the field, off the marker's way
+        return f"empty empty empty {dx} {dy} 0 10 -1 -66577 0"
+    p.add("bottom", "obj", fx - 2, fy + 260, f"cnv 1 264 2 {line(0, 14)}")
+    p.add("left", "obj", fx - 2, fy, f"cnv 1 2 260 {line(-14, 0)}")
+    p.add("right", "obj", fx + 260, fy, f"cnv 1 2 260 {line(14, 0)}")
+    p.add("marker", "obj", fx, fy, "cnv 8 8 8 empty isudt-see-marker empty 0 4 0 8 -258113 -66577 0")
+    p.text("cfield", fx, fy - 24, "the square's field: x 0..125 to the right \\, y 0..125 down (2 px each), f 80")
+    # what came back, as numbers
+    p.text("cxy", 330, 150, "/square: top-left corner (0..125), f 40")
+    p.atom("x", 330, 180, "5 0 0 0 x \\$0-x -")
+    p.atom("y", 420, 180, "5 0 0 0 y \\$0-y -")
+    p.text("cz", 330, 230, "/image/latent: the image latent, f 40")
+    p.atom("z0", 330, 260, "7 0 0 0 z0 \\$0-z0 -")
+    p.atom("z1", 440, 260, "7 0 0 0 z1 \\$0-z1 -")
+    p.text("cpic", 330, 310, "/picture (a blob) is not shown here: Pd vanilla has no image object, f 30")
+    # wiring
+    W = 480
+    p.text("cwiring", 20, W, "wiring: the toggle to the daemon (left) \\, the replies to the displays (right), f 80")
+    p.obj("rlisten", 20, W + 30, "r \\$0-listen")
+    p.obj("plisten", 20, W + 60, "list prepend /image/listen")
+    p.obj("send", 20, W + 90, "isudt_send")
+    p.obj("recv", 300, W + 30, f"isudt_receive {SEE_PORT}")
+    p.obj("sub", 300, W + 60, f"isudt_subscribe {SEE_PORT}")
+    p.obj("sconn", 520, W + 100, "s \\$0-conn")
+    p.obj("rroute", 300, W + 100, "route square image state")
+    p.obj("sq", 300, W + 140, "t l l b")
+    p.obj("expr", 20, W + 190, f"expr \\$f1 * 2 + {fx} \\; \\$f2 * 2 + {fy}")
+    p.obj("pack", 20, W + 240, "pack f f")
+    p.msg("pos", 20, W + 270, "pos \\$1 \\$2")
+    p.obj("smarker", 20, W + 300, "s isudt-see-marker")
+    p.obj("unxy", 300, W + 190, "unpack f f")
+    p.obj("sx", 300, W + 220, "s \\$0-x")
+    p.obj("sy", 380, W + 220, "s \\$0-y")
+    p.obj("pub", 300, W + 260, "s isudt-see-square")
+    p.msg("quiet", 460, W + 190, "0")
+    p.obj("ssilent0", 460, W + 220, "s \\$0-silent")
+    p.obj("image", 600, W + 140, "route silent latent")
+    p.msg("one", 640, W + 190, "1")
+    p.obj("ssilent1", 640, W + 220, "s \\$0-silent")
+    p.obj("psilent", 600, W + 260, "s isudt-see-silent")
+    p.obj("unz", 780, W + 190, "unpack f f")
+    p.obj("sz0", 780, W + 220, "s \\$0-z0")
+    p.obj("sz1", 780, W + 250, "s \\$0-z1")
+    p.obj("svoice", 880, W + 140, "route voice")
+    p.obj("ustate", 880, W + 190, "unpack f f f f s")
+    p.msg("setlisten", 880, W + 220, "set \\$1")
+    p.obj("slisten", 880, W + 250, "s isudt-see-listen")
+    # cords
+    p.chain("rlisten", "plisten", "send")
+    p.c("recv", 5, "sub", 0)
+    p.c("sub", 2, "sconn", 0)
+    p.c("sub", 1, "rroute", 0)
+    p.c("rroute", 0, "sq", 0)
+    p.c("sq", 2, "quiet", 0); p.c("quiet", 0, "ssilent0", 0)
+    p.c("sq", 1, "pub", 0)
+    p.c("sq", 1, "unxy", 0); p.c("unxy", 0, "sx", 0); p.c("unxy", 1, "sy", 0)
+    p.c("sq", 0, "expr", 0)
+    p.c("expr", 0, "pack", 0); p.c("expr", 1, "pack", 1)
+    p.chain("pack", "pos", "smarker")
+    p.c("rroute", 1, "image", 0)
+    p.c("image", 0, "one", 0); p.c("one", 0, "ssilent1", 0); p.c("image", 0, "psilent", 0)
+    p.c("image", 1, "unz", 0); p.c("unz", 0, "sz0", 0); p.c("unz", 1, "sz1", 0)
+    p.c("rroute", 2, "svoice", 0)
+    p.c("svoice", 1, "ustate", 0)
+    p.c("ustate", 3, "setlisten", 0); p.c("setlisten", 0, "slisten", 0)
+    return p
+
+
 PATCHES = {
     "isudt_control.pd": control,
     "isudt_synth.pd": synth,
+    "isudt_see.pd": see,
     "isudt_subscribe.pd": subscribe,
     "isudt_receive.pd": receive,
     "isudt_send.pd": send,

@@ -40,7 +40,7 @@ def test_empty_and_partial_files_take_defaults(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("raw, needle", [
     ({"osc": {"prot": 1}}, "test.yaml: osc.prot: unknown key; allowed in osc: host, port,"),
-    ({"sound": {}}, "sound: unknown section; allowed: osc, audio, synth, inference, bundle, logging"),
+    ({"sound": {}}, "sound: unknown section; allowed: osc, audio, synth, inference, listen, bundle, logging"),
     ({"osc": {"port": 70000}}, "osc.port: 70000 is not allowed; allowed: an integer 0..65535"),
     ({"osc": {"port": "12342"}}, "osc.port: '12342' is not an integer"),
     ({"osc": {"port": 12342.0}}, "osc.port: 12342.0 is not an integer"),

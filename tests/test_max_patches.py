@@ -53,7 +53,7 @@ from support.patch_drawing import draw, max_patches, picture_name, read_maxpat
 ROOT = Path(__file__).resolve().parents[1]
 MAX_DIR = ROOT / "max"
 PATCHES = sorted(MAX_DIR.glob("*.maxpat"))
-EXPECTED = {"isudt_control.maxpat", "isudt_max_synth.maxpat", "isudt_frames.maxpat"}
+EXPECTED = {"isudt_control.maxpat", "isudt_max_synth.maxpat", "isudt_frames.maxpat", "isudt_listen_adc.maxpat"}
 LIMIT = "0.89125"     # -1 dBFS as an amplitude: the synth's limiter ceiling
 
 Counts = Callable[[list[str], dict], "tuple[int, int] | None"]
@@ -128,7 +128,7 @@ MAX_OBJECTS: dict[str, tuple[int, int] | Counts | None] = {
     "*": (2, 1), "/": (2, 1), "==": (2, 1),
     # MSP
     "line~": (2, 2), "cycle~": (2, 1), "*~": (2, 1), "+~": (2, 1), "dac~": _dac, "clip~": None,
-    "sig~": (1, 1), "abs~": (1, 1), "maximum~": (2, 1), "!/~": (2, 1), "send~": (1, 0), "receive~": (1, 1),
+    "sig~": (1, 1), "abs~": (1, 1), "adc~": lambda args, box: (1, len(args) or 2), "maximum~": (2, 1), "!/~": (2, 1), "send~": (1, 0), "receive~": (1, 1),
     # Jitter
     "jit.gen": _jit_gen, "jit.matrix": (1, 2), "jit.grab": (1, 2), "jit.movie": (1, 2), "jit.rgb2luma": (1, 2),
     "jit.spill": (1, 2), "jit.iter": None, "jit.scissors": None, "jit.expr": None, "jit.op": None,
@@ -175,7 +175,7 @@ def limits() -> Limits:
 
 # --- structure ----------------------------------------------------------------------
 
-def test_the_three_patches_and_their_readme_exist() -> None:
+def test_the_patches_and_their_readme_exist() -> None:
     assert {p.name for p in PATCHES} == EXPECTED
     readme = (MAX_DIR / "README.md").read_text()
     for name in EXPECTED:
@@ -228,7 +228,8 @@ def test_cords_join_existing_inlets_and_outlets(path: Path) -> None:
 
 
 # Where each patch listens and subscribes (the daemon's fixed reply port 12341 stays for the published patch).
-OWN_PORTS = {"isudt_control.maxpat": 12361, "isudt_max_synth.maxpat": 12362, "isudt_frames.maxpat": None}
+OWN_PORTS = {"isudt_control.maxpat": 12361, "isudt_max_synth.maxpat": 12362, "isudt_frames.maxpat": None,
+             "isudt_listen_adc.maxpat": 12364}
 
 
 @pytest.mark.parametrize("path", PATCHES, ids=lambda p: p.name)
@@ -407,7 +408,9 @@ def test_every_sent_message_is_accepted_by_the_daemon(path: Path, limits: Limits
     last = f"/voice/{SynthSection().voices - 1}"
     expected = {
         "isudt_control.maxpat": {"/pictslider", f"{last}/pictslider", "/latent/sound", f"{last}/latent/sound",
-                                 "/gain", "/glide", "/mute", "/status", "/off", "/subscribe", "/unsubscribe"},
+                                 "/gain", "/glide", "/mute", "/status", "/off", "/subscribe", "/unsubscribe",
+                                 "/image/listen"},
+        "isudt_listen_adc.maxpat": {"/image/listen", "/subscribe", "/unsubscribe"},
         "isudt_max_synth.maxpat": {"/mute", "/subscribe", "/unsubscribe"},
         "isudt_frames.maxpat": {"/frame/list"},
     }[path.name]
@@ -666,7 +669,8 @@ def test_patches_are_what_the_generator_writes(tmp_path: Path) -> None:
     spec.loader.exec_module(mod)
     assert mod.CONTROL_PORT == OWN_PORTS["isudt_control.maxpat"] and mod.SYNTH_PORT == OWN_PORTS["isudt_max_synth.maxpat"]
     mod.main([str(tmp_path)])
-    for name in ("isudt_control.maxpat", "isudt_max_synth.maxpat"):
+    assert mod.LISTEN_PORT == OWN_PORTS["isudt_listen_adc.maxpat"]
+    for name in ("isudt_control.maxpat", "isudt_max_synth.maxpat", "isudt_listen_adc.maxpat"):
         assert (tmp_path / name).read_text() == (MAX_DIR / name).read_text(), \
             f"max/{name} differs from what max/make_patches.py writes: edit the generator and run it"
 
@@ -691,6 +695,7 @@ def test_routed_reply_addresses_are_what_the_daemon_sends(daemon_factory: Any) -
     replies: dict[str, list[Any]] = {"/subscribed": c.wait_for("/subscribed")}
     voices = SynthSection().voices
     for address, args in ([("/pictslider", (40, 80)), ("/latent/image", (0.0, 0.0)), ("/status", ()),
+                           ("/image/sine", (60.0, -12.0)),
                            ("/no/such/address", ()), ("/state", ())]
                           + [(f"/voice/{n}/pictslider", (10 * n, 40)) for n in range(voices)]
                           + [(f"/voice/{n}/off", ()) for n in range(voices)] + [("/off", ())]):
@@ -713,6 +718,52 @@ def test_routed_reply_addresses_are_what_the_daemon_sends(daemon_factory: Any) -
     assert len(replies["/sineparams"]) == 2   # the patches unpack pitch and dB
     state = replies["/state"]                  # gain_db glide_ms muted listening model_id
     assert len(state) == 5 and isinstance(state[4], str), state
+
+
+# --- the way back: listening and the heard square ----------------------------------------
+
+LISTENING = ["isudt_control.maxpat", "isudt_listen_adc.maxpat"]
+
+
+@pytest.mark.parametrize("name", LISTENING)
+def test_listen_toggle_sends_image_listen_and_shows_the_daemons_flag(name: str) -> None:
+    """The toggle sends /image/listen 0|1 and is set (never sent on) from /state's 4th field, `listening`."""
+    patcher = load(MAX_DIR / name)
+    g, interp = Graph(patcher), Interpreter(patcher)
+    toggle = g.named("listen")
+    assert g.boxes[toggle]["maxclass"] == "toggle"
+    (udpsend,) = g.find("udpsend")
+    assert udpsend in g.downstream(toggle)
+    assert sorted(m for m in interp.inputs(udpsend, 0) if m[0] == "/image/listen") == [["/image/listen", 0],
+                                                                                      ["/image/listen", 1]]
+    assert all(g.text(f) == "prepend set" for f in g.feeders(toggle))
+    route, state = g.route_with("/state")
+    (unpack,) = [i for i in g.downstream(route, state) if box_class(g.boxes[i])[0] == "unpack"]
+    assert [o for o, b, _ in g.out[unpack] if toggle in g.downstream(b)] == [3]
+
+
+@pytest.mark.parametrize("name", LISTENING)
+def test_heard_square_is_shown(name: str) -> None:
+    """/square x y reaches a display with `set`; in the control it also redraws the glow (the jit.gen's px, py)."""
+    g = Graph(load(MAX_DIR / name))
+    route, sq = g.route_with("/square")
+    after = g.downstream(route, sq)
+    shown = g.named("show_square")
+    assert shown in after and all(g.text(f) == "prepend set" for f in g.feeders(shown))
+    (udpsend,) = g.find("udpsend")
+    assert udpsend not in after, "a heard square must not be played back (/pictslider): no feedback loop"
+    if name == "isudt_control.maxpat":
+        (gen,) = g.find("jit.gen")
+        assert gen in after and g.named("xy") not in after
+
+
+def test_listen_adc_feeds_adc_to_the_output_the_daemon_hears() -> None:
+    """adc~ -> gain -> dac~ (the loopback the daemon's --input reads), metered; the README says how."""
+    g = Graph(load(MAX_DIR / "isudt_listen_adc.maxpat"))
+    (adc,) = g.find("adc~")
+    (dac,) = g.find("dac~")
+    assert dac in g.downstream(adc) and g.named("meter") in g.downstream(adc)
+    assert "--input" in (MAX_DIR / "README.md").read_text()
 
 
 # --- the image the control patch draws --------------------------------------------------

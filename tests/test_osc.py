@@ -235,14 +235,14 @@ def test_ints_and_doubles_are_numbers() -> None:
     ("/voices", [], "unknown address"),
     ("/voice/1/", [], "expects /voice/N/"),
     ("/voice/1/gain", [0], "unknown address under /voice/1"),
-    ("/voice/1/off", [1], "no arguments"),
+    ("/voice/1/off", [1], "a reply of the daemon's"),
     ("/gain", [], "a gain in dB"),
     ("/gain", [float("nan")], "NaN"),
     ("/glide", ["fast"], "must be a number"),
     ("/mute", [], "0 or 1"),
     ("/status", [1], "no arguments"),
     ("/nope", [], "unknown address"),
-    ("/sineparams", [1, 2], "unknown address"),
+    ("/sineparams", [1, 2], "a reply of the daemon's"),
 ])
 def test_refusals_name_the_problem(address: str, args: list, reason: str) -> None:
     with pytest.raises(Refused) as e:
@@ -252,7 +252,8 @@ def test_refusals_name_the_problem(address: str, args: list, reason: str) -> Non
     srv, backend, cap = make_server()
     srv.handle(encode_message(address, args), LOCAL)
     assert not backend.submitted and not backend.controls
-    assert cap.out == [("/error", [address, e.value.reason], LOCAL)]
+    # a reply fed back is refused without an answer (no reply ping-pong); anything else gets /error
+    assert cap.out == ([] if e.value.silent else [("/error", [address, e.value.reason], LOCAL)])
 
 
 def test_latents_are_clamped_into_the_trained_box_and_counted() -> None:
@@ -439,10 +440,12 @@ def test_results_are_answered_on_the_wire() -> None:
     srv, _, cap = make_server(error_rate=1.0, error_burst=1)
     to = ("127.0.0.9", 7)
     srv.answer(Result(LatentImageRequest(2, "/voice/2", reply_to=to), (61.5, -12.0), (0.25, -0.5)))
-    srv.answer(Result(VoiceOff(2, "/voice/2", reply_to=to)))                      # a release: no reply
+    srv.answer(Result(VoiceOff(2, "/voice/2", reply_to=to)))                      # a release: "/voice/2/off 1"
+    srv.answer(Result(VoiceOff(3, "", reply_to=to)))                              # one voice of /off: no reply
     srv.answer(Result(PositionRequest(0, address="/pictslider", reply_to=to), error="inference failed: x"))
     srv.answer(Result(PositionRequest(0, address="/pictslider", reply_to=to), error="inference failed: y"))
     assert cap.out == [("/voice/2/sineparams", [61.5, -12.0], to), ("/voice/2/latent/sound", [0.25, -0.5], to),
+                       ("/voice/2/off", [1], to),
                        ("/error", ["/pictslider", "inference failed: x"], to)]      # the second /error: rate-limited
 
 

@@ -258,21 +258,35 @@ def test_unknown_input_kind(tmp_path: Path) -> None:
 # --- readers ------------------------------------------------------------------------------------
 
 def test_pgm_reader_both_encodings(tmp_path: Path) -> None:
+    """P5 (8 and 16 bit) and P2 through Pillow, each scaled by its own maxval; a short file is a clear error."""
     img = np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4)
     for binary, maxval in ((True, 255), (True, 1023), (False, 255)):
         p = tmp_path / f"i{binary}{maxval}.pgm"
         held = write_pgm(p, img, binary, maxval)
-        np.testing.assert_allclose(render.read_pgm(p), held, atol=1e-7)
+        np.testing.assert_allclose(render.read_image(p), held, atol=1e-4)
     (tmp_path / "short.pgm").write_bytes(b"P5 4 3 255\n\x00\x01")
-    with pytest.raises(render.RenderError, match="needs 12 pixels"):
-        render.read_pgm(tmp_path / "short.pgm")
+    with pytest.raises(render.RenderError, match="short.pgm: cannot decode"):
+        render.read_image(tmp_path / "short.pgm")
 
 
-def test_png_through_matplotlib(tmp_path: Path) -> None:
-    mpimg = pytest.importorskip("matplotlib.image")
+def test_png_jpeg_through_pillow(tmp_path: Path) -> None:
+    """8- and 16-bit grey PNG, colour PNG (Rec. 601 luma, alpha dropped) and JPEG."""
+    from PIL import Image
+
     img = np.linspace(0, 1, 64, dtype=np.float32).reshape(8, 8)
-    mpimg.imsave(tmp_path / "a.png", img, cmap="gray", vmin=0, vmax=1)
-    np.testing.assert_allclose(render.read_image(tmp_path / "a.png"), img, atol=1.5 / 255)
+    Image.fromarray(np.rint(img * 255).astype(np.uint8), "L").save(tmp_path / "a.png")
+    np.testing.assert_allclose(render.read_image(tmp_path / "a.png"), img, atol=0.5 / 255)
+    Image.fromarray(np.rint(img * 65535).astype(np.uint16)).save(tmp_path / "b16.png")
+    np.testing.assert_allclose(render.read_image(tmp_path / "b16.png"), img, atol=1e-4)
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[..., 1], rgba[..., 3] = 200, 10
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "c.png")
+    np.testing.assert_allclose(render.read_image(tmp_path / "c.png"), 0.587 * 200 / 255, atol=1.0 / 255)
+    Image.fromarray(np.full((16, 16), 128, np.uint8), "L").save(tmp_path / "d.jpg", quality=95)
+    np.testing.assert_allclose(render.read_image(tmp_path / "d.jpg"), 128 / 255, atol=2.0 / 255)
+    (tmp_path / "e.png").write_bytes(b"not a png")
+    with pytest.raises(render.RenderError, match="e.png: cannot decode"):
+        render.read_image(tmp_path / "e.png")
 
 
 def test_natural_order() -> None:
@@ -294,3 +308,129 @@ def test_session_writer_round_trip(tmp_path: Path) -> None:
     assert [(m.address, m.line) for m in msgs] == [("/frame", 3), ("/status", 4), ("/pictslider", 2)]
     assert msgs[0].args == (32, 32, blob) and msgs[2].args == (3, 4.5)
     assert 0.0 <= msgs[1].t < 0.25
+
+
+# --- the way back: render --to-image --------------------------------------------------
+
+def hear_independently(models, mono: np.ndarray, ends: list[int]) -> np.ndarray:
+    """(x, y) per window from the bundle directly (numpy front end, ORT, nearest table latent): not hear.py."""
+    from isudt.daemon.mel import mel_vectors
+
+    waves = np.stack([np.concatenate([np.zeros(max(0, 8192 - e)), mono[max(0, e - 8192):e]]) for e in ends])
+    mel = mel_vectors(waves).astype(np.float32)
+    z = models.run("reverse_mapper", models.run("sound_encoder", mel)).astype(np.float64)
+    with np.load(models.manifest.files["position_table"]) as f:
+        table = f["z"].reshape(-1, 2).astype(np.float64)
+    idx = np.argmin(((z[:, None, :] - table[None]) ** 2).sum(-1), axis=1)
+    p = models.manifest.square.positions
+    return np.stack([idx % p, idx // p], 1).astype(float)
+
+
+@pytest.fixture(scope="module")
+def hear_models(bundle_dir):
+    from isudt.daemon.bundle import SERVING_ROLES
+    from isudt.daemon.hear import HEAR_ROLES
+    return open_bundle(bundle_dir, "cpu", 1, roles=SERVING_ROLES + HEAR_ROLES)
+
+
+def read_positions(path: Path) -> list[dict]:
+    import csv
+    with path.open() as f:
+        return list(csv.DictReader(f))
+
+
+def test_to_image_hears_a_render_where_the_models_put_it(tmp_path: Path, hear_models) -> None:
+    """A rendered WAV (0.5 s of silence, then 3 positions) -> GIF + CSV: silent frames marked, the others at
+    the positions the bundle gives the same windows; the same input gives the same bytes."""
+    import soundfile as sf
+    from PIL import Image
+
+    wav = tmp_path / "pos.wav"
+    (tmp_path / "p.csv").write_text("time,x,y\n" + "".join(f"{0.5 + 0.5 * i},{x},{y}\n"
+                                                            for i, (x, y) in enumerate(POSITIONS)))
+    assert run_render(tmp_path / "p.csv", wav, "--fps", 2, "--format", "float32").returncode == 0
+    out = tmp_path / "heard.gif"
+    r = run_render("--to-image", wav, out, "--fps", 4)
+    assert r.returncode == 0, r.stderr
+    rows = read_positions(tmp_path / "heard.csv")
+    mono = sf.read(str(wav), dtype="float64")[0].mean(axis=1)
+    assert len(rows) == int(len(mono) / SR * 4)
+    assert [float(r["time"]) for r in rows[:3]] == [0.25, 0.5, 0.75]
+    assert rows[0]["silent"] == "1" and rows[0]["x"] == "" and rows[1]["silent"] == "1"   # before the first tone
+    loud = [k for k, r in enumerate(rows) if r["silent"] == "0"]
+    assert len(loud) >= 6
+    want = hear_independently(hear_models, mono, [int(round(float(rows[k]["time"]) * SR)) for k in loud])
+    got = np.array([[float(rows[k]["x"]), float(rows[k]["y"])] for k in loud])
+    np.testing.assert_array_equal(got, want)
+    for k in loud:
+        assert -40.0 < float(rows[k]["level_db"]) <= 0.0
+    with Image.open(out) as im:      # Pillow merges identical neighbours (the silent start): count the time
+        assert im.size == (128, 128) and im.info.get("loop") == 0
+        assert np.asarray(im.convert("L")).max() == 0            # frame 1: silent -> black
+        durations = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            durations.append(im.info["duration"])
+    assert sum(durations) == 250 * len(rows)
+    again = tmp_path / "again.gif"
+    assert run_render("--to-image", wav, again, "--fps", 4).returncode == 0
+    assert again.read_bytes() == out.read_bytes()
+    assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "heard.csv").read_bytes()
+
+
+def test_to_image_reads_other_formats_and_rates_into_png_frames(tmp_path: Path, hear_models) -> None:
+    """A stereo 44.1 kHz FLAC of a sine: resampled and mixed to mono; PNG frames of the square at the position."""
+    import soundfile as sf
+    from PIL import Image
+
+    from isudt.daemon.hear import Hearer
+    from isudt.daemon.mel import sine
+
+    t = np.arange(int(0.5 * 44100)) / 44100
+    tone = 0.5 * np.sin(2 * np.pi * 440.0 * t)
+    sf.write(str(tmp_path / "a.flac"), np.stack([tone, tone], 1), 44100, subtype="PCM_24")
+    out = tmp_path / "frames"
+    r = run_render("--to-image", tmp_path / "a.flac", out, "--fps", 10, "--picture", "square", "--scale", 2)
+    assert r.returncode == 0, r.stderr
+    rows = read_positions(out / "positions.csv")
+    pngs = sorted(out.glob("frame_*.png"))
+    assert len(pngs) == len(rows) == 5
+    heard = Hearer(hear_models).analyse(sine(69.0, 0.5))
+    last = rows[-1]
+    assert last["silent"] == "0" and abs(float(last["level_db"]) - 20 * np.log10(0.5)) < 0.2
+    assert abs(float(last["x"]) - heard.x) <= 1 and abs(float(last["y"]) - heard.y) <= 1
+    with Image.open(pngs[-1]) as im:
+        a = np.asarray(im)
+    assert a.shape == (256, 256)
+    y, x = np.unravel_index(np.argmax(a), a.shape)
+    assert (x // 2, y // 2) == (int(float(last["x"])), int(float(last["y"])))   # the square at the position
+
+
+@pytest.mark.parametrize("name,body,words", [
+    ("x.wav", b"RIFF nonsense", ["x.wav", "not a sound file"]),
+    ("missing.wav", None, ["missing.wav", "no such file"]),
+])
+def test_to_image_bad_input_is_a_clear_message(tmp_path: Path, name: str, body: bytes | None,
+                                               words: list[str]) -> None:
+    if body is not None:
+        (tmp_path / name).write_bytes(body)
+    r = run_render("--to-image", tmp_path / name, tmp_path / "o.gif")
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    for w in words:
+        assert w in r.stderr, r.stderr
+    r = run_render("--to-image", tmp_path / name, tmp_path / "o.png")
+    assert r.returncode == 2 and ".gif" in r.stderr, r.stderr
+
+
+def test_hear_analyse_gates_silence_and_matches_the_batch(hear_models) -> None:
+    """hear.analyse (the live side's entry point): None below -60 dBFS; otherwise the batched answer."""
+    from isudt.daemon.hear import Hearer, analyse
+    from isudt.daemon.mel import sine
+
+    assert analyse(np.zeros(8192), hear_models) is None
+    assert analyse(sine(60.0, 10 ** (-65 / 20)), hear_models) is None
+    w = sine(60.0, 10 ** (-20 / 20))
+    x, y, z, pic = analyse(w, hear_models)
+    pos, zb = Hearer(hear_models).from_mels(Hearer(hear_models).mels(w[None]))
+    assert (x, y) == tuple(pos[0]) and np.allclose(z, zb[0])
+    assert pic.shape == (128, 128) and 0.0 <= pic.min() and pic.max() <= 1.0

@@ -65,20 +65,22 @@ def test_voice_off_and_panic_reply_and_stop_voices(daemon_factory: Any) -> None:
 
 def test_every_reply_fed_back_ends_within_two_steps(daemon_factory: Any) -> None:  # noqa: F811
     """A daemon whose replies come back to it (or reach another daemon) cannot start an endless exchange."""
-    d = daemon_factory()
+    d = daemon_factory({"listen": {"picture_list": True}})
     c = d.client()
     c.send("/subscribe", c.port)
-    for address, args in [("/pictslider", (40, 80)), ("/latent/image", (0.0, 0.5)), ("/voice/1/latent/sound", (0.1, 0.1)),
+    for address, args in [("/image/sine", (60, -12)), ("/image/mel", tuple([0.0] * 64)), ("/pictslider", (40, 80)), ("/latent/image", (0.0, 0.5)), ("/voice/1/latent/sound", (0.1, 0.1)),
                           ("/voice/1/off", ()), ("/off", ()), ("/state", ()), ("/status", ()), ("/nope", ()),
                           ("/unsubscribe", (c.port,)), ("/subscribe", (c.port,))]:
         c.send(address, *args)
     replies = collect(c, 1.2)
     kinds = {m for m, _ in replies}
     assert {"/sineparams", "/latent/sound", "/voice/1/sineparams", "/voice/1/off", "/off", "/state", "/state/voice",
-            "/status.reply", "/error", "/subscribed", "/unsubscribed", "/heartbeat"} <= kinds, kinds
+            "/status.reply", "/error", "/subscribed", "/unsubscribed", "/heartbeat",
+            "/square", "/image/latent", "/picture", "/picture/list"} <= kinds, kinds
     c.send("/unsubscribe", c.port)
     c.drain(0.3)
-    for address, args in {m: a for m, a in replies}.items():
+    fed = {m: a for m, a in replies} | {"/image/silent": [-120.0]}   # the live stream's silence reply, too
+    for address, args in fed.items():
         step1 = [m for m in feed(c, address, args) if m[0] != "/unsubscribed"]
         step2 = [m2 for m in step1 for m2 in feed(c, *m)]
         assert step2 == [], (address, step1, step2)

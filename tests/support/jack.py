@@ -78,7 +78,7 @@ from typing import Iterator
 import numpy as np
 import pytest
 
-__all__ = ["JackServer", "jack_server", "jackd", "Recorder", "reinit_portaudio", "jackd_available"]
+__all__ = ["JackServer", "jack_server", "jackd", "jackd_rt", "Recorder", "reinit_portaudio", "jackd_available"]
 
 _counter = itertools.count()
 _ENV_KEYS = ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")
@@ -244,6 +244,17 @@ def jack_server(name: str | None = None, samplerate: int = 48000, period: int = 
             os.unlink(log_file.name)
         except OSError:
             pass
+
+
+@pytest.fixture
+def jackd_rt() -> Iterator[JackServer]:
+    """Like `jackd`, with realtime scheduling (`-R`) where the system allows it (`JackServer.realtime`)."""
+    if not jackd_available():
+        if os.environ.get("ISUDT_REQUIRE_JACK") == "1":
+            pytest.fail("jackd is not installed but ISUDT_REQUIRE_JACK=1")
+        pytest.skip("jackd is not installed")
+    with jack_server(realtime=True) as server:
+        yield server
 
 
 @pytest.fixture

@@ -1,0 +1,281 @@
+"""The way back, live: what the daemon hears -> where the square is, and its picture.
+
+One job: turn sound into the replies of Contract 3. `WayBack` does the
+computation for one input (a mel vector, a sine, a sound-latent point);
+`Listener` runs it on the live input at `listen.rate` analyses a second.
+
+Why on the event loop (`call_at`), not a thread: one analysis is ~1-2 ms of
+numpy + three small ONNX runs (bench/bench_listen.py measures it), a
+thread would add GIL hand-offs and wake-ups that cost as much, and on the
+loop an analysis can never race a bundle swap or a reply. The audio thread
+never waits for it: the C engine captures the input into its own lock-free
+ring and `Engine.read_input` copies the newest samples out at our pace.
+
+The analysis (per tick):
+1. read the newest `n_samples` (8,192 = 170 ms at 48 kHz) plus up to
+   ALIGN_SAMPLES more, and start the window at the newest upward zero
+   crossing within those extra samples (to a fraction of a sample). The bundle's models were trained and
+   evaluated on sines that start at phase 0 going up (manifest
+   `reverse.sines`); the front end's reflect padding makes the edge frames
+   depend on that phase (the random-phase round trip is ~7 px worse at the
+   median, docs/eval/metrics.json), so a live sine is read at the phase the
+   models know. The window is then at most ALIGN_SAMPLES (21 ms) older than
+   the newest sample.
+2. its level, dB relative to a full-scale sine (RMS * sqrt 2, so a sine
+   played at L dB reads L). Below `silence_db` nothing is guessed: no
+   `/square`; instead `/image/silent level` once when a silence begins
+   (and once when listening starts in silence), and `silent_frames` counts
+   every silent tick.
+3. otherwise the manifest's mel front end (numpy, `MelFrontEnd`, equal to
+   daemon.mel.mel_vectors) -> sound encoder -> reverse mapper -> the
+   position read off the latent as the manifest says (nearest entry of
+   position_table's z[y, x]) and the picture from the image decoder.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .mel import DEFAULT_MEL, MelSpec, mel_filterbank, sine
+from .pipeline import Ring, resize_area
+
+log = logging.getLogger(__name__)
+
+ALIGN_SAMPLES = 1024          # the window may start this much earlier, at an upward zero crossing
+LIST_SIDE = 32                # /picture/list is always 32 x 32 (clients without blobs)
+SILENT_DB = -120.0            # the level of digital silence
+
+
+# --- the front end -----------------------------------------------------------------
+
+class MelFrontEnd:
+    """`daemon.mel.mel_vectors` for one window, with everything that does not depend on it precomputed.
+
+    Same operations, in the same order, on the FFT bins the filterbank uses
+    (the others have zero weight): equal to mel_vectors to ~1e-12, about 3x
+    faster, which is what keeps `/image/sine` within its 2 ms.
+    """
+
+    def __init__(self, spec: MelSpec = DEFAULT_MEL) -> None:
+        self.spec = spec
+        fb = mel_filterbank(spec)
+        used = np.flatnonzero(fb.any(axis=1))
+        self._bins = slice(0, int(used[-1]) + 1)
+        self._fb = np.ascontiguousarray(fb[self._bins])
+        self._window = np.hanning(spec.n_fft + 1)[:-1]
+        self._pad = spec.n_fft // 2
+        n_frames = 1 + spec.n_samples // spec.hop_length
+        self._idx = np.arange(n_frames)[:, None] * spec.hop_length + np.arange(spec.n_fft)[None, :]
+
+    def __call__(self, wave: np.ndarray) -> np.ndarray:
+        """float32 [n_mels] of one window of exactly n_samples."""
+        s = self.spec
+        x = np.pad(np.asarray(wave, np.float64), self._pad, mode="reflect")
+        spectrum = np.fft.rfft(x[self._idx] * self._window, axis=1)[:, self._bins]
+        power = spectrum.real ** 2 + spectrum.imag ** 2
+        db = 10.0 * np.log10(np.maximum(power @ self._fb, 1e-10))
+        db = np.maximum(db, db.max() - s.top_db)
+        return ((db.mean(axis=0) - s.db_min) / (s.db_max - s.db_min)).astype(np.float32)
+
+
+def level_db(wave: np.ndarray) -> float:
+    """Level in dB relative to a full-scale sine (RMS * sqrt 2): a sine at amplitude a reads 20 log10 a."""
+    ms = float(np.dot(wave, wave)) / max(len(wave), 1)
+    return 10.0 * math.log10(2.0 * ms) if ms > 0.0 else SILENT_DB
+
+
+def window_start(x: np.ndarray, n: int) -> int:
+    """Where the n-sample window starts in x: at the newest upward zero crossing (x[s-1] < 0 <= x[s]) that
+    leaves n samples, or at len(x) - n (the newest n samples) when there is none (noise, DC)."""
+    extra = len(x) - n
+    if extra <= 0:
+        return max(extra, 0)
+    head = x[:extra + 1]
+    ups = np.flatnonzero((head[:-1] < 0.0) & (head[1:] >= 0.0))
+    return int(ups[-1]) + 1 if ups.size else extra
+
+
+def align_window(x: np.ndarray, n: int) -> np.ndarray:
+    """n samples of x from `window_start`, moved back by the fraction of a sample where x crosses zero.
+
+    Linear interpolation between neighbours: below 1.2 kHz at 48 kHz it
+    changes a sine's level by less than 0.03 dB, and it removes up to 9
+    degrees of start phase (enough to move the square by a pixel).
+    """
+    s = window_start(x, n)
+    if s == 0 or not (x[s - 1] < 0.0 <= x[s]):
+        return x[s:s + n]
+    a = float(-x[s - 1] / (x[s] - x[s - 1]))          # the crossing is at s - 1 + a, a in (0, 1]
+    return (1.0 - a) * x[s - 1:s - 1 + n] + a * x[s:s + n]
+
+
+# --- the computation ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Seen:
+    """What one sound comes to: the square's top-left corner, the image latent and the picture."""
+
+    x: float
+    y: float
+    z_image: tuple[float, ...]
+    picture: np.ndarray                  # uint8 [size, size]
+    small: np.ndarray | None = None      # float32 [32, 32] in [0, 1], for /picture/list (when enabled)
+
+
+def picture_of(image: np.ndarray, size: int) -> np.ndarray:
+    """A decoded image [H, W] (about [0, 1]) -> uint8 [size, size] by area averaging."""
+    h, w = image.shape
+    if h % size == 0 and w % size == 0:   # the usual case (128 -> 64, 32): block means, no index arithmetic
+        small = image.reshape(size, h // size, size, w // size).mean(axis=(1, 3))
+    else:
+        small = resize_area(image, size)
+    return np.clip(np.rint(small * 255.0), 0, 255).astype(np.uint8)
+
+
+class WayBack:
+    """Sound -> image with one bundle's models (sound encoder, reverse mapper, image decoder, position table)."""
+
+    def __init__(self, models: Any, picture_size: int = 64, picture_list: bool = False) -> None:
+        if not getattr(models, "way_back", False):
+            raise ValueError("the models have no way back")
+        self.models = models
+        self.picture_size = picture_size
+        self.picture_list = picture_list
+        self.positions = models.manifest.square.positions
+        self.front_end = MelFrontEnd(DEFAULT_MEL)
+        self._table = models.position_table
+        self._table_sq = (self._table.astype(np.float64) ** 2).sum(axis=1)
+        self.inference_ms = Ring()
+
+    def sine_mel(self, pitch: float, db: float) -> np.ndarray:
+        """The mel of the sine at (MIDI pitch, dB), made as models/evaluate.py's round trip makes it
+        (daemon.mel sine, phase 0, sign +1, amplitude 10^(dB/20))."""
+        return self.front_end(sine(pitch, 10.0 ** (db / 20.0), self.front_end.spec))
+
+    def position(self, z_image: np.ndarray) -> tuple[float, float]:
+        """(x, y) of the nearest position-table entry (the manifest's `from_latent` readout)."""
+        z = z_image.astype(np.float64)
+        k = int(np.argmin(self._table_sq - 2.0 * (self._table @ z)))
+        return float(k % self.positions), float(k // self.positions)
+
+    def from_mel(self, mel: np.ndarray) -> Seen:
+        z_sound = self.models.encode_sound(np.asarray(mel, np.float32)[None])
+        return self.from_latent(z_sound[0])
+
+    def from_sine(self, pitch: float, db: float) -> Seen:
+        return self.from_mel(self.sine_mel(pitch, db))
+
+    def from_latent(self, z_sound: np.ndarray) -> Seen:
+        t = time.perf_counter()
+        z_image = self.models.reverse(np.asarray(z_sound, np.float32)[None])
+        image = self.models.decode_image(z_image)[0, 0]
+        self.inference_ms.add((time.perf_counter() - t) * 1e3)
+        x, y = self.position(z_image[0])
+        small = picture_of(image, LIST_SIDE).astype(np.float32) / 255.0 if self.picture_list else None
+        return Seen(x, y, tuple(float(v) for v in z_image[0]), picture_of(image, self.picture_size), small)
+
+
+# --- the live analysis -------------------------------------------------------------
+
+@dataclass
+class ListenCounters:
+    """Written on the event loop only."""
+
+    analyses: int = 0          # windows analysed (each answered with /square ...)
+    silent_frames: int = 0     # ticks below the silence threshold (nothing guessed)
+    silences: int = 0          # /image/silent sent (once per silence)
+    stale: int = 0             # ticks skipped because no new input arrived (input stalled)
+    failed: int = 0            # analyses that raised (logged)
+    level_db: float = SILENT_DB
+    analysis_ms: Ring = field(default_factory=Ring)   # one tick's cost, read to reply built
+
+
+class Listener:
+    """Analyses the engine's captured input `rate` times a second while on; `emit(seen)` sends the replies.
+
+    `emit(None, level)` means "silent" (sent once per silence). `way_back()`
+    returns the current bundle's WayBack (bundles can be swapped by a reload).
+    """
+
+    def __init__(self, read_input: Callable[[int], tuple[np.ndarray, int]], way_back: Callable[[], WayBack | None],
+                 emit: Callable[[Seen | None, float], None], rate: float = 25.0, silence_db: float = -60.0,
+                 spec: MelSpec = DEFAULT_MEL) -> None:
+        self.read_input = read_input
+        self.way_back = way_back
+        self.emit = emit
+        self.period = 1.0 / rate
+        self.silence_db = silence_db
+        self.spec = spec
+        self.counters = ListenCounters()
+        self._handle: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._next = 0.0
+        self._silent = False
+        self._last_total = -1
+
+    @property
+    def on(self) -> bool:
+        return self._handle is not None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start ticking (idempotent); the first analysis runs at once."""
+        if self._handle is not None:
+            return
+        self._loop = loop
+        self._silent = False            # listening starts: a silence is reported once, afresh
+        self._last_total = -1
+        self._next = loop.time()
+        self._handle = loop.call_at(self._next, self._tick)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _tick(self) -> None:
+        """One analysis, then the next tick on a fixed grid (a late tick is not made up: newest wins)."""
+        assert self._loop is not None
+        try:
+            self.analyse_once()
+        except Exception:  # a bug must not end listening for good
+            self.counters.failed += 1
+            log.exception("listening: the analysis failed")
+        now = self._loop.time()
+        self._next += self.period
+        if self._next <= now:
+            self._next = now + self.period
+        self._handle = self._loop.call_at(self._next, self._tick)
+
+    def analyse_once(self) -> Seen | None:
+        """Read, measure, and (if not silent) analyse the newest window; emits and returns what it found."""
+        wb = self.way_back()
+        if wb is None:
+            return None
+        t = time.perf_counter()
+        x, total = self.read_input(self.spec.n_samples + ALIGN_SAMPLES)
+        if total == self._last_total:       # nothing new captured since the last tick
+            self.counters.stale += 1
+            return None
+        self._last_total = total
+        window = align_window(x, self.spec.n_samples)
+        level = level_db(window)
+        self.counters.level_db = level
+        if level < self.silence_db:
+            self.counters.silent_frames += 1
+            if not self._silent:
+                self._silent = True
+                self.counters.silences += 1
+                self.emit(None, level)
+            return None
+        self._silent = False
+        seen = wb.from_mel(wb.front_end(window))
+        self.counters.analyses += 1
+        self.emit(seen, level)
+        self.counters.analysis_ms.add((time.perf_counter() - t) * 1e3)
+        return seen
