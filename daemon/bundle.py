@@ -229,6 +229,9 @@ class Models:
             _check_signature(role, self.sessions[role], manifest)
         used = self.sessions[roles[0]].get_providers()
         if "CUDAExecutionProvider" in wanted and "CUDAExecutionProvider" not in used:
+            if providers == "cuda":   # asked for by name: never serve it silently on the CPU
+                raise BundleError("providers: cuda asked for, but onnxruntime could not start the CUDA provider "
+                                  "(driver, CUDA or cuDNN libraries missing?); use providers: auto or cpu")
             log.warning("CUDA provider offered but not usable; running on CPU")
         self.provider = "cuda" if "CUDAExecutionProvider" in used else "cpu"
 
