@@ -30,6 +30,11 @@ The analysis (per tick):
    daemon.mel.mel_vectors) -> sound encoder -> reverse mapper -> the
    position read off the latent as the manifest says (nearest entry of
    position_table's z[y, x]) and the picture from the image decoder.
+
+Steps 1-3 are `hear` (one window) and `samples_at` (what the input ring
+holds at a given sample): the live `Listener` and the offline
+`isudt render --to-image` (daemon/render.py) both go through them, so the
+same audio gives the same square live and offline.
 """
 from __future__ import annotations
 
@@ -115,6 +120,15 @@ def align_window(x: np.ndarray, n: int) -> np.ndarray:
     return (1.0 - a) * x[s - 1:s - 1 + n] + a * x[s:s + n]
 
 
+def samples_at(mono: np.ndarray, end: int, n: int) -> np.ndarray:
+    """The n samples of `mono` before index `end`, as the input ring holds them then: zeros before the start
+    (a listener that just began hears silence)."""
+    start = end - n
+    if start >= 0:
+        return mono[start:end]
+    return np.concatenate([np.zeros(-start, mono.dtype), mono[:max(0, end)]])
+
+
 # --- the computation ---------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -179,6 +193,16 @@ class WayBack:
         x, y = self.position(z_image[0])
         small = picture_of(image, LIST_SIDE).astype(np.float32) / 255.0 if self.picture_list else None
         return Seen(x, y, tuple(float(v) for v in z_image[0]), picture_of(image, self.picture_size), small)
+
+
+def hear(x: np.ndarray, way_back: WayBack, silence_db: float, n: int) -> tuple[float, Seen | None]:
+    """One analysis of the newest input `x` (n + up to ALIGN_SAMPLES samples): the aligned window's level and
+    what it comes to, or None below `silence_db` (nothing is guessed in silence)."""
+    window = align_window(x, n)
+    level = level_db(window)
+    if level < silence_db:
+        return level, None
+    return level, way_back.from_mel(way_back.front_end(window))
 
 
 # --- the live analysis -------------------------------------------------------------
@@ -263,10 +287,9 @@ class Listener:
             self.counters.stale += 1
             return None
         self._last_total = total
-        window = align_window(x, self.spec.n_samples)
-        level = level_db(window)
+        level, seen = hear(x, wb, self.silence_db, self.spec.n_samples)
         self.counters.level_db = level
-        if level < self.silence_db:
+        if seen is None:
             self.counters.silent_frames += 1
             if not self._silent:
                 self._silent = True
@@ -274,7 +297,6 @@ class Listener:
                 self.emit(None, level)
             return None
         self._silent = False
-        seen = wb.from_mel(wb.front_end(window))
         self.counters.analyses += 1
         self.emit(seen, level)
         self.counters.analysis_ms.add((time.perf_counter() - t) * 1e3)

@@ -518,13 +518,15 @@ def report(out: Path, frames: int, s: RenderSettings, timeline: Timeline) -> Non
 
 @dataclass(frozen=True)
 class HearFrame:
-    """One analysis of the file, at time t (the window is the 8,192 samples that end there)."""
+    """One analysis of the file at time t: what the live listener would hear when its newest sample is there."""
 
     t: float
     level_db: float
-    silent: bool
-    x: float | None
-    y: float | None
+    seen: Any                  # listen.Seen, None when silent (nothing is guessed there)
+
+    @property
+    def silent(self) -> bool:
+        return self.seen is None
 
 
 def read_sound(path: Path, samplerate: int) -> tuple[np.ndarray, int]:
@@ -558,46 +560,33 @@ def frame_ends(n_samples: int, samplerate: int, fps: float) -> np.ndarray:
     return np.minimum(ends, n_samples)
 
 
-def hear_file(mono: np.ndarray, hearer: Any, fps: float, progress: bool) -> tuple[list[HearFrame], np.ndarray]:
-    """Every frame through the shared analysis (`hear.Hearer`); returns the frames and their image latents."""
-    from .hear import last_window, level_db
+def hear_file(mono: np.ndarray, way_back: Any, silence_db: float, fps: float, progress: bool) -> list[HearFrame]:
+    """Every frame through the live listener's analysis (`listen.hear`): at each frame time the input ring's
+    newest samples, the window aligned to an upward zero crossing, the same silence rule and readout."""
+    from .listen import ALIGN_SAMPLES, hear, samples_at
 
-    spec = hearer.spec
+    spec = way_back.front_end.spec
     ends = frame_ends(len(mono), spec.sample_rate, fps)
     frames: list[HearFrame] = []
-    latents = np.zeros((len(ends), hearer.models.manifest.image_latent), np.float32)
     bar = _bar(len(ends), "hearing", "frame", progress)
-    for start in range(0, len(ends), BATCH):
-        chunk = ends[start:start + BATCH]
-        waves = np.stack([last_window(mono, int(e), spec.n_samples) for e in chunk])
-        levels = [level_db(w) for w in waves]
-        loud = np.array([lv >= hearer.silence_db for lv in levels], bool)
-        pos = np.zeros((len(chunk), 2))
-        if loud.any():
-            pos[loud], latents[start:start + len(chunk)][loud] = hearer.from_mels(hearer.mels(waves[loud]))
-        for k, e in enumerate(chunk):
-            x, y = (float(pos[k, 0]), float(pos[k, 1])) if loud[k] else (None, None)
-            frames.append(HearFrame(float(e) / spec.sample_rate, levels[k], not loud[k], x, y))
-        bar.update(len(chunk))
+    for e in ends:
+        level, seen = hear(samples_at(mono, int(e), spec.n_samples + ALIGN_SAMPLES), way_back, silence_db,
+                           spec.n_samples)
+        frames.append(HearFrame(float(e) / spec.sample_rate, level, seen))
+        bar.update(1)
     bar.close()
-    return frames, latents
+    return frames
 
 
-def frame_pictures(frames: Sequence[HearFrame], latents: np.ndarray, hearer: Any, kind: str) -> np.ndarray:
+def frame_pictures(frames: Sequence[HearFrame], square: Any, kind: str) -> np.ndarray:
     """uint8 [N, H, W]: the decoded picture, or the published square at the read position; black when silent."""
     from .square import render_square
 
-    size = hearer.models.manifest.image_size
-    out = np.zeros((len(frames), size, size), np.uint8)
-    loud = np.array([not f.silent for f in frames], bool)
-    if not loud.any():
-        return out
-    if kind == "decoded":
-        pics = hearer.pictures(latents[loud])
-    else:
-        spec = hearer.models.manifest.square
-        pics = np.stack([render_square(int(f.x), int(f.y), spec) for f in frames if not f.silent])
-    out[loud] = np.rint(np.clip(pics, 0.0, 1.0) * 255.0).astype(np.uint8)
+    out = np.zeros((len(frames), square.size, square.size), np.uint8)
+    for k, f in enumerate(frames):
+        if f.seen is not None:
+            out[k] = f.seen.picture if kind == "decoded" else \
+                np.rint(np.clip(render_square(int(f.seen.x), int(f.seen.y), square), 0.0, 1.0) * 255.0)
     return out
 
 
@@ -608,7 +597,7 @@ def write_positions(path: Path, frames: Sequence[HearFrame]) -> None:
         w.writerow(["time", "x", "y", "level_db", "silent"])
         for fr in frames:
             level = f"{fr.level_db:.3f}" if math.isfinite(fr.level_db) else "-inf"
-            w.writerow([f"{fr.t:.6f}", "" if fr.silent else f"{fr.x:g}", "" if fr.silent else f"{fr.y:g}",
+            w.writerow([f"{fr.t:.6f}", "" if fr.silent else f"{fr.seen.x:g}", "" if fr.silent else f"{fr.seen.y:g}",
                         level, int(fr.silent)])
 
 
@@ -660,8 +649,8 @@ def config_silence_db(args: Any) -> float:
 
 def to_image(args: Any) -> int:
     """`isudt render --to-image IN OUT`: the file heard the way the live listener hears, frame by frame."""
-    from .bundle import SERVING_ROLES, BundleError, open_bundle
-    from .hear import HEAR_ROLES, Hearer, HearError
+    from .bundle import NO_WAY_BACK, BundleError, open_bundle
+    from .listen import WayBack
 
     fps = float(getattr(args, "fps", None) or 20.0)
     scale = int(getattr(args, "scale", None) or 1)
@@ -672,19 +661,21 @@ def to_image(args: Any) -> int:
     gif, folder, csv_path = image_outputs(Path(args.output))
     try:
         models = open_bundle(getattr(args, "bundle", None), getattr(args, "providers", None) or "cpu", 1,
-                             roles=SERVING_ROLES + HEAR_ROLES)
-        hearer = Hearer(models, silence)
-    except (BundleError, HearError) as e:
+                             way_back=True)
+    except BundleError as e:
         raise RenderError(f"bundle: {e}") from None
-    mono, rate = read_sound(Path(args.input), hearer.spec.sample_rate)
-    progress = not getattr(args, "quiet", False)
-    frames, latents = hear_file(mono, hearer, fps, progress)
-    write_pictures(frame_pictures(frames, latents, hearer, getattr(args, "picture", None) or "decoded"),
+    if not models.way_back:
+        raise RenderError(f"bundle {models.manifest.model_id}: {NO_WAY_BACK}")
+    way_back = WayBack(models, picture_size=models.manifest.image_size)
+    rate_in = way_back.front_end.spec.sample_rate
+    mono, rate = read_sound(Path(args.input), rate_in)
+    frames = hear_file(mono, way_back, silence, fps, not getattr(args, "quiet", False))
+    write_pictures(frame_pictures(frames, models.manifest.square, getattr(args, "picture", None) or "decoded"),
                    gif, folder, fps, scale)
     write_positions(csv_path, frames)
     silent = sum(f.silent for f in frames)
     print(f"wrote {gif or folder} and {csv_path}: {len(frames)} frames at {fps:g} fps from "
-          f"{len(mono) / hearer.spec.sample_rate:.2f} s ({rate} Hz), {silent} silent")
+          f"{len(mono) / rate_in:.2f} s ({rate} Hz), {silent} silent")
     return 0
 
 

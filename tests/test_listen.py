@@ -11,7 +11,7 @@ import yaml
 
 from isudt.daemon.bundle import NO_WAY_BACK, open_bundle
 from isudt.daemon.listen import (ALIGN_SAMPLES, Listener, MelFrontEnd, Seen, WayBack, align_window, level_db,
-                                 picture_of, window_start)
+                                 picture_of, samples_at, window_start)
 from isudt.daemon.mel import DEFAULT_MEL, mel_vectors, midi_to_hz, sine, sines_batch
 from support.daemon import daemon_factory  # noqa: F401  (fixture)
 
@@ -71,6 +71,13 @@ def test_window_starts_at_an_upward_zero_crossing(phase: float) -> None:
     w = align_window(x, N)
     assert len(w) == N and abs(w[0]) < 1e-3 and w[1] > 0      # starts at phase 0, going up (to a sample fraction)
     assert window_start(np.ones(N + 10, np.float32), N) == 10                      # no crossing: the newest
+
+
+def test_samples_at_is_the_input_ring_then() -> None:
+    """Offline (render --to-image), the input at a sample: the n before it, zeros before the file starts."""
+    x = np.arange(1.0, 11.0)
+    assert samples_at(x, 10, 4).tolist() == [7, 8, 9, 10] and samples_at(x, 3, 5).tolist() == [0, 0, 1, 2, 3]
+    assert samples_at(x, 0, 2).tolist() == [0, 0]
 
 
 def test_picture_is_area_averaged() -> None:

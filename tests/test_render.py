@@ -312,25 +312,10 @@ def test_session_writer_round_trip(tmp_path: Path) -> None:
 
 # --- the way back: render --to-image --------------------------------------------------
 
-def hear_independently(models, mono: np.ndarray, ends: list[int]) -> np.ndarray:
-    """(x, y) per window from the bundle directly (numpy front end, ORT, nearest table latent): not hear.py."""
-    from isudt.daemon.mel import mel_vectors
-
-    waves = np.stack([np.concatenate([np.zeros(max(0, 8192 - e)), mono[max(0, e - 8192):e]]) for e in ends])
-    mel = mel_vectors(waves).astype(np.float32)
-    z = models.run("reverse_mapper", models.run("sound_encoder", mel)).astype(np.float64)
-    with np.load(models.manifest.files["position_table"]) as f:
-        table = f["z"].reshape(-1, 2).astype(np.float64)
-    idx = np.argmin(((z[:, None, :] - table[None]) ** 2).sum(-1), axis=1)
-    p = models.manifest.square.positions
-    return np.stack([idx % p, idx // p], 1).astype(float)
-
-
 @pytest.fixture(scope="module")
-def hear_models(bundle_dir):
-    from isudt.daemon.bundle import SERVING_ROLES
-    from isudt.daemon.hear import HEAR_ROLES
-    return open_bundle(bundle_dir, "cpu", 1, roles=SERVING_ROLES + HEAR_ROLES)
+def way_back(bundle_dir):
+    from isudt.daemon.listen import WayBack
+    return WayBack(open_bundle(bundle_dir, "cpu", 1, way_back=True), picture_size=128)
 
 
 def read_positions(path: Path) -> list[dict]:
@@ -339,16 +324,36 @@ def read_positions(path: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def test_to_image_hears_a_render_where_the_models_put_it(tmp_path: Path, hear_models) -> None:
-    """A rendered WAV (0.5 s of silence, then 3 positions) -> GIF + CSV: silent frames marked, the others at
-    the positions the bundle gives the same windows; the same input gives the same bytes."""
+def heard_live(way_back, mono: np.ndarray, ends: list[int]) -> list:
+    """What the live listener (`Listener.analyse_once`) says at each end: its input ring holding `mono` up to there."""
+    from isudt.daemon.listen import ALIGN_SAMPLES, Listener
+
+    n = 8192 + ALIGN_SAMPLES
+    padded = np.concatenate([np.zeros(n), mono])
+    at = {"end": 0}
+    lis = Listener(lambda k: (padded[at["end"] + n - k:at["end"] + n], at["end"]), lambda: way_back,
+                   lambda seen, level: None, 25.0, -60.0)
+    out = []
+    for e in ends:
+        at["end"] = e
+        out.append((lis.analyse_once(), lis.counters.level_db))
+    return out
+
+
+def test_to_image_hears_a_render_as_the_live_listener_does(tmp_path: Path, way_back) -> None:
+    """A rendered WAV (0.5 s of silence, then 3 positions) -> GIF + CSV: per frame the live listener's answer
+    on the same samples (silent or its square), the square of /image/sine for the tone played once it fills
+    the window, within 1 px; the same input gives the same bytes."""
     import soundfile as sf
     from PIL import Image
 
     wav = tmp_path / "pos.wav"
     (tmp_path / "p.csv").write_text("time,x,y\n" + "".join(f"{0.5 + 0.5 * i},{x},{y}\n"
                                                             for i, (x, y) in enumerate(POSITIONS)))
-    assert run_render(tmp_path / "p.csv", wav, "--fps", 2, "--format", "float32").returncode == 0
+    config = write_config(tmp_path, {"limiter_threshold_db": 0.0})     # (5, 5) plays at -0.07 dB: not limited
+    r = run_render(tmp_path / "p.csv", wav, "--fps", 2, "--format", "float32", "--params", tmp_path / "played.csv",
+                   "--config", config)
+    assert r.returncode == 0, r.stderr
     out = tmp_path / "heard.gif"
     r = run_render("--to-image", wav, out, "--fps", 4)
     assert r.returncode == 0, r.stderr
@@ -357,13 +362,22 @@ def test_to_image_hears_a_render_where_the_models_put_it(tmp_path: Path, hear_mo
     assert len(rows) == int(len(mono) / SR * 4)
     assert [float(r["time"]) for r in rows[:3]] == [0.25, 0.5, 0.75]
     assert rows[0]["silent"] == "1" and rows[0]["x"] == "" and rows[1]["silent"] == "1"   # before the first tone
-    loud = [k for k, r in enumerate(rows) if r["silent"] == "0"]
-    assert len(loud) >= 6
-    want = hear_independently(hear_models, mono, [int(round(float(rows[k]["time"]) * SR)) for k in loud])
-    got = np.array([[float(rows[k]["x"]), float(rows[k]["y"])] for k in loud])
-    np.testing.assert_array_equal(got, want)
-    for k in loud:
-        assert -40.0 < float(rows[k]["level_db"]) <= 0.0
+    live = heard_live(way_back, mono, [int(round(float(r["time"]) * SR)) for r in rows])
+    for row, (seen, level) in zip(rows, live):
+        assert abs(float(row["level_db"]) - level) < 1e-3, (row, level)
+        assert (row["silent"] == "1") == (seen is None), (row, seen)
+        if seen is not None:
+            assert abs(float(row["x"]) - seen.x) <= 1 and abs(float(row["y"]) - seen.y) <= 1, (row, seen)
+            assert -40.0 < level <= 0.0
+    assert sum(r["silent"] == "0" for r in rows) >= 6
+    played = read_positions(tmp_path / "played.csv")      # each tone's (pitch, dB); the master gain is 0 dB
+    for tone in played:
+        t0 = float(tone["time"])
+        steady = [r for r in rows if t0 + 0.04 + (8192 + 1024) / SR <= float(r["time"]) < t0 + 0.5]
+        assert steady, tone
+        want = way_back.from_sine(float(tone["pitch"]), float(tone["db"]))
+        for row in steady:
+            assert abs(float(row["x"]) - want.x) <= 1 and abs(float(row["y"]) - want.y) <= 1, (tone, row, want)
     with Image.open(out) as im:      # Pillow merges identical neighbours (the silent start): count the time
         assert im.size == (128, 128) and im.info.get("loop") == 0
         assert np.asarray(im.convert("L")).max() == 0            # frame 1: silent -> black
@@ -378,13 +392,10 @@ def test_to_image_hears_a_render_where_the_models_put_it(tmp_path: Path, hear_mo
     assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "heard.csv").read_bytes()
 
 
-def test_to_image_reads_other_formats_and_rates_into_png_frames(tmp_path: Path, hear_models) -> None:
+def test_to_image_reads_other_formats_and_rates_into_png_frames(tmp_path: Path, way_back) -> None:
     """A stereo 44.1 kHz FLAC of a sine: resampled and mixed to mono; PNG frames of the square at the position."""
     import soundfile as sf
     from PIL import Image
-
-    from isudt.daemon.hear import Hearer
-    from isudt.daemon.mel import sine
 
     t = np.arange(int(0.5 * 44100)) / 44100
     tone = 0.5 * np.sin(2 * np.pi * 440.0 * t)
@@ -395,10 +406,10 @@ def test_to_image_reads_other_formats_and_rates_into_png_frames(tmp_path: Path, 
     rows = read_positions(out / "positions.csv")
     pngs = sorted(out.glob("frame_*.png"))
     assert len(pngs) == len(rows) == 5
-    heard = Hearer(hear_models).analyse(sine(69.0, 0.5))
+    want = way_back.from_sine(69.0, 20 * np.log10(0.5))
     last = rows[-1]
     assert last["silent"] == "0" and abs(float(last["level_db"]) - 20 * np.log10(0.5)) < 0.2
-    assert abs(float(last["x"]) - heard.x) <= 1 and abs(float(last["y"]) - heard.y) <= 1
+    assert abs(float(last["x"]) - want.x) <= 1 and abs(float(last["y"]) - want.y) <= 1
     with Image.open(pngs[-1]) as im:
         a = np.asarray(im)
     assert a.shape == (256, 256)
@@ -420,17 +431,3 @@ def test_to_image_bad_input_is_a_clear_message(tmp_path: Path, name: str, body: 
         assert w in r.stderr, r.stderr
     r = run_render("--to-image", tmp_path / name, tmp_path / "o.png")
     assert r.returncode == 2 and ".gif" in r.stderr, r.stderr
-
-
-def test_hear_analyse_gates_silence_and_matches_the_batch(hear_models) -> None:
-    """hear.analyse (the live side's entry point): None below -60 dBFS; otherwise the batched answer."""
-    from isudt.daemon.hear import Hearer, analyse
-    from isudt.daemon.mel import sine
-
-    assert analyse(np.zeros(8192), hear_models) is None
-    assert analyse(sine(60.0, 10 ** (-65 / 20)), hear_models) is None
-    w = sine(60.0, 10 ** (-20 / 20))
-    x, y, z, pic = analyse(w, hear_models)
-    pos, zb = Hearer(hear_models).from_mels(Hearer(hear_models).mels(w[None]))
-    assert (x, y) == tuple(pos[0]) and np.allclose(z, zb[0])
-    assert pic.shape == (128, 128) and 0.0 <= pic.min() and pic.max() <= 1.0
