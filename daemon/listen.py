@@ -43,6 +43,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable
 
 import numpy as np
@@ -131,15 +132,32 @@ def samples_at(mono: np.ndarray, end: int, n: int) -> np.ndarray:
 
 # --- the computation ---------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass
 class Seen:
-    """What one sound comes to: the square's top-left corner, the image latent and the picture."""
+    """What one sound comes to: the square's top-left corner, the image latent and the picture.
+
+    The picture is drawn (image decoder, the costly step) only when first
+    asked for, so a reply can send `/square` before the picture is made.
+    """
 
     x: float
     y: float
     z_image: tuple[float, ...]
-    picture: np.ndarray                  # uint8 [size, size]
-    small: np.ndarray | None = None      # float32 [32, 32] in [0, 1], for /picture/list (when enabled)
+    draw: Callable[[], tuple[np.ndarray, np.ndarray | None]] = field(repr=False, compare=False)
+
+    @cached_property
+    def _pictures(self) -> tuple[np.ndarray, np.ndarray | None]:
+        return self.draw()
+
+    @property
+    def picture(self) -> np.ndarray:
+        """uint8 [size, size]"""
+        return self._pictures[0]
+
+    @property
+    def small(self) -> np.ndarray | None:
+        """float32 [32, 32] in [0, 1], for /picture/list (when enabled)"""
+        return self._pictures[1]
 
 
 def picture_of(image: np.ndarray, size: int) -> np.ndarray:
@@ -188,11 +206,15 @@ class WayBack:
     def from_latent(self, z_sound: np.ndarray) -> Seen:
         t = time.perf_counter()
         z_image = self.models.reverse(np.asarray(z_sound, np.float32)[None])
-        image = self.models.decode_image(z_image)[0, 0]
         self.inference_ms.add((time.perf_counter() - t) * 1e3)
         x, y = self.position(z_image[0])
+        return Seen(x, y, tuple(float(v) for v in z_image[0]), lambda: self.draw(z_image))
+
+    def draw(self, z_image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The image decoder's picture of z_image [1, Li]: uint8 [size, size], and the /picture/list one."""
+        image = self.models.decode_image(z_image)[0, 0]
         small = picture_of(image, LIST_SIDE).astype(np.float32) / 255.0 if self.picture_list else None
-        return Seen(x, y, tuple(float(v) for v in z_image[0]), picture_of(image, self.picture_size), small)
+        return picture_of(image, self.picture_size), small
 
 
 def hear(x: np.ndarray, way_back: WayBack, silence_db: float, n: int) -> tuple[float, Seen | None]:

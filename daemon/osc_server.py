@@ -34,7 +34,7 @@ import struct
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 import numpy as np
 
@@ -234,17 +234,20 @@ def encode_floats(address: str, values: Sequence[float]) -> bytes:
     return _padded(address) + _padded("," + "f" * len(values)) + struct.pack(f">{len(values)}f", *values)
 
 
-def image_replies(seen: "Seen") -> list[bytes]:
+def image_replies(seen: "Seen") -> Iterator[bytes]:
     """The way back's replies for one result, in this order: `/square x y`, `/image/latent z...`,
-    `/picture w h blob` (uint8 grey, row-major) and, when the result has one, `/picture/list 32 32 v...`."""
+    `/picture w h blob` (uint8 grey, row-major) and, when the result has one, `/picture/list 32 32 v...`.
+
+    A generator: the caller sends `/square` before the picture is drawn (the image decoder is the
+    slow step), so the position arrives first and soonest."""
+    yield encode_floats("/square", (seen.x, seen.y))
+    yield encode_floats("/image/latent", seen.z_image)
     pic = seen.picture
-    out = [encode_floats("/square", (seen.x, seen.y)), encode_floats("/image/latent", seen.z_image),
-           encode_message("/picture", [pic.shape[1], pic.shape[0], pic.tobytes()])]
+    yield encode_message("/picture", [pic.shape[1], pic.shape[0], pic.tobytes()])
     if seen.small is not None:
         h, w = seen.small.shape
-        out.append(_padded("/picture/list") + _padded(",ii" + "f" * (h * w)) + _I32.pack(w) + _I32.pack(h)
-                   + np.ascontiguousarray(seen.small, ">f4").tobytes())
-    return out
+        yield (_padded("/picture/list") + _padded(",ii" + "f" * (h * w)) + _I32.pack(w) + _I32.pack(h)
+               + np.ascontiguousarray(seen.small, ">f4").tobytes())
 
 
 # --- policy helpers -----------------------------------------------------------
