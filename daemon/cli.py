@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     sv.set_defaults(scope="user")
 
     t = sub.add_parser("train", help="train one stage (torch)")
-    t.add_argument("stage", choices=["image", "sound", "mapper", "inversion", "all"])
+    t.add_argument("stage", choices=["image", "sound", "mapper", "inversion", "reverse", "all"])
     t.add_argument("--config", help="YAML overriding the stage defaults")
     t.add_argument("--epochs", type=int, help="epochs (steps for inversion)")
     t.add_argument("--device", default="auto", help="cpu, cuda or auto")

@@ -1,10 +1,27 @@
-"""`isudt train STAGE`: load the stage config, pick the device, run the trainer."""
+"""`isudt train STAGE`: load the stage config, pick the device, run the trainer.
+
+Also runnable as `python -m isudt.models.cli_train STAGE ...` (same flags),
+which knows every stage even where the top-level parser lists fewer.
+"""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-ORDER = ("image", "sound", "inversion", "mapper")
+ORDER = ("image", "sound", "inversion", "mapper", "reverse")
+
+
+def stage_overrides(stage: str, runs: Path, epochs: int | None) -> dict:
+    """Epoch/step count from the command line, and the earlier stages' run folders under `runs`."""
+    overrides: dict = {"steps" if stage == "inversion" else "epochs": epochs}
+    if stage in ("mapper", "reverse"):
+        overrides |= {"image_run": str(runs / "image"), "sound_run": str(runs / "sound")}
+    if stage == "inversion":
+        overrides["sound_run"] = str(runs / "sound")
+    if stage == "reverse":
+        overrides |= {"mapper_run": str(runs / "mapper"), "inversion_run": str(runs / "inversion")}
+    return overrides
 
 
 def main(args: argparse.Namespace) -> int:
@@ -18,12 +35,22 @@ def main(args: argparse.Namespace) -> int:
     stages = ORDER if args.stage == "all" else (args.stage,)
     runs = Path(args.runs)
     for stage in stages:
-        key = "steps" if stage == "inversion" else "epochs"
-        overrides = {key: args.epochs}
-        if stage == "mapper":
-            overrides |= {"image_run": str(runs / "image"), "sound_run": str(runs / "sound")}
-        if stage == "inversion":
-            overrides["sound_run"] = str(runs / "sound")
-        cfg = load_config(stage, args.config if args.stage != "all" else None, **overrides)
+        cfg = load_config(stage, args.config if args.stage != "all" else None, **stage_overrides(stage, runs, args.epochs))
         train(stage, cfg, runs / stage, args.device, resume=args.resume)
     return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    t = argparse.ArgumentParser(prog="python -m isudt.models.cli_train", description="train one stage (torch)")
+    t.add_argument("stage", choices=[*ORDER, "all"])
+    t.add_argument("--config", help="YAML overriding the stage defaults")
+    t.add_argument("--epochs", type=int, help="epochs (steps for inversion)")
+    t.add_argument("--device", default="auto", help="cpu, cuda or auto")
+    t.add_argument("--runs", default="runs", help="directory holding one folder per stage")
+    t.add_argument("--resume", action="store_true", help="continue from the stage's last checkpoint")
+    t.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    return t
+
+
+if __name__ == "__main__":
+    sys.exit(main(parser().parse_args()))

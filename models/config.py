@@ -19,6 +19,7 @@ class VAEConfig:
     lr: float = 1e-3
     disc_lr: float = 1e-4
     warmup_epochs: int = 2
+    cosine_decay: bool = False    # after the warm-up, decay the rate to 0 along a cosine (the painter's refit)
     w_rec: float = 1000.0
     w_kld: float = 0.3
     kld_growth: float = 1.01      # w_kld *= growth after an epoch whose last rec loss < threshold
@@ -34,6 +35,15 @@ class VAEConfig:
     subset: int = 0               # image only: train on a random subset (tests)
     n_pitches: int = 16384        # sound only: size of the precomputed pitch set
     init_logvar: float = -6.0     # initial posterior log-variance (small noise avoids early posterior collapse)
+    decoder: str = "broadcast"    # image only: "broadcast" (pooled 32 x 32) or "painter" (full 128 x 128)
+    paint_width: int = 16         # image only: the painter's per-pixel MLP width
+    paint_pixels: int = 1024      # image only: pixels the painter reconstructs per image and step
+    w_peak: float = 1000.0        # image only: weight of the painter's point-on-the-brightest-pixel term
+    encoder_from: str = ""        # a run whose trained encoder this one starts from (e.g. the shipped one)
+    freeze_encoder: bool = False  # with encoder_from: train the decoder only (a new decoder for a kept latent)
+    level_dist: str = "linear"    # sound only: amplitudes uniform in "linear" amplitude (published) or in "db"
+    w_phase: float = 0.0          # sound only, with phase_views: weight of |mu(phase a) - mu(phase b)|^2 (same tone)
+    phase_views: int = 0          # sound only: phases per pitch; > 1 reconstructs their mean (phase-invariant latent)
 
 
 @dataclass
@@ -66,10 +76,45 @@ class InversionConfig:
     n_pitches: int = 16384
 
 
-STAGES = {"image": VAEConfig, "sound": VAEConfig, "mapper": MapperConfig, "inversion": InversionConfig}
+@dataclass
+class ReverseConfig:
+    """The reverse mapper: sound latent -> image latent, on what the daemon will hear.
+
+    Trained on sound-encoder means of the sines the forward direction plays
+    (one per position at offset 0 / sign +1, plus `played_phases - 1` seeded
+    random offsets and signs) and of random sines from the sound VAE's
+    training distribution. Losses: `loop` (played sine back to the image
+    latent that played it), and the published mapper's pair mirrored:
+    `locality` to the aligned start point and `cycle` through the image
+    decoder and encoder.
+    """
+
+    seed: int = 0
+    epochs: int = 15
+    batch_size: int = 512
+    lr: float = 5e-4
+    warmup_epochs: int = 2
+    w_loop: float = 1.0
+    w_locality: float = 0.1
+    w_cycle: float = 0.1
+    cycle_ramp: tuple[int, int] = (3, 8)      # epochs over which the cycle weight goes 0 -> w_cycle
+    cycle_batch: int = 32         # share of each batch sent through image decoder + encoder (the costly part)
+    played_phases: int = 4        # sines per position: offset 0 / sign +1, then seeded random offsets and signs
+    random_sines: int = 16384     # unpaired sines (pitch, amplitude uniform as in the sound VAE's data)
+    random_fraction: float = 0.25 # share of each batch drawn from the random sines (locality + cycle only)
+    grad_clip: float = 0.5
+    image_run: str = "runs/image"
+    sound_run: str = "runs/sound"
+    mapper_run: str = "runs/mapper"
+    inversion_run: str = "runs/inversion"
+    subset: int = 0               # positions (tests)
 
 
-def load_config(stage: str, path: str | Path | None = None, **overrides) -> VAEConfig | MapperConfig | InversionConfig:
+STAGES = {"image": VAEConfig, "sound": VAEConfig, "mapper": MapperConfig, "inversion": InversionConfig,
+          "reverse": ReverseConfig}
+
+
+def load_config(stage: str, path: str | Path | None = None, **overrides) -> VAEConfig | MapperConfig | InversionConfig | ReverseConfig:
     """Stage defaults from the packaged YAML, then `path`, then keyword overrides; unknown keys are errors."""
     cls = STAGES[stage]
     values = yaml.safe_load(resources.files("isudt.models").joinpath(f"configs/{stage}.yaml").read_text()) or {}

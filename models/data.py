@@ -6,6 +6,7 @@ uses; mel vectors from `torch_mel`, the published front end in torch
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,31 +73,121 @@ class SoundSet:
     -40 dB tone reaches), so a tone of amplitude a has exactly the unit
     vector plus 20 log10(a) / 120. Sampling the amplitude per batch therefore
     gives continuous, on-the-fly data at the cost of one addition.
+
+    With `views` (several phases of each pitch: offsets and signs), a sample
+    is one random phase, and `sample_with_target` also returns the mean over
+    that pitch's phases: the level of a sine's mel vector moves by ~2 dB with
+    its phase (edge frames of the reflect-padded STFT), and a sound VAE that
+    reconstructs the phase-averaged vector learns a latent that ignores it.
     """
 
-    unit_mel: torch.Tensor  # [P, M] scaled mel of amplitude-1 tones
+    unit_mel: torch.Tensor  # [P, M] scaled mel of amplitude-1 tones (one phase each)
     pitch: torch.Tensor     # [P] MIDI
     spec: MelSpec
+    views: torch.Tensor | None = None  # [P, V, M] V phases of each tone (views[:, 0] == unit_mel)
+    level_dist: str = "linear"  # amplitude uniform in "linear" amplitude (published) or in "db"
+
+    def __post_init__(self) -> None:
+        self.mean_mel = self.views.mean(1) if self.views is not None else self.unit_mel
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """n random examples: (mel [n, M], pitch [n], amplitude [n])."""
+        mel, _, pitch, amp = self.sample_with_target(n, generator)
+        return mel, pitch, amp
+
+    def sample_with_target(self, n: int, generator: torch.Generator | None = None):
+        """(mel, phase-averaged mel, pitch, amplitude) of n random examples (target == mel without views)."""
         idx = torch.randint(len(self.pitch), (n,), generator=generator)
         s = self.spec
-        amp = s.amp_min + (s.amp_max - s.amp_min) * torch.rand(n, generator=generator)
-        return self.with_amplitude(idx, amp), self.pitch[idx], amp
+        amp = random_amplitudes(n, s, self.level_dist, generator)
+        shift = (20.0 * torch.log10(amp))[:, None] / (s.db_max - s.db_min)
+        if self.views is None:
+            mel = self.unit_mel[idx] + shift
+            return mel, mel, self.pitch[idx], amp
+        view = torch.randint(self.views.shape[1], (n,), generator=generator)
+        self._last_idx = idx
+        return self.views[idx, view] + shift, self.mean_mel[idx] + shift, self.pitch[idx], amp
+
+    def sample_two_phases(self, n: int, generator: torch.Generator | None = None):
+        """Like `sample_with_target`, plus a second, independently drawn phase of the same tones (needs views)."""
+        mel, target, pitch, amp = self.sample_with_target(n, generator)
+        view = torch.randint(self.views.shape[1], (n,), generator=generator)
+        idx = self._last_idx
+        shift = target - self.mean_mel[idx]
+        return mel, self.views[idx, view] + shift, target, pitch, amp
 
     def with_amplitude(self, idx: torch.Tensor, amp: torch.Tensor) -> torch.Tensor:
         s = self.spec
         return self.unit_mel[idx] + (20.0 * torch.log10(amp))[:, None] / (s.db_max - s.db_min)
 
 
-def sound_set(n_pitches: int = 16384, seed: int = 0, spec: MelSpec = DEFAULT_MEL, chunk: int = 1024) -> SoundSet:
-    """Random pitches (uniform MIDI), offsets within one second, random sign; unit amplitude."""
+def random_amplitudes(n: int, spec: MelSpec, level_dist: str = "linear",
+                      generator: torch.Generator | None = None) -> torch.Tensor:
+    """Linear amplitudes in [amp_min, amp_max], uniform in amplitude (published) or in dB.
+
+    Uniform in amplitude, 90% of the tones are louder than -20 dB, so the
+    sound latent has little room for the quiet half of its 40 dB; uniform in
+    dB spreads it evenly over the levels.
+    """
+    u = torch.rand(n, generator=generator)
+    if level_dist == "linear":
+        return spec.amp_min + (spec.amp_max - spec.amp_min) * u
+    if level_dist == "db":
+        lo, hi = math.log10(spec.amp_min), math.log10(spec.amp_max)
+        return 10.0 ** (lo + (hi - lo) * u)
+    raise ValueError(f"level_dist must be 'linear' or 'db', not {level_dist!r}")
+
+
+def sound_set(n_pitches: int = 16384, seed: int = 0, spec: MelSpec = DEFAULT_MEL, chunk: int = 1024,
+              phase_views: int = 0, level_dist: str = "linear") -> SoundSet:
+    """Random pitches (uniform MIDI), offsets within one second, random sign; unit amplitude.
+
+    `phase_views` > 1 adds that many phases per pitch in all (the first is the
+    single-phase set, drawn exactly as without views).
+    """
     g = torch.Generator().manual_seed(seed)
     pitch = spec.pitch_min + (spec.pitch_max - spec.pitch_min) * torch.rand(n_pitches, generator=g, dtype=torch.float64)
     offset = torch.randint(0, spec.sample_rate - spec.n_samples, (n_pitches,), generator=g)
     sign = torch.where(torch.rand(n_pitches, generator=g) < 0.5, -1.0, 1.0)
     front = TorchMel(spec)
-    mels = [front(sines(pitch[i:i + chunk], torch.ones(len(pitch[i:i + chunk])), offset[i:i + chunk], sign[i:i + chunk], spec))
-            for i in range(0, n_pitches, chunk)]
-    return SoundSet(torch.cat(mels), pitch.float(), spec)
+
+    def mels(off: torch.Tensor, sg: torch.Tensor) -> torch.Tensor:
+        return torch.cat([front(sines(pitch[i:i + chunk], torch.ones(len(pitch[i:i + chunk])), off[i:i + chunk],
+                                      sg[i:i + chunk], spec)) for i in range(0, n_pitches, chunk)])
+
+    unit = mels(offset, sign)
+    views = None
+    if phase_views > 1:
+        extra = []
+        for _ in range(phase_views - 1):
+            off = torch.randint(0, spec.sample_rate - spec.n_samples, (n_pitches,), generator=g)
+            sg = torch.where(torch.rand(n_pitches, generator=g) < 0.5, -1.0, 1.0)
+            extra.append(mels(off, sg))
+        views = torch.stack([unit, *extra], dim=1)
+    return SoundSet(unit, pitch.float(), spec, views, level_dist)
+
+
+def numpy_sine_mels(pitch: np.ndarray, db: np.ndarray, offset: np.ndarray | None = None, sign: np.ndarray | None = None,
+                    spec: MelSpec = DEFAULT_MEL, chunk: int = 256, desc: str | None = None) -> np.ndarray:
+    """Scaled mel vectors (float32 [B, M]) of sines at (MIDI pitch, dB), through the daemon's numpy front end.
+
+    The reverse direction is trained on exactly what the daemon computes from
+    a heard sine, not on the torch re-implementation.
+    """
+    from tqdm import tqdm
+
+    from isudt.daemon.mel import mel_vectors, sines_batch
+
+    fb = mel_filterbank(spec)
+    amp = 10.0 ** (np.asarray(db, np.float64) / 20.0)
+    out = []
+    for k in tqdm(range(0, len(pitch), chunk), desc=desc, disable=desc is None, leave=False, mininterval=1.0):
+        sl = slice(k, k + chunk)
+        waves = sines_batch(pitch[sl], amp[sl], None if offset is None else offset[sl], None if sign is None else sign[sl], spec)
+        out.append(mel_vectors(waves, spec, fb))
+    return np.concatenate(out).astype(np.float32) if out else np.zeros((0, spec.n_mels), np.float32)
+
+
+def random_phases(n: int, rng: np.random.Generator, spec: MelSpec = DEFAULT_MEL) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded random (offset within one second, sign) pairs, as the sound VAE's data draws them."""
+    return rng.integers(0, spec.sample_rate - spec.n_samples, n), np.where(rng.random(n) < 0.5, -1.0, 1.0)

@@ -12,6 +12,8 @@ import argparse
 import datetime as dt
 import hashlib
 import platform
+import zipfile
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +29,7 @@ from isudt.daemon.square import DEFAULT_SPEC
 
 from . import checkpoint
 from .data import image_set
-from .networks import SIZE_CHANGES, Inversion, Mapper
+from .networks import PAINTER_CHANGE, REVERSE_CHANGE, SIZE_CHANGES, Inversion, Mapper, ReverseMapper
 from .train import build_vae, image_posteriors, sound_posterior_means
 
 PARITY_ATOL = 1e-4
@@ -81,6 +83,52 @@ def latent_box(z: np.ndarray, margin: float = 0.1) -> dict:
     return {"min": [round(float(v), 4) for v in lo - pad], "max": [round(float(v), 4) for v in hi + pad]}
 
 
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """An .npz with fixed zip timestamps, so the same arrays always hash the same (np.savez stamps the clock)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, a in arrays.items():
+            buf = BytesIO()
+            np.lib.format.write_array(buf, np.ascontiguousarray(a), allow_pickle=False)
+            zf.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), buf.getvalue(),
+                        compress_type=zipfile.ZIP_DEFLATED)
+
+
+def position_table(image_encoder: Path, batch: int = 126) -> np.ndarray:
+    """[P, P, Li] image-encoder means (the exported ONNX file) of every rendered square, indexed [y, x].
+
+    Rendered in float like `/pictslider` (not the uint8 training copy), so the
+    table holds exactly the latents the daemon's encoder gives.
+    """
+    from isudt.daemon.square import render_square
+
+    sess = ort.InferenceSession(str(image_encoder), providers=["CPUExecutionProvider"])
+    p, size = DEFAULT_SPEC.positions, DEFAULT_SPEC.size
+    buf = np.empty((p, 1, size, size), np.float32)
+    rows = []
+    for y in tqdm(range(p), desc="position table", leave=False):
+        for x in range(p):
+            render_square(x, y, DEFAULT_SPEC, out=buf[x, 0])
+        rows.append(sess.run(None, {"image": buf})[0])
+    return np.stack(rows).astype(np.float32)
+
+
+POSITION_READOUT = {
+    "from_latent": {
+        "method": "nearest",
+        "file": "position_table",
+        "array": "z",
+        "how": "z[y, x] ([P, P, latent_dim], float32) is the image encoder's mean of the square at (x, y); a latent "
+               "reads as the (x, y) of the nearest table entry (Euclidean)",
+    },
+    "from_image": {
+        "method": "brightest_block",
+        "block": DEFAULT_SPEC.square,
+        "how": "the top-left (x, y), x and y in [0, positions), of the block x block window of the decoded image "
+               "with the largest sum",
+    },
+}
+
+
 def load_stage(runs: Path, stage: str) -> dict:
     return checkpoint.load(runs / stage / "checkpoint.pt")
 
@@ -92,13 +140,17 @@ def final_losses(ck: dict) -> dict:
 
 def export(runs: Path, out: Path, opset: int = 17) -> dict:
     out.mkdir(parents=True, exist_ok=True)
-    cks = {s: load_stage(runs, s) for s in ("image", "sound", "mapper", "inversion")}
+    stages = ("image", "sound", "mapper", "inversion") + (("reverse",) if (runs / "reverse" / "checkpoint.pt").exists() else ())
+    cks = {s: load_stage(runs, s) for s in stages}
     image_vae = build_vae("image", cks["image"]["net"]); image_vae.load_state_dict(cks["image"]["model"])
     sound_vae = build_vae("sound", cks["sound"]["net"]); sound_vae.load_state_dict(cks["sound"]["model"])
     mapper = Mapper(**cks["mapper"]["net"]); mapper.load_state_dict(cks["mapper"]["model"])
     inversion = Inversion(**cks["inversion"]["net"]); inversion.load_state_dict(cks["inversion"]["model"])
     for m in (image_vae, sound_vae, mapper, inversion):
         m.eval()
+    reverse = None
+    if "reverse" in cks:
+        reverse = ReverseMapper(**cks["reverse"]["net"]); reverse.load_state_dict(cks["reverse"]["model"]); reverse.eval()
 
     li, ls, n_mels = image_vae.latent_dim, sound_vae.latent_dim, DEFAULT_MEL.n_mels
     size = DEFAULT_SPEC.size
@@ -110,6 +162,8 @@ def export(runs: Path, out: Path, opset: int = 17) -> dict:
         ("sound_decoder", sound_vae.decoder, torch.randn(1, ls), "z_sound", "mel"),
         ("inversion", inversion, torch.rand(1, n_mels), "mel", "params"),
     ]
+    if reverse is not None:
+        jobs.append(("reverse_mapper", reverse, torch.randn(1, ls), "z_sound", "z_image"))
     files = {}
     for name, model, example, in_name, out_name in tqdm(jobs, desc="export", unit="model"):
         path = out / f"{name}.onnx"
@@ -122,10 +176,23 @@ def export(runs: Path, out: Path, opset: int = 17) -> dict:
         "MLP regressor mel(64) -> (MIDI pitch, dB), trained on the sound VAE's reconstructions "
         "(75%) and clean mel vectors (25%) of random off-grid sines; continuous, replaces the "
         "published 128x128 nearest-neighbour snap")
+    reverse_section = None
+    if reverse is not None:
+        table = out / "position_table.npz"
+        write_npz(table, {"z": position_table(out / "image_encoder.onnx")})
+        files["reverse_mapper"]["method"] = (
+            "published mapper shape as a residual on the inverse of the forward mapper's alignment; trained on the "
+            "sound-encoder means of the sines the forward direction plays (numpy mel front end, several phases per "
+            "position) and of random sines: loop to the image latent that played the sine, locality to the aligned "
+            "start point, cycle through the image decoder and encoder")
+        files["position_table"] = {"path": table.name, "sha256": sha256(table), "arrays": {"z": "float32 [P, P, Li]"}}
+        reverse_section = {"position_readout": POSITION_READOUT,
+                           "sines": "the evaluation's sines start at phase 0 with sign +1 (daemon.mel.sine defaults)"}
 
     with torch.no_grad():
         z_img = image_posteriors(image_vae, image_set())[0].numpy()
-        z_snd = sound_posterior_means(sound_vae, set_seed=123, sample_seed=0).numpy()
+        z_snd = sound_posterior_means(sound_vae, set_seed=123, sample_seed=0,
+                                      level_dist=cks["sound"]["config"].get("level_dist", "linear")).numpy()
 
     manifest = {
         "format": "isudt-bundle/1",
@@ -143,12 +210,15 @@ def export(runs: Path, out: Path, opset: int = 17) -> dict:
                   "amplitude_range": [DEFAULT_MEL.amp_min, DEFAULT_MEL.amp_max],
                   "latent_range": latent_box(z_snd)},
         "synth_params": {"outputs": ["midi_pitch", "db"], "db_reference": "20*log10(linear amplitude), 0 dB = full scale"},
+        **({"reverse": reverse_section} if reverse_section else {}),
         "files": files,
         "provenance": {
             "torch": str(torch.__version__), "onnxruntime": str(ort.__version__), "opset": opset, "python": platform.python_version(),
-            "size_changes_from_published": SIZE_CHANGES,
+            "size_changes_from_published": SIZE_CHANGES | ({"image_decoder": PAINTER_CHANGE} if image_vae.full_res else {})
+                                           | ({"reverse_mapper": REVERSE_CHANGE} if reverse is not None else {}),
             "stages": {s: {"config": ck["config"], "epochs_or_steps": ck.get("epoch", ck.get("step")),
-                           "final_losses": final_losses(ck), "seed": ck["config"]["seed"]} for s, ck in cks.items()},
+                           "final_losses": final_losses(ck), "seed": ck["config"]["seed"],
+                           **({"weights_from": ck["source"]} if "source" in ck else {})} for s, ck in cks.items()},
         },
         "metrics": {},
     }
@@ -168,8 +238,13 @@ def main(args: argparse.Namespace) -> int:
     print(f"exported {manifest['model_id']} to {out}/")
     if not args.no_eval:
         from .evaluate import evaluate_bundle
-        metrics = evaluate_bundle(out, Path("docs/eval"))
+        # the shipped bundle's plots go to docs/eval (the README shows them); a trial export keeps its own
+        plots = Path("docs/eval") if out.resolve() == Path("exported").resolve() else out / "eval"
+        diagnostics: dict = {}
+        metrics = evaluate_bundle(out, plots, diagnostics=diagnostics)
         manifest["metrics"] = metrics
+        if diagnostics:
+            manifest["diagnostics"] = diagnostics
         write_manifest(out, manifest)
         print(f"metrics stored in {out}/manifest.yaml")
     return 0

@@ -29,14 +29,22 @@ class Weights:
 
 def step(vae: VAE, disc: Discriminator, opt: torch.optim.Optimizer, disc_opt: torch.optim.Optimizer,
          x: torch.Tensor, target: torch.Tensor, x2: torch.Tensor,
-         rec_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], w: Weights, grad_clip: float) -> dict[str, float]:
-    """Update the VAE on x, then the discriminator on (q(z) from x, permuted q(z) from x2)."""
-    out = vae(x)
+         rec_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], w: Weights, grad_clip: float,
+         decode_kw: dict | None = None, aux: Callable | None = None) -> dict[str, float]:
+    """Update the VAE on x, then the discriminator on (q(z) from x, permuted q(z) from x2).
+
+    `decode_kw` goes to the decoder (the painter's sampled pixels; `target` then holds their values);
+    `aux(out)`, when given, is a weighted extra loss term (the painter's peak term), logged as `aux`.
+    """
+    out = vae(x, **(decode_kw or {}))
     rec = rec_loss(out.recon, target)
     kld = kl_divergence(out.mu, out.logvar)
     permuted_label = torch.ones(len(x), dtype=torch.long, device=x.device)
     tc = F.cross_entropy(disc(out.z), permuted_label)  # pushes D to call q(z) "permuted"
     loss = w.rec * rec + w.kld * kld + w.tc * tc
+    extra = aux(out) if aux is not None else None
+    if extra is not None:
+        loss = loss + extra
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(vae.parameters(), grad_clip)
@@ -52,4 +60,5 @@ def step(vae: VAE, disc: Discriminator, opt: torch.optim.Optimizer, disc_opt: to
     d_loss.backward()
     torch.nn.utils.clip_grad_norm_(disc.parameters(), grad_clip)
     disc_opt.step()
-    return {"loss": loss.item(), "rec": rec.item(), "kld": kld.item(), "tc": tc.item(), "disc": d_loss.item()}
+    row = {"loss": loss.item(), "rec": rec.item(), "kld": kld.item(), "tc": tc.item(), "disc": d_loss.item()}
+    return row | ({"aux": extra.item()} if extra is not None else {})

@@ -25,6 +25,13 @@ SIZE_CHANGES = {
     "why": "published sizes cost 12.9 s (image) and 6.3 s (sound) per batch on 2 CPU cores; "
            "the layout metrics are met with the smaller networks",
 }
+# Models v2: the painter decoder replaces the broadcast one when a bundle ships it
+PAINTER_CHANGE = ("painter decoder (Models v2): an MLP head puts a point in the image, a per-pixel MLP paints each of the "
+                  "full 128x128 pixels from its offset to it; refitted on the kept, frozen image encoder with the "
+                  "point pulled onto each training image's brightest pixel; published: four 16-channel transposed "
+                  "convs to 128x128")
+REVERSE_CHANGE = ("reverse mapper (not published): the published mapper's MLP shape, sound latent -> image latent, as a "
+                  "residual on the inverse of the forward mapper's alignment")
 
 
 def kaiming_init(module: nn.Module) -> None:
@@ -101,13 +108,13 @@ class VAE(nn.Module):
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.encoder(x)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
+    def decode(self, z: torch.Tensor, **kw) -> torch.Tensor:
+        return self.decoder(z, **kw)
 
-    def forward(self, x: torch.Tensor) -> VAEOutput:
+    def forward(self, x: torch.Tensor, **decode_kw) -> VAEOutput:
         mu, logvar = self.encode(x)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        return VAEOutput(self.decode(z), mu, logvar, z)
+        return VAEOutput(self.decode(z, **decode_kw), mu, logvar, z)
 
 
 class Heads(nn.Module):
@@ -195,15 +202,75 @@ class ImageDecoder(nn.Module):
         return F.interpolate(self.forward(z), scale_factor=self.pool, mode="bilinear", align_corners=False)
 
 
+class PainterDecoder(nn.Module):
+    """z -> where the square is -> a per-pixel MLP paints every pixel of the full 128 x 128 image from its
+    offset to that point.
+
+    The broadcast decoder reconstructs the 4x4-pooled image, in which the 2x2
+    square is one blurred pixel: upsampled, it draws a haze whose brightest
+    block misses the square (median 10 px). Here an MLP head turns z into a
+    point (in pixels), and a small 1 x 1-conv MLP maps each pixel's offset
+    from it (dx, dy, |dx|, |dy|, log distance) to a brightness at full
+    resolution, so the square is drawn sharp wherever the head puts it; the
+    glow and the square's shape are learned, not given.
+    """
+
+    def __init__(self, latent: int = 2, width: int = 16, size: int = 128, hidden: int = 128) -> None:
+        super().__init__()
+        self.size = size
+        self.head = nn.Sequential(nn.Linear(latent, hidden), act(), nn.Linear(hidden, hidden), act(),
+                                  nn.Linear(hidden, hidden), act(), nn.Linear(hidden, 2))
+        self.register_buffer("pixels", torch.arange(size, dtype=torch.float32), persistent=False)
+        self.paint = nn.Sequential(nn.Conv2d(5, width, 1), act(), nn.Conv2d(width, width, 1), act(),
+                                   nn.Conv2d(width, width, 1), act(), nn.Conv2d(width, 1, 1))
+        self.init_start()
+
+    def init_start(self) -> None:
+        """Start flat and centred: the painter's last layer at zero (a grey image, no blow-up of the first
+        steps' reconstruction loss) and every z at the image centre; the painter then learns a profile around
+        the centre, and the glow's long tail pulls each image's point towards its square."""
+        for layer in (self.head[-1], self.paint[-1]):
+            nn.init.zeros_(layer.weight); nn.init.zeros_(layer.bias)
+
+    def centre(self, z: torch.Tensor) -> torch.Tensor:
+        """[N, 2] (x, y) in pixels: the point the painter draws around, kept within a margin of one image."""
+        return self.size / 2 * (1 + 2 * torch.tanh(self.head(z) / 2))
+
+    def forward(self, z: torch.Tensor, pixels: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+        """The full image [N, 1, size, size], or with `pixels` (cols, rows: [N, K] each) only those: [N, 1, K, 1]
+        (training paints a sample of pixels: the full image costs 16x more)."""
+        c = self.centre(z)
+        if pixels is None:
+            n, s = len(z), self.size
+            cols, rows = self.pixels[None, None, :].expand(n, s, s), self.pixels[None, :, None].expand(n, s, s)
+        else:
+            cols, rows = pixels[0][:, :, None].float(), pixels[1][:, :, None].float()
+        dx = (cols - c[:, 0, None, None]) / 16
+        dy = (rows - c[:, 1, None, None]) / 16
+        logd = torch.log(dx * dx + dy * dy + 1e-3) / 4
+        return self.paint(torch.stack([dx, dy, dx.abs(), dy.abs(), logd], dim=1))
+
+    def full_size(self, z: torch.Tensor) -> torch.Tensor:
+        return self.forward(z)
+
+
 class ImageVAE(VAE):
     def __init__(self, latent: int = 2, width: int = 32, res_blocks: int = 2, pool: int = 4, size: int = 128,
-                 init_logvar: float = -6.0) -> None:
+                 init_logvar: float = -6.0, decoder: str = "broadcast", paint_width: int = 16) -> None:
         super().__init__()
         self.latent_dim = latent
         self.pool = pool
         self.encoder = ImageEncoder(latent, width, res_blocks, pool, size)
-        self.decoder = ImageDecoder(latent, width, pool, size)
+        if decoder == "broadcast":
+            self.decoder = ImageDecoder(latent, width, pool, size)
+        elif decoder == "painter":
+            self.decoder = PainterDecoder(latent, paint_width, size)
+        else:
+            raise ValueError(f"image decoder must be 'broadcast' or 'painter', not {decoder!r}")
+        self.full_res = decoder == "painter"  # the painter reconstructs the full image, not the pooled one
         kaiming_init(self)
+        if self.full_res:
+            self.decoder.init_start()
         # Start with little posterior noise: at initialisation the means barely depend on the image
         # (std ~0.02), and with unit noise the decoder learns to ignore z (posterior collapse).
         nn.init.constant_(self.encoder.heads.logvar.bias, init_logvar)
@@ -314,6 +381,22 @@ class Mapper(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         aligned = self.align(z)
         return aligned + self.net(aligned)
+
+
+class ReverseMapper(Mapper):
+    """z_sound -> z_image: the mapper's shape mirrored, starting from the inverse of its alignment.
+
+    The aligned start point is the exact inverse of the forward mapper's
+    moment alignment, so before training a mapped point goes back to the
+    image latent it came from (up to the forward residual, which is nearly
+    zero); training then corrects for what the forward direction's sine
+    actually re-encodes to.
+    """
+
+    def set_inverse_alignment(self, forward: Mapper) -> None:
+        """Copy the forward mapper's alignment, swapped: sound statistics in, image statistics out."""
+        self.in_mean.copy_(forward.out_mean); self.in_std.copy_(forward.out_std)
+        self.out_mean.copy_(forward.in_mean); self.out_std.copy_(forward.in_std)
 
 
 class Inversion(nn.Module):

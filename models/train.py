@@ -1,4 +1,4 @@
-"""Training loops for the four stages: image VAE, sound VAE, mapper, inversion.
+"""Training loops for the stages: image VAE, sound VAE, mapper, inversion (the reverse mapper: reverse.py).
 
 Every stage is seeded, shows a progress bar with the live losses, writes
 `<run_dir>/checkpoint.pt` after every epoch (plain state_dicts + config + RNG
@@ -33,9 +33,11 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def set_lr(opt: torch.optim.Optimizer, base: float, step_no: int, warmup_steps: int) -> None:
-    """Linear warm-up over the first warmup_steps, then the base rate."""
+def set_lr(opt: torch.optim.Optimizer, base: float, step_no: int, warmup_steps: int, total_steps: int = 0) -> None:
+    """Linear warm-up over the first warmup_steps, then the base rate (or, with total_steps, a cosine decay to 0)."""
     scale = min(1.0, (step_no + 1) / max(1, warmup_steps))
+    if total_steps and step_no >= warmup_steps:
+        scale = 0.5 * (1 + math.cos(math.pi * (step_no - warmup_steps) / max(1, total_steps - warmup_steps)))
     for group in opt.param_groups:
         group["lr"] = base * scale
 
@@ -84,7 +86,57 @@ def vae_net_kwargs(domain: str, cfg: VAEConfig) -> dict:
     kw = {"latent": cfg.latent, "width": cfg.width, "init_logvar": cfg.init_logvar}
     if domain == "image":
         kw |= {"res_blocks": cfg.res_blocks, "pool": cfg.pool}
+        if cfg.decoder != "broadcast":  # older checkpoints (and the broadcast default) keep their net kwargs
+            kw |= {"decoder": cfg.decoder, "paint_width": cfg.paint_width}
     return kw
+
+
+def sample_pixels(x: torch.Tensor, k: int, window: int = 12) -> tuple[tuple[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """Pixels for the painter to reconstruct: a window x window block around each image's brightest pixel (the
+    square, found in the image itself) and k - window^2 uniform ones; returns ((cols, rows), values [N, 1, k, 1])."""
+    n, size = len(x), x.shape[-1]
+    peak = x.flatten(1).argmax(1)
+    r0, c0 = peak // size - window // 2 + 1, peak % size - window // 2 + 1
+    off = torch.arange(window, device=x.device)
+    wr = (r0[:, None, None] + off[None, :, None]).expand(n, window, window).reshape(n, -1)
+    wc = (c0[:, None, None] + off[None, None, :]).expand(n, window, window).reshape(n, -1)
+    m = k - window * window
+    rows = torch.cat([wr, torch.randint(size, (n, m), device=x.device)], 1).clamp(0, size - 1)
+    cols = torch.cat([wc, torch.randint(size, (n, m), device=x.device)], 1).clamp(0, size - 1)
+    values = x[:, 0].flatten(1).gather(1, rows * size + cols)
+    return (cols, rows), values[:, None, :, None]
+
+
+def take_encoder(vae: ImageVAE | SoundVAE, run: Path, freeze: bool) -> None:
+    """Start from the encoder of `run`; frozen, only the decoder learns, so the latent (and every stage
+    trained on it) stays exactly as it was while the decoder is replaced."""
+    state = checkpoint.load(run / "checkpoint.pt")["model"]
+    vae.encoder.load_state_dict({k[len("encoder."):]: v for k, v in state.items() if k.startswith("encoder.")})
+    if freeze:
+        vae.encoder.requires_grad_(False)
+
+
+def peak_term(vae: ImageVAE, x: torch.Tensor, weight: float) -> Callable:
+    """The painter's point should sit on the image's own brightest pixel (+1: the square's centre).
+
+    Reconstruction alone let the point settle mirrored through the image
+    centre (a local optimum, 85 px off, the square never drawn); this pulls it
+    onto the square, found in the input image itself (no position labels).
+    """
+    size = x.shape[-1]
+    peak = x.flatten(1).argmax(1)
+    where = torch.stack([peak % size, peak // size], 1).float() + 1
+    return lambda out: weight * (vae.decoder.centre(out.z) - where).abs().mean() / size
+
+
+def phase_term(vae: SoundVAE, other_phase: torch.Tensor, weight: float) -> Callable:
+    """The same tone at another phase must encode to the same mean.
+
+    The way back reads the square's y from the level the sound encoder hears,
+    at ~0.25 dB a pixel; the phase of a sine moves its mel vector's level by
+    ~2 dB and, without this term, the encoder's mean by ~1-2 dB worth.
+    """
+    return lambda out: weight * (out.mu - vae.encode(other_phase)[0]).pow(2).sum(1).mean()
 
 
 def build_vae(domain: str, net: dict) -> ImageVAE | SoundVAE:
@@ -99,7 +151,9 @@ def train_vae(domain: str, cfg: VAEConfig, run_dir: Path, device: str = "auto",
     net = vae_net_kwargs(domain, cfg)
     vae = build_vae(domain, net).to(dev)
     disc = Discriminator(cfg.latent, cfg.disc_hidden, cfg.disc_layers).to(dev)
-    opt = torch.optim.AdamW(vae.parameters(), lr=cfg.lr)
+    if cfg.encoder_from:
+        take_encoder(vae, Path(cfg.encoder_from), cfg.freeze_encoder)
+    opt = torch.optim.AdamW([p for p in vae.parameters() if p.requires_grad], lr=cfg.lr)
     disc_opt = torch.optim.AdamW(disc.parameters(), lr=cfg.disc_lr)
     state = {"epoch": 0, "w_kld": cfg.w_kld, "history": []}
 
@@ -109,7 +163,7 @@ def train_vae(domain: str, cfg: VAEConfig, run_dir: Path, device: str = "auto",
         steps = cfg.steps_per_epoch or math.ceil(n / cfg.batch_size)
         rec_loss: Callable = F.mse_loss
     else:
-        sounds = sound_set(cfg.n_pitches, seed=cfg.seed)
+        sounds = sound_set(cfg.n_pitches, seed=cfg.seed, phase_views=cfg.phase_views, level_dist=cfg.level_dist)
         steps = cfg.steps_per_epoch or 400
         rec_loss = F.l1_loss
 
@@ -125,18 +179,27 @@ def train_vae(domain: str, cfg: VAEConfig, run_dir: Path, device: str = "auto",
             order, order2 = torch.randperm(n), torch.randperm(n)
         with bar(steps, f"{domain} {epoch + 1}/{cfg.epochs}", quiet) as pbar:
             for i in range(steps):
-                set_lr(opt, cfg.lr, epoch * steps + i, cfg.warmup_epochs * steps)
+                set_lr(opt, cfg.lr, epoch * steps + i, cfg.warmup_epochs * steps,
+                       cfg.epochs * steps if cfg.cosine_decay else 0)
+                decode_kw, aux = None, None
                 if domain == "image":
                     sl = slice(i * cfg.batch_size, (i + 1) * cfg.batch_size)
                     x = data.batch(order[sl]).to(dev)
                     x2 = data.batch(order2[sl]).to(dev)
                     target = F.avg_pool2d(x, cfg.pool)
+                    if vae.full_res:
+                        pixels, target = sample_pixels(x, cfg.paint_pixels)
+                        decode_kw = {"pixels": pixels}
+                        aux = peak_term(vae, x, cfg.w_peak)
                 else:
-                    x = sounds.sample(cfg.batch_size)[0].to(dev)
+                    if cfg.w_phase > 0:
+                        x, xb, target = (t.to(dev) for t in sounds.sample_two_phases(cfg.batch_size)[:3])
+                        aux = phase_term(vae, xb, cfg.w_phase)
+                    else:
+                        x, target = (t.to(dev) for t in sounds.sample_with_target(cfg.batch_size)[:2])
                     x2 = sounds.sample(cfg.batch_size)[0].to(dev)
-                    target = x
                 w = Weights(cfg.w_rec, state["w_kld"], cfg.w_tc)
-                rows.append(step(vae, disc, opt, disc_opt, x, target, x2, rec_loss, w, cfg.grad_clip))
+                rows.append(step(vae, disc, opt, disc_opt, x, target, x2, rec_loss, w, cfg.grad_clip, decode_kw, aux))
                 pbar.set_postfix(rec=f"{rows[-1]['rec']:.3g}", kld=f"{rows[-1]['kld']:.3g}", tc=f"{rows[-1]['tc']:.3g}")
                 pbar.update()
         if rows[-1]["rec"] < cfg.kld_threshold:
@@ -174,13 +237,18 @@ def image_posteriors(vae: ImageVAE, images, batch: int = 1024) -> tuple[torch.Te
 
 
 @torch.no_grad()
+def sound_level_dist(run: str | Path) -> str:
+    """The level distribution the sound VAE in `run` was trained on (the later stages sample the same)."""
+    return checkpoint.load(Path(run) / "checkpoint.pt")["config"].get("level_dist", "linear")
+
+
 def sound_posterior_means(vae: SoundVAE, set_seed: int, sample_seed: int, n: int = 8192,
-                          device: torch.device | str = "cpu") -> torch.Tensor:
+                          device: torch.device | str = "cpu", level_dist: str = "linear") -> torch.Tensor:
     """Posterior means of n random sines from the sound VAE's own training distribution.
 
     The mapper aligns to their statistics; the export takes the daemon's clamping box from them.
     """
-    sounds = sound_set(4096, seed=set_seed)
+    sounds = sound_set(4096, seed=set_seed, level_dist=level_dist)
     return vae.encode(sounds.sample(n, torch.Generator().manual_seed(sample_seed))[0].to(device))[0]
 
 
@@ -200,7 +268,8 @@ def train_mapper(cfg: MapperConfig, run_dir: Path, device: str = "auto", resume:
     mu, std = mu.to(dev), torch.exp(0.5 * logvar).to(dev)
     del data, image_vae
     mapper = Mapper(mu.shape[1], sound_vae.latent_dim, cfg.identity_start).to(dev)
-    mapper.set_alignment(mu, sound_posterior_means(sound_vae, cfg.seed + 2, cfg.seed, device=dev), cfg.align_spread)
+    z_sound = sound_posterior_means(sound_vae, cfg.seed + 2, cfg.seed, device=dev, level_dist=sound_level_dist(cfg.sound_run))
+    mapper.set_alignment(mu, z_sound, cfg.align_spread)
     opt = torch.optim.AdamW(mapper.parameters(), lr=cfg.lr)
     state = {"epoch": 0, "history": []}
     ck_path = run_dir / "checkpoint.pt"
@@ -253,7 +322,7 @@ def train_inversion(cfg: InversionConfig, run_dir: Path, device: str = "auto", r
     dev = pick_device(device)
     torch.manual_seed(cfg.seed)
     sound_vae = load_vae(cfg.sound_run, "sound").to(dev)
-    sounds = sound_set(cfg.n_pitches, seed=cfg.seed + 1)
+    sounds = sound_set(cfg.n_pitches, seed=cfg.seed + 1, level_dist=sound_level_dist(cfg.sound_run))
     spec = sounds.spec
     net = {"n_mels": sounds.unit_mel.shape[1], "hidden": cfg.hidden,
            "pitch_range": [spec.pitch_min, spec.pitch_max],
@@ -307,4 +376,7 @@ def train(stage: str, cfg, run_dir: Path, device: str = "auto", resume: bool = F
         return train_mapper(cfg, run_dir, device, resume, quiet)
     if stage == "inversion":
         return train_inversion(cfg, run_dir, device, resume, quiet)
-    raise ValueError(f"unknown stage {stage!r}: choose image, sound, mapper or inversion")
+    if stage == "reverse":
+        from .reverse import train_reverse
+        return train_reverse(cfg, run_dir, device, resume, quiet)
+    raise ValueError(f"unknown stage {stage!r}: choose image, sound, mapper, inversion or reverse")

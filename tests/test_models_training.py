@@ -19,15 +19,19 @@ TINY = {
     "sound": dict(epochs=3, steps_per_epoch=15, batch_size=128, n_pitches=512),
     "mapper": dict(epochs=3, subset=384, warmup_epochs=1, cycle_ramp=[-1, 0]),  # full cycle weight from the start
     "inversion": dict(steps=60, batch_size=256, n_pitches=512),
+    "reverse": dict(epochs=3, subset=384, batch_size=128, played_phases=2, random_sines=256, warmup_epochs=1,
+                    cycle_ramp=[-1, 0], cycle_batch=32),
 }
 
 
 def tiny_config(stage: str, runs: Path, **extra):
     kw = dict(TINY[stage]) | extra
-    if stage == "mapper":
+    if stage in ("mapper", "reverse"):
         kw |= {"image_run": str(runs / "image"), "sound_run": str(runs / "sound")}
     if stage == "inversion":
         kw["sound_run"] = str(runs / "sound")
+    if stage == "reverse":
+        kw |= {"mapper_run": str(runs / "mapper"), "inversion_run": str(runs / "inversion")}
     return load_config(stage, **kw)
 
 
@@ -163,3 +167,85 @@ def test_export_parity_onnx_vs_torch(tiny_runs, tmp_path):
             got = models.run(role, x.numpy())
             assert got.shape == want.shape
             assert np.abs(got - want).max() < 1e-4, role
+
+
+# ---------------------------------------------------------------- Models v2 options (issue 9)
+
+def test_painter_decoder_trains_and_exports_at_full_size(tmp_path):
+    """The painter image decoder: a tiny run lowers the loss, resumes exactly, and the exported decoder draws
+    128 x 128 equal to torch within 1e-4 at batch 1 and 7."""
+    from isudt.models.export import FullSizeImageDecoder, export_one
+    from isudt.models.train import load_vae
+
+    torch.set_num_threads(1)
+    kw = dict(TINY["image"]) | {"decoder": "painter", "paint_pixels": 256, "subset": 128, "epochs": 2}
+    straight = train("image", load_config("image", **kw), tmp_path / "a", "cpu", quiet=True)
+    assert straight["history"][-1]["loss"] < straight["history"][0]["loss"]
+    train("image", load_config("image", **(kw | {"epochs": 1})), tmp_path / "b", "cpu", quiet=True)
+    resumed = train("image", load_config("image", **kw), tmp_path / "b", "cpu", resume=True, quiet=True)
+    for k, v in straight["model"].items():
+        assert torch.equal(v, resumed["model"][k]), k
+    vae = load_vae(tmp_path / "a", "image")
+    err = export_one(FullSizeImageDecoder(vae.decoder), torch.randn(1, 2), tmp_path / "dec.onnx", "z_image", "image", 17)
+    assert err < 1e-4
+    sess = ort.InferenceSession(str(tmp_path / "dec.onnx"), providers=["CPUExecutionProvider"])
+    assert sess.run(None, {"z_image": np.zeros((7, 2), np.float32)})[0].shape == (7, 1, 128, 128)
+
+
+def test_sampled_pixels_cover_the_square():
+    """The painter trains on a window around each image's brightest pixel (the square) plus uniform pixels."""
+    from isudt.daemon.square import render_square
+    from isudt.models.train import sample_pixels
+    x = torch.stack([torch.from_numpy(render_square(x, y))[None] for x, y in ((0, 0), (60, 17), (125, 125))])
+    (cols, rows), values = sample_pixels(x, 300)
+    assert values.shape == (3, 1, 300, 1)
+    for i, (sx, sy) in enumerate(((0, 0), (60, 17), (125, 125))):
+        on_square = (cols[i] >= sx) & (cols[i] <= sx + 1) & (rows[i] >= sy) & (rows[i] <= sy + 1)
+        assert on_square.any() and torch.all(values[i, 0, on_square, 0] == 1.0)
+    assert torch.equal(values[:, 0, :, 0], x[:, 0][torch.arange(3)[:, None], rows, cols])
+
+
+def test_phase_views_target_is_the_phase_average():
+    """With phase views the input is one phase and the target the mean of that pitch's phases; without, the
+    sampler draws exactly what it drew before (old runs reproduce)."""
+    plain, views = sound_set(16, seed=2), sound_set(16, seed=2, phase_views=4)
+    assert torch.equal(views.views[:, 0], plain.unit_mel)
+    g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    a, b = plain.sample(6, g1), plain.sample_with_target(6, g2)
+    assert torch.equal(a[0], b[0]) and torch.equal(b[0], b[1])
+    mel, target, pitch, amp = views.sample_with_target(500, torch.Generator().manual_seed(1))
+    idx = torch.searchsorted(views.pitch.sort().values, pitch)  # the pitch identifies the tone
+    order = views.pitch.argsort()
+    shift = (20 * torch.log10(amp))[:, None] / 120
+    assert torch.allclose(target, views.views.mean(1)[order[idx]] + shift, atol=1e-6)
+    assert any(torch.allclose(mel[0], views.views[order[idx[0]], v] + shift[0], atol=1e-6) for v in range(4))
+
+
+def test_level_distribution_in_db_is_uniform_in_db():
+    ss = sound_set(8, seed=1, level_dist="db")
+    db = 20 * torch.log10(ss.sample(20000, torch.Generator().manual_seed(0))[2])
+    assert -40.01 < db.min() < -39 and -1 < db.max() < 0.01
+    assert abs(float((db < -20).float().mean()) - 0.5) < 0.02
+
+
+def test_decoder_refit_keeps_the_encoder(tmp_path):
+    """encoder_from + freeze_encoder: a new (painter) decoder learns while the encoder stays bit-identical, so
+    the latent every later stage was trained on does not move."""
+    torch.set_num_threads(1)
+    base = train("image", load_config("image", **(dict(TINY["image"]) | {"epochs": 1, "subset": 128})), tmp_path / "a",
+                 "cpu", quiet=True)
+    kw = dict(TINY["image"]) | {"epochs": 2, "subset": 128, "decoder": "painter", "paint_pixels": 256,
+                                "encoder_from": str(tmp_path / "a"), "freeze_encoder": True}
+    refit = train("image", load_config("image", **kw), tmp_path / "b", "cpu", quiet=True)
+    enc = {k: v for k, v in base["model"].items() if k.startswith("encoder.")}
+    assert enc and all(torch.equal(v, refit["model"][k]) for k, v in enc.items())
+    assert refit["history"][-1]["rec"] < refit["history"][0]["rec"]
+
+
+def test_sound_phase_term_trains(tmp_path):
+    """phase_views + w_phase: the tiny sound VAE trains with the phase-consistency term logged as `aux`."""
+    torch.set_num_threads(1)
+    kw = dict(TINY["sound"]) | {"phase_views": 2, "w_phase": 100.0, "level_dist": "db"}
+    ck = train("sound", load_config("sound", **kw), tmp_path / "s", "cpu", quiet=True)
+    hist = ck["history"]
+    assert "aux" in hist[-1] and hist[-1]["loss"] < hist[0]["loss"]
