@@ -205,7 +205,9 @@ def main() -> int:
                                            "load_avg": os.getloadavg()}, "rate": RATE, "tone": [pitch, db]}
     with tempfile.TemporaryDirectory() as tmp, jack_server(realtime=True) as server:
         results["jackd_realtime"] = server.realtime
-        d = start_daemon(Path(tmp), {"audio": {"device": "system", "input": "system"}}, env=server.env())
+        d = start_daemon(Path(tmp), {"audio": {"device": "system", "input": "system"},
+                                          # the /pictslider table's idle fill would share the core being measured
+                                          "inference": {"position_table": False}}, env=server.env())
         tone = ToneClient(pitch, db)
         try:
             tone.feed()

@@ -184,6 +184,7 @@ class WayBack:
         self._table = models.position_table
         self._table_sq = (self._table.astype(np.float64) ** 2).sum(axis=1)
         self.inference_ms = Ring()
+        self._drawn: tuple[tuple[float, float], tuple[np.ndarray, np.ndarray | None]] | None = None
 
     def sine_mel(self, pitch: float, db: float) -> np.ndarray:
         """The mel of the sine at (MIDI pitch, dB), made as models/evaluate.py's round trip makes it
@@ -208,13 +209,24 @@ class WayBack:
         z_image = self.models.reverse(np.asarray(z_sound, np.float32)[None])
         self.inference_ms.add((time.perf_counter() - t) * 1e3)
         x, y = self.position(z_image[0])
-        return Seen(x, y, tuple(float(v) for v in z_image[0]), lambda: self.draw(z_image))
+        return Seen(x, y, tuple(float(v) for v in z_image[0]), lambda: self.draw(z_image, (x, y)))
 
-    def draw(self, z_image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """The image decoder's picture of z_image [1, Li]: uint8 [size, size], and the /picture/list one."""
+    def draw(self, z_image: np.ndarray, square: tuple[float, float] | None = None
+             ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The image decoder's picture of z_image [1, Li]: uint8 [size, size], and the /picture/list one.
+
+        The decoder is the costly step (most of an analysis), and a held tone
+        is heard at the same square 25 times a second: the picture drawn for
+        the last square is kept and sent again while the square stays.
+        """
+        if square is not None and self._drawn is not None and self._drawn[0] == square:
+            return self._drawn[1]
         image = self.models.decode_image(z_image)[0, 0]
         small = picture_of(image, LIST_SIDE).astype(np.float32) / 255.0 if self.picture_list else None
-        return picture_of(image, self.picture_size), small
+        pictures = (picture_of(image, self.picture_size), small)
+        if square is not None:
+            self._drawn = (square, pictures)
+        return pictures
 
 
 def hear(x: np.ndarray, way_back: WayBack, silence_db: float, n: int) -> tuple[float, Seen | None]:
