@@ -13,6 +13,9 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+# JACK keeps a registry of servers in /dev/shm; a jackd killed earlier (a crashed or timed-out run) leaves
+# its slot taken. With no jackd running nothing uses these files, so start the tests from a clean registry.
+pgrep -x jackd >/dev/null || rm -f /dev/shm/jack-shm-registry /dev/shm/jack_* /dev/shm/jack-* 2>/dev/null || true
 PY=${PY:-python3}
 $PY -c "import torch" 2>/dev/null || $PY -m pip install -q torch==2.13.0
 $PY -m pip install -q -e ".[test,train]"

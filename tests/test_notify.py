@@ -125,7 +125,7 @@ def listen(s: socket.socket, heard: Heard, until: float, stop_on: str | None = N
 
 
 def daemon_modules_missing() -> str | None:
-    for name in ("isudt.daemon.server", "isudt.daemon.audio_out", "isudt.daemon.synth"):
+    for name in ("isudt.daemon.server", "isudt.daemon.audio_out", "isudt.daemon.engine"):
         try:
             __import__(name)
         except ImportError as e:

@@ -454,7 +454,7 @@ def test_restarted_daemon_is_muted_again_by_the_running_synth(daemon_factory: An
             assert time.monotonic() - t0 < 3.0, "the restarted daemon was not muted within 3 s"
             time.sleep(0.05)
         state = d2.client().request("/state", reply="/state")
-        time.sleep(0.5)
+        time.sleep(1.5)                      # the new daemon's first /heartbeat (every 1 s) lights "connected"
     finally:
         synth.terminate()
         (out,) = _finish(procs)

@@ -61,7 +61,6 @@ Caveats found the hard way (PortAudio 19.6, Debian libportaudio2)
 """
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import shutil
@@ -80,7 +79,6 @@ import pytest
 
 __all__ = ["JackServer", "jack_server", "jackd", "jackd_rt", "Recorder", "reinit_portaudio", "jackd_available"]
 
-_counter = itertools.count()
 _ENV_KEYS = ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")
 
 
@@ -159,33 +157,24 @@ def _wait_until_connectable(server: JackServer, timeout: float) -> None:
         return
 
 
-_shm_checked = False
+SERVER_NAMES = 8   # JACK's registry has 8 server slots
 
 
-def clear_stale_jack_shm() -> int:
-    """Remove JACK's shared-memory files when no jackd is alive; returns how many were removed.
+def _free_server_name() -> str:
+    """A server name no running jackd uses, from a small fixed set.
 
-    A jackd that is killed (or whose machine is reset) leaves its entry in
-    /dev/shm/jack-shm-registry, and after a handful of those every new jackd
-    fails with "Too many servers already active". With no jackd running, none
-    of these files belongs to anyone, so starting from a clean registry is safe.
-    Only once per process, before its first server: a process that has used
-    libjack keeps the registry mapped, and would not see a new one.
+    JACK's shared registry has 8 server slots, and reclaims a slot left by a
+    jackd that died without cleaning up only when a new server registers
+    under the *same name*. Unique names per test would fill the registry after
+    a few unclean exits ("Too many servers already active"); a fixed set of
+    names keeps reusing (and so reclaiming) the same slots.
     """
-    global _shm_checked
-    if _shm_checked:
-        return 0
-    _shm_checked = True
-    if subprocess.run(["pgrep", "-x", "jackd"], capture_output=True).returncode == 0:
-        return 0
-    removed = 0
-    for f in Path("/dev/shm").glob("jack*"):
-        try:
-            f.unlink()
-            removed += 1
-        except OSError:
-            pass
-    return removed
+    running = subprocess.run(["pgrep", "-a", "-x", "jackd"], capture_output=True, text=True).stdout
+    for i in range(SERVER_NAMES):
+        name = f"isudt-test-{i}"
+        if f"-n {name} " not in running:
+            return name
+    raise RuntimeError(f"all {SERVER_NAMES} test jackd names are in use:\n{running}")
 
 
 def _stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
@@ -210,8 +199,7 @@ def jack_server(name: str | None = None, samplerate: int = 48000, period: int = 
     """
     if not jackd_available():
         raise FileNotFoundError("jackd is not installed (Debian: apt-get install jackd2)")
-    name = name or f"isudt-test-{os.getpid()}-{next(_counter)}"
-    clear_stale_jack_shm()
+    name = name or _free_server_name()
     log_file = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)
     mode = "-R" if realtime else "--no-realtime"
     cmd = ["jackd", mode, "-n", name, "-d", "dummy", "-r", str(samplerate), "-p", str(period)]

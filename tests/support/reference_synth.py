@@ -61,8 +61,7 @@ import numpy as np
 
 __all__ = ["SynthConfig", "Synth", "db_to_amp"]
 
-from isudt.daemon.engine import (DB_FLOOR, MAX_GAIN_DB, MAX_GLIDE_MS, MIN_LEVEL_RAMP_MS,  # noqa: E402
-                                   SynthConfig, db_to_amp)
+from isudt.daemon.engine import DB_FLOOR, MAX_GAIN_DB, MAX_GLIDE_MS, Engine, SynthConfig, db_to_amp  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -166,29 +165,12 @@ class Synth:
         return w
 
     # --------------------------------------------------------------- control
-    def _samples(self, ms: float) -> float:
-        return float(max(1, round(ms * self._ms)))
-
-    def _level_ramp(self) -> float:
-        return self._samples(max(self._ctl.glide_ms, MIN_LEVEL_RAMP_MS))
-
-    @staticmethod
-    def _check_finite(x: float, what: str) -> float:
-        x = float(x)
-        if not math.isfinite(x):
-            raise ValueError(f"{what} must be a finite number, got {x!r}")
-        return x
-
-    @staticmethod
-    def _clamp_gain(db: float) -> float:
-        return min(max(db, DB_FLOOR), MAX_GAIN_DB)
-
-    def _voice_index(self, voice: int) -> int:
-        if isinstance(voice, float) and voice.is_integer():
-            voice = int(voice)
-        if not isinstance(voice, (int, np.integer)) or not 0 <= voice < self.cfg.voices:
-            raise IndexError(f"voice must be an integer in [0, {self.cfg.voices - 1}], got {voice!r}")
-        return int(voice)
+    # the control side's arithmetic and checks are the engine's own (one definition of the rules)
+    _samples = Engine._samples
+    _level_ramp = Engine._level_ramp
+    _check_finite = staticmethod(Engine._check_finite)
+    _clamp_gain = staticmethod(Engine._clamp_gain)
+    _voice_index = Engine._voice_index
 
     @staticmethod
     def _freeze(p: _Params) -> _Params:
