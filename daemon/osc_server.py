@@ -567,8 +567,13 @@ def _flatten(pairs: Sequence[tuple[str, Any]]) -> list[Any]:
     return out
 
 
-def bind_udp(host: str, port: int, rcvbuf: int = 1 << 20) -> socket.socket:
-    """The listening socket, bound before anything slow happens so a busy port fails the start at once."""
+def bind_udp(host: str, port: int, rcvbuf: int = 1 << 22) -> socket.socket:
+    """The listening socket, bound before anything slow happens so a busy port fails the start at once.
+
+    A 4 MB receive buffer (the kernel caps it at net.core.rmem_max): inference runs inline on the event
+    loop, so while a batch of frames is computed the datagrams behind it wait in the kernel; a flood of
+    8 KB frames at 10 MB/s fills 1 MB in 0.1 s, and a full buffer drops what arrives, newest input included.
+    """
     if host == "localhost":   # IPv4 loopback: the default reply target is 127.0.0.1
         host = "127.0.0.1"
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM, flags=socket.AI_NUMERICSERV)
