@@ -96,14 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="absolute path of the isudt script for ExecStart= (default: the one next to this Python)")
     sv.set_defaults(scope="user")
 
-    t = sub.add_parser("train", help="train one stage (torch)")
-    t.add_argument("stage", choices=["image", "sound", "mapper", "inversion", "reverse", "all"])
-    t.add_argument("--config", help="YAML overriding the stage defaults")
-    t.add_argument("--epochs", type=int, help="epochs (steps for inversion)")
-    t.add_argument("--device", default="auto", help="cpu, cuda or auto")
-    t.add_argument("--runs", default="runs", help="directory holding one folder per stage")
-    t.add_argument("--resume", action="store_true", help="continue from the stage's last checkpoint")
-    t.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    add_train_arguments(sub.add_parser("train", help="train one stage (torch)"))
 
     e = sub.add_parser("export", help="write the ONNX bundle from the trained checkpoints (torch)")
     e.add_argument("--runs", default="runs")
@@ -116,6 +109,22 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", default="docs/eval", help="where metrics.json and the plots go")
     ev.add_argument("--no-plots", action="store_true")
     return p
+
+
+# training stages in the order `all` runs them (each needs the runs of those before it)
+TRAIN_STAGES = ("image", "sound", "inversion", "mapper", "reverse")
+
+
+def add_train_arguments(t: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """`isudt train`'s arguments; `python -m isudt.models.cli_train` takes the same (one definition)."""
+    t.add_argument("stage", choices=[*TRAIN_STAGES, "all"])
+    t.add_argument("--config", help="YAML overriding the stage defaults")
+    t.add_argument("--epochs", type=int, help="epochs (steps for inversion)")
+    t.add_argument("--device", default="auto", help="cpu, cuda or auto")
+    t.add_argument("--runs", default="runs", help="directory holding one folder per stage")
+    t.add_argument("--resume", action="store_true", help="continue from the stage's last checkpoint")
+    t.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    return t
 
 
 def main(argv: list[str] | None = None) -> int:

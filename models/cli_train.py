@@ -1,7 +1,7 @@
 """`isudt train STAGE`: load the stage config, pick the device, run the trainer.
 
-Also runnable as `python -m isudt.models.cli_train STAGE ...` (same flags),
-which knows every stage even where the top-level parser lists fewer.
+Also runnable as `python -m isudt.models.cli_train STAGE ...` (the same flags:
+both parsers are built by `isudt.daemon.cli.add_train_arguments`).
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-ORDER = ("image", "sound", "inversion", "mapper", "reverse")
+from isudt.daemon.cli import TRAIN_STAGES as ORDER, add_train_arguments
 
 
 def stage_overrides(stage: str, runs: Path, epochs: int | None) -> dict:
@@ -41,15 +41,8 @@ def main(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    t = argparse.ArgumentParser(prog="python -m isudt.models.cli_train", description="train one stage (torch)")
-    t.add_argument("stage", choices=[*ORDER, "all"])
-    t.add_argument("--config", help="YAML overriding the stage defaults")
-    t.add_argument("--epochs", type=int, help="epochs (steps for inversion)")
-    t.add_argument("--device", default="auto", help="cpu, cuda or auto")
-    t.add_argument("--runs", default="runs", help="directory holding one folder per stage")
-    t.add_argument("--resume", action="store_true", help="continue from the stage's last checkpoint")
-    t.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
-    return t
+    return add_train_arguments(argparse.ArgumentParser(prog="python -m isudt.models.cli_train",
+                                                       description="train one stage (torch)"))
 
 
 if __name__ == "__main__":
