@@ -61,7 +61,8 @@ import numpy as np
 
 __all__ = ["SynthConfig", "Synth", "db_to_amp"]
 
-from isudt.daemon.engine import DB_FLOOR, MAX_GAIN_DB, MAX_GLIDE_MS, Engine, SynthConfig, db_to_amp  # noqa: E402
+from isudt.daemon.engine import (DB_FLOOR, MAX_GAIN_DB, MAX_GLIDE_MS, Engine, SynthConfig, _Control,  # noqa: E402
+                                 db_to_amp)
 
 
 @dataclass(frozen=True)
@@ -98,17 +99,6 @@ class _Views(NamedTuple):
     gain: np.ndarray         # [n]
 
 
-@dataclass
-class _Control:
-    """Control-side bookkeeping (guarded by Synth._lock, never touched by render)."""
-    active: list[bool]
-    db: list[float]
-    gain_db: float
-    muted: bool = False
-    fading: bool = False
-    glide_ms: float = 10.0
-
-
 class Synth:
     """The sine synth. Control methods may be called from any thread; `render` from one audio thread."""
 
@@ -121,7 +111,8 @@ class Synth:
         self._thr = 10.0 ** (cfg.limiter_threshold_db / 20.0)
         self._rel_rate = 1.0 / max(1.0, cfg.limiter_release_ms * self._ms)
         self._incr_offset = math.log2(440.0 / cfg.samplerate) - 69.0 / 12.0  # MIDI/12 + this -> log2(cycles/sample)
-        self._ctl = _Control(active=[False] * v, db=[DB_FLOOR] * v, gain_db=cfg.gain_db, glide_ms=cfg.glide_ms)
+        self._ctl = _Control(active=[False] * v, pitch=[60.0] * v, db=[DB_FLOOR] * v, gain_db=cfg.gain_db,
+                             glide_ms=cfg.glide_ms)   # the engine's bookkeeping (its `pitch` unused here)
         self._check_finite(cfg.gain_db, "gain_db")
         self._params = self._freeze(_Params(
             pitch=np.full(v, 60.0), amp=np.zeros(v), amp_ramp=np.full(v, self._samples(cfg.fade_ms)),
