@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # training stages in the order `all` runs them (each needs the runs of those before it)
-TRAIN_STAGES = ("image", "sound", "inversion", "mapper", "reverse")
+TRAIN_STAGES = ("image", "sound", "inversion", "mapper", "ear", "reverse")
 
 
 def add_train_arguments(t: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -15,12 +15,14 @@ from isudt.daemon.cli import TRAIN_STAGES as ORDER, add_train_arguments
 def stage_overrides(stage: str, runs: Path, epochs: int | None) -> dict:
     """Epoch/step count from the command line, and the earlier stages' run folders under `runs`."""
     overrides: dict = {"steps" if stage == "inversion" else "epochs": epochs}
-    if stage in ("mapper", "reverse"):
+    if stage in ("mapper", "ear", "reverse"):
         overrides |= {"image_run": str(runs / "image"), "sound_run": str(runs / "sound")}
     if stage == "inversion":
         overrides["sound_run"] = str(runs / "sound")
-    if stage == "reverse":
+    if stage in ("ear", "reverse"):
         overrides |= {"mapper_run": str(runs / "mapper"), "inversion_run": str(runs / "inversion")}
+    if stage == "reverse":
+        overrides["ear_run"] = str(runs / "ear")
     return overrides
 
 

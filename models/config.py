@@ -39,6 +39,7 @@ class VAEConfig:
     paint_width: int = 16         # image only: the painter's per-pixel MLP width
     paint_pixels: int = 1024      # image only: pixels the painter reconstructs per image and step
     w_peak: float = 1000.0        # image only: weight of the painter's point-on-the-brightest-pixel term
+    head_steps: int = 0           # image only: after the epochs, steps refitting the painter's point on posterior means
     encoder_from: str = ""        # a run whose trained encoder this one starts from (e.g. the shipped one)
     freeze_encoder: bool = False  # with encoder_from: train the decoder only (a new decoder for a kept latent)
     level_dist: str = "linear"    # sound only: amplitudes uniform in "linear" amplitude (published) or in "db"
@@ -77,6 +78,36 @@ class InversionConfig:
 
 
 @dataclass
+class EarConfig:
+    """The ear: the sound encoder refined on the sines the forward direction plays (decoder frozen).
+
+    Each played sine (phase 0, and a seeded random phase at weight
+    `w_phase`) is pulled to the sound latent the forward direction decoded
+    it from, as is the decoder's own spectrum of that latent (`w_decoded`);
+    random sines keep the trained encoder's mean (`w_keep`) and stay
+    reconstructable by the frozen decoder (`w_recon`). See `models/ear.py`.
+    """
+
+    seed: int = 0
+    epochs: int = 300
+    batch_size: int = 256
+    lr: float = 1e-3
+    warmup_epochs: int = 30       # then a cosine decay to 0 over the remaining epochs
+    w_phase: float = 0.3
+    w_keep: float = 0.1
+    w_recon: float = 0.1
+    w_decoded: float = 0.2        # the decoder's spectrum of a played latent encodes back to it (cycle agreement)
+    random_sines: int = 16384
+    grad_clip: float = 1.0
+    checkpoint_every: int = 10    # epochs between checkpoints (and the monitor's px figures)
+    image_run: str = "runs/image"
+    sound_run: str = "runs/sound"
+    mapper_run: str = "runs/mapper"
+    inversion_run: str = "runs/inversion"
+    subset: int = 0               # positions (tests)
+
+
+@dataclass
 class ReverseConfig:
     """The reverse mapper: sound latent -> image latent, on what the daemon will hear.
 
@@ -107,14 +138,15 @@ class ReverseConfig:
     sound_run: str = "runs/sound"
     mapper_run: str = "runs/mapper"
     inversion_run: str = "runs/inversion"
+    ear_run: str = "runs/ear"     # the refined sound encoder the daemon ships ("": the sound VAE's own)
     subset: int = 0               # positions (tests)
 
 
 STAGES = {"image": VAEConfig, "sound": VAEConfig, "mapper": MapperConfig, "inversion": InversionConfig,
-          "reverse": ReverseConfig}
+          "ear": EarConfig, "reverse": ReverseConfig}
 
 
-def load_config(stage: str, path: str | Path | None = None, **overrides) -> VAEConfig | MapperConfig | InversionConfig | ReverseConfig:
+def load_config(stage: str, path: str | Path | None = None, **overrides) -> VAEConfig | MapperConfig | InversionConfig | EarConfig | ReverseConfig:
     """Stage defaults from the packaged YAML, then `path`, then keyword overrides; unknown keys are errors."""
     cls = STAGES[stage]
     values = yaml.safe_load(resources.files("isudt.models").joinpath(f"configs/{stage}.yaml").read_text()) or {}

@@ -140,10 +140,11 @@ def final_losses(ck: dict) -> dict:
 
 def export(runs: Path, out: Path, opset: int = 17) -> dict:
     out.mkdir(parents=True, exist_ok=True)
-    stages = ("image", "sound", "mapper", "inversion") + (("reverse",) if (runs / "reverse" / "checkpoint.pt").exists() else ())
-    cks = {s: load_stage(runs, s) for s in stages}
+    optional = tuple(s for s in ("ear", "reverse") if (runs / s / "checkpoint.pt").exists())
+    cks = {s: load_stage(runs, s) for s in ("image", "sound", "mapper", "inversion") + optional}
     image_vae = build_vae("image", cks["image"]["net"]); image_vae.load_state_dict(cks["image"]["model"])
-    sound_vae = build_vae("sound", cks["sound"]["net"]); sound_vae.load_state_dict(cks["sound"]["model"])
+    hearing = cks.get("ear", cks["sound"])   # the ear's checkpoint: the same decoder, the refined encoder
+    sound_vae = build_vae("sound", hearing["net"]); sound_vae.load_state_dict(hearing["model"])
     mapper = Mapper(**cks["mapper"]["net"]); mapper.load_state_dict(cks["mapper"]["model"])
     inversion = Inversion(**cks["inversion"]["net"]); inversion.load_state_dict(cks["inversion"]["model"])
     for m in (image_vae, sound_vae, mapper, inversion):
@@ -176,6 +177,11 @@ def export(runs: Path, out: Path, opset: int = 17) -> dict:
         "MLP regressor mel(64) -> (MIDI pitch, dB), trained on the sound VAE's reconstructions "
         "(75%) and clean mel vectors (25%) of random off-grid sines; continuous, replaces the "
         "published 128x128 nearest-neighbour snap")
+    if "ear" in cks:
+        files["sound_encoder"]["method"] = (
+            "the sound VAE's encoder refined by `isudt train ear` (decoder unchanged): the sines the forward "
+            "direction plays (phase 0 and random phases) pulled to the sound latent they were decoded from, random "
+            "sines kept at the trained encoder's mean and reconstructable by the decoder")
     reverse_section = None
     if reverse is not None:
         table = out / "position_table.npz"

@@ -156,7 +156,7 @@ def train_reverse(cfg: ReverseConfig, run_dir: Path, device: str = "auto", resum
     dev = pick_device(device)
     torch.manual_seed(cfg.seed)
     image_vae = load_vae(cfg.image_run, "image")
-    sound_vae = load_vae(cfg.sound_run, "sound")
+    sound_vae = load_vae(cfg.ear_run or cfg.sound_run, "sound")   # the encoder the daemon will hear with
     mapper = load_module(cfg.mapper_run, Mapper)
     inversion = load_module(cfg.inversion_run, Inversion)
     data = build_data(cfg, image_vae, sound_vae, mapper, inversion, quiet)

@@ -56,14 +56,14 @@ def restore_rng(state: dict) -> None:
 
 
 def restore(ck_path: Path, parts: dict, keys: tuple[str, ...], stage: str, quiet: bool) -> dict:
-    """Load `parts` (checkpoint key -> module or optimiser) and the RNG state; return the saved `keys`."""
+    """Load `parts` (checkpoint key -> module or optimiser) and the RNG state; return the saved `keys` (those it holds)."""
     ck = checkpoint.load(ck_path)
     for name, obj in parts.items():
         obj.load_state_dict(ck[name])
     restore_rng(ck["rng"])
     if not quiet:
         print(f"[{stage}] resuming from {ck_path}", flush=True)
-    return {k: ck[k] for k in keys}
+    return {k: ck[k] for k in keys if k in ck}
 
 
 def bar(total: int, desc: str, quiet: bool) -> tqdm:
@@ -116,6 +116,13 @@ def take_encoder(vae: ImageVAE | SoundVAE, run: Path, freeze: bool) -> None:
         vae.encoder.requires_grad_(False)
 
 
+def peak_of(x: torch.Tensor) -> torch.Tensor:
+    """[N, 2] (x, y) of each image's brightest pixel, +1: the 2 x 2 square's centre (found in the image itself)."""
+    size = x.shape[-1]
+    peak = x.flatten(1).argmax(1)
+    return torch.stack([peak % size, peak // size], 1).float() + 1
+
+
 def peak_term(vae: ImageVAE, x: torch.Tensor, weight: float) -> Callable:
     """The painter's point should sit on the image's own brightest pixel (+1: the square's centre).
 
@@ -123,10 +130,38 @@ def peak_term(vae: ImageVAE, x: torch.Tensor, weight: float) -> Callable:
     centre (a local optimum, 85 px off, the square never drawn); this pulls it
     onto the square, found in the input image itself (no position labels).
     """
-    size = x.shape[-1]
-    peak = x.flatten(1).argmax(1)
-    where = torch.stack([peak % size, peak // size], 1).float() + 1
-    return lambda out: weight * (vae.decoder.centre(out.z) - where).abs().mean() / size
+    where = peak_of(x)
+    return lambda out: weight * (vae.decoder.centre(out.z) - where).abs().mean() / x.shape[-1]
+
+
+HEAD_BATCH = 1024   # the point head is a 2-D regression: big batches cost little and steady it
+
+
+def polish_head(vae: ImageVAE, data, cfg: VAEConfig, dev: torch.device, quiet: bool) -> dict[str, float]:
+    """Refit the painter's point head on the posterior *means* of every image (encoder frozen).
+
+    During the epochs the head learns from posterior samples, so at a mean
+    it lands on the average of its neighbours' squares (median 0.7 px off,
+    p95 2.4 px: 12% of decoded images put their brightest 2 x 2 block more
+    than 2 px from the square). The daemon decodes means; this regression on
+    exactly those inputs moves only the point (the painter draws around it).
+    """
+    head = vae.decoder.head.requires_grad_(True)
+    mu = image_posteriors(vae, data)[0].to(dev)
+    where = torch.cat([peak_of(data.batch(torch.arange(k, min(k + 1024, len(mu))))) for k in range(0, len(mu), 1024)]).to(dev)
+    opt = torch.optim.Adam(head.parameters(), lr=cfg.lr)
+    with bar(cfg.head_steps, "painter point", quiet) as pbar:
+        for i in range(cfg.head_steps):
+            set_lr(opt, cfg.lr, i, 0, cfg.head_steps)
+            idx = torch.randint(len(mu), (HEAD_BATCH,), device=dev)
+            loss = (vae.decoder.centre(mu[idx]) - where[idx]).abs().mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            pbar.update()
+    with torch.no_grad():
+        err = torch.linalg.norm(vae.decoder.centre(mu) - where, dim=1)
+    return {"head_point_med_px": err.median().item(), "head_point_p95_px": torch.quantile(err, 0.95).item()}
 
 
 def phase_term(vae: SoundVAE, other_phase: torch.Tensor, weight: float) -> Callable:
@@ -170,7 +205,7 @@ def train_vae(domain: str, cfg: VAEConfig, run_dir: Path, device: str = "auto",
     ck_path = run_dir / "checkpoint.pt"
     if resume and ck_path.exists():
         state = restore(ck_path, {"model": vae, "disc": disc, "opt": opt, "disc_opt": disc_opt},
-                        ("epoch", "w_kld", "history"), domain, quiet)
+                        ("epoch", "w_kld", "history", "head"), domain, quiet)
 
     for epoch in range(state["epoch"], cfg.epochs):
         vae.train()
@@ -212,6 +247,11 @@ def train_vae(domain: str, cfg: VAEConfig, run_dir: Path, device: str = "auto",
             "stage": domain, "net": net, "config": as_dict(cfg), "model": vae.state_dict(), "disc": disc.state_dict(),
             "opt": opt.state_dict(), "disc_opt": disc_opt.state_dict(), "rng": rng_state(), **state,
         })
+    if domain == "image" and vae.full_res and cfg.head_steps and "head" not in state:
+        state["head"] = polish_head(vae, data, cfg, dev, quiet)
+        log_epoch("image", state["epoch"], cfg.epochs, state["head"], quiet)
+        ck = checkpoint.load(ck_path) | {"config": as_dict(cfg), "model": vae.state_dict(), "head": state["head"]}
+        checkpoint.save(ck_path, ck)
     return checkpoint.load(ck_path)
 
 
@@ -239,7 +279,8 @@ def image_posteriors(vae: ImageVAE, images, batch: int = 1024) -> tuple[torch.Te
 @torch.no_grad()
 def sound_level_dist(run: str | Path) -> str:
     """The level distribution the sound VAE in `run` was trained on (the later stages sample the same)."""
-    return checkpoint.load(Path(run) / "checkpoint.pt")["config"].get("level_dist", "linear")
+    ck = checkpoint.load(Path(run) / "checkpoint.pt")
+    return ck.get("sound_config", ck["config"]).get("level_dist", "linear")   # an ear run keeps its VAE's config
 
 
 def sound_posterior_means(vae: SoundVAE, set_seed: int, sample_seed: int, n: int = 8192,
@@ -376,7 +417,10 @@ def train(stage: str, cfg, run_dir: Path, device: str = "auto", resume: bool = F
         return train_mapper(cfg, run_dir, device, resume, quiet)
     if stage == "inversion":
         return train_inversion(cfg, run_dir, device, resume, quiet)
+    if stage == "ear":
+        from .ear import train_ear
+        return train_ear(cfg, run_dir, device, resume, quiet)
     if stage == "reverse":
         from .reverse import train_reverse
         return train_reverse(cfg, run_dir, device, resume, quiet)
-    raise ValueError(f"unknown stage {stage!r}: choose image, sound, mapper, inversion or reverse")
+    raise ValueError(f"unknown stage {stage!r}: choose image, sound, mapper, inversion, ear or reverse")

@@ -19,6 +19,7 @@ TINY = {
     "sound": dict(epochs=3, steps_per_epoch=15, batch_size=128, n_pitches=512),
     "mapper": dict(epochs=3, subset=384, warmup_epochs=1, cycle_ramp=[-1, 0]),  # full cycle weight from the start
     "inversion": dict(steps=60, batch_size=256, n_pitches=512),
+    "ear": dict(epochs=3, subset=384, batch_size=128, random_sines=256, warmup_epochs=1, checkpoint_every=1),
     "reverse": dict(epochs=3, subset=384, batch_size=128, played_phases=2, random_sines=256, warmup_epochs=1,
                     cycle_ramp=[-1, 0], cycle_batch=32),
 }
@@ -26,13 +27,29 @@ TINY = {
 
 def tiny_config(stage: str, runs: Path, **extra):
     kw = dict(TINY[stage]) | extra
-    if stage in ("mapper", "reverse"):
+    if stage in ("mapper", "ear", "reverse"):
         kw |= {"image_run": str(runs / "image"), "sound_run": str(runs / "sound")}
     if stage == "inversion":
         kw["sound_run"] = str(runs / "sound")
-    if stage == "reverse":
+    if stage in ("ear", "reverse"):
         kw |= {"mapper_run": str(runs / "mapper"), "inversion_run": str(runs / "inversion")}
+    if stage == "reverse":
+        kw["ear_run"] = str(runs / "ear")
     return load_config(stage, **kw)
+
+
+def assert_resume_exact(stage: str, config, tmp_path: Path, history: bool = True) -> None:
+    """2 epochs straight == 1 epoch, stop, resume for the 2nd: same weights (and history).
+
+    `config(epochs)` builds the stage's config for that many epochs.
+    """
+    straight = train(stage, config(2), tmp_path / "a", "cpu", quiet=True)
+    train(stage, config(1), tmp_path / "b", "cpu", quiet=True)
+    resumed = train(stage, config(2), tmp_path / "b", "cpu", resume=True, quiet=True)
+    for k, v in straight["model"].items():
+        assert torch.equal(v, resumed["model"][k]), k
+    if history:
+        assert straight["history"] == resumed["history"]
 
 
 @pytest.fixture(scope="module")
@@ -96,24 +113,13 @@ def test_checkpoints_are_plain_state(tiny_runs):
 def test_resume_continues_exactly(tmp_path, stage):
     """2 epochs straight == 1 epoch, stop, resume for the 2nd."""
     torch.set_num_threads(1)
-    kw = dict(TINY[stage]) | {"epochs": 2}
-    if stage == "image":
-        kw["subset"] = 128
-    straight = train(stage, load_config(stage, **kw), tmp_path / "a", "cpu", quiet=True)
-    train(stage, load_config(stage, **(kw | {"epochs": 1})), tmp_path / "b", "cpu", quiet=True)
-    resumed = train(stage, load_config(stage, **kw), tmp_path / "b", "cpu", resume=True, quiet=True)
-    for k, v in straight["model"].items():
-        assert torch.equal(v, resumed["model"][k]), k
-    assert straight["history"] == resumed["history"]
+    kw = dict(TINY[stage]) | ({"subset": 128} if stage == "image" else {})
+    assert_resume_exact(stage, lambda epochs: load_config(stage, **(kw | {"epochs": epochs})), tmp_path)
 
 
 def test_mapper_resume_continues_exactly(tiny_runs, tmp_path):
     runs, _ = tiny_runs
-    straight = train("mapper", tiny_config("mapper", runs, epochs=2), tmp_path / "a", "cpu", quiet=True)
-    train("mapper", tiny_config("mapper", runs, epochs=1), tmp_path / "b", "cpu", quiet=True)
-    resumed = train("mapper", tiny_config("mapper", runs, epochs=2), tmp_path / "b", "cpu", resume=True, quiet=True)
-    for k, v in straight["model"].items():
-        assert torch.equal(v, resumed["model"][k]), k
+    assert_resume_exact("mapper", lambda epochs: tiny_config("mapper", runs, epochs=epochs), tmp_path, history=False)
 
 
 def test_mapper_starts_at_the_aligned_identity(tiny_runs):
@@ -240,6 +246,36 @@ def test_decoder_refit_keeps_the_encoder(tmp_path):
     enc = {k: v for k, v in base["model"].items() if k.startswith("encoder.")}
     assert enc and all(torch.equal(v, refit["model"][k]) for k, v in enc.items())
     assert refit["history"][-1]["rec"] < refit["history"][0]["rec"]
+
+
+def test_point_head_polish_moves_only_the_point_and_brings_it_closer(tmp_path):
+    """head_steps: after the epochs, the painter's point head alone is refitted on posterior means; the point
+    lands nearer each image's square than before, nothing else moves, and resuming the polished run is a no-op."""
+    from isudt.models.data import image_set
+    from isudt.models.train import image_posteriors, load_vae, peak_of
+
+    torch.set_num_threads(1)
+    kw = dict(TINY["image"]) | {"epochs": 1, "subset": 128, "decoder": "painter", "paint_pixels": 256}
+    plain = train("image", load_config("image", **kw), tmp_path / "a", "cpu", quiet=True)
+    train("image", load_config("image", **kw), tmp_path / "b", "cpu", quiet=True)
+    polished = train("image", load_config("image", **(kw | {"head_steps": 300})), tmp_path / "b", "cpu", resume=True,
+                     quiet=True)
+    moved = {k for k in plain["model"] if not torch.equal(plain["model"][k], polished["model"][k])}
+    assert moved and all(k.startswith("decoder.head.") for k in moved), moved
+    data = image_set(subset=128, seed=0)
+    where = peak_of(data.batch(torch.arange(128)))
+
+    def point_error(run: Path) -> float:
+        vae = load_vae(run, "image")
+        with torch.no_grad():
+            return float(torch.linalg.norm(vae.decoder.centre(image_posteriors(vae, data)[0]) - where, dim=1).median())
+
+    before, after = point_error(tmp_path / "a"), point_error(tmp_path / "b")
+    assert after < before, (before, after)
+    assert polished["head"]["head_point_med_px"] == pytest.approx(after, rel=1e-4)
+    again = train("image", load_config("image", **(kw | {"head_steps": 300})), tmp_path / "b", "cpu", resume=True,
+                  quiet=True)
+    assert all(torch.equal(v, again["model"][k]) for k, v in polished["model"].items())
 
 
 def test_sound_phase_term_trains(tmp_path):

@@ -1,4 +1,5 @@
-"""The reverse mapper stage (issue 9): training lowers its loss, resume is exact, export parity batch 1 and 7."""
+"""The ear and reverse mapper stages (issue 9): training lowers the loss, resume is exact, export parity
+batch 1 and 7, the ear changes the sound encoder only."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,17 +10,17 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnxruntime")
 
-from test_models_training import tiny_config  # noqa: E402  (tests/ is on sys.path, see conftest.py)
+from test_models_training import assert_resume_exact, tiny_config  # noqa: E402  (tests/ is on sys.path, see conftest.py)
 
 from isudt.models.train import train  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def tiny_runs(tmp_path_factory) -> tuple[Path, dict]:
-    """All five stages on the tiny configuration (reverse last: it needs the other four)."""
+    """All six stages on the tiny configuration (ear and reverse last: they need the other four)."""
     runs = tmp_path_factory.mktemp("runs")
     torch.set_num_threads(1)
-    stages = ("image", "sound", "inversion", "mapper", "reverse")
+    stages = ("image", "sound", "inversion", "mapper", "ear", "reverse")
     return runs, {s: train(s, tiny_config(s, runs), runs / s, "cpu", quiet=True) for s in stages}
 
 
@@ -28,6 +29,25 @@ def test_reverse_training_lowers_the_loss(tiny_runs):
     assert hist[-1]["loss"] < hist[0]["loss"], [h["loss"] for h in hist]
     assert hist[-1]["loop"] < hist[0]["loop"], [h["loop"] for h in hist]
     assert all(h["cycle"] > 0 for h in hist)  # the cycle term is on (full weight from the start here)
+
+
+def test_ear_training_lowers_the_loss_and_keeps_the_decoder(tiny_runs):
+    """The ear pulls played sines toward the latent that played them; the decoder stays bit for bit."""
+    runs, cks = tiny_runs
+    hist = cks["ear"]["history"]
+    assert hist[-1]["played"] < hist[0]["played"], [h["played"] for h in hist]
+    assert all(h["keep"] >= 0 and h["recon"] > 0 for h in hist)
+    assert {"heard_med_px", "heard_phase_p95_px"} <= set(hist[-1])
+    sound, ear = cks["sound"]["model"], cks["ear"]["model"]
+    assert set(sound) == set(ear)
+    assert all(torch.equal(sound[k], ear[k]) for k in sound if k.startswith("decoder."))
+    assert any(not torch.equal(sound[k], ear[k]) for k in sound if k.startswith("encoder."))
+
+
+def test_ear_resume_continues_exactly(tiny_runs, tmp_path):
+    """2 epochs straight == 1 epoch, stop, resume for the 2nd: same encoder, same history."""
+    runs, _ = tiny_runs
+    assert_resume_exact("ear", lambda epochs: tiny_config("ear", runs, epochs=epochs), tmp_path)
 
 
 def test_reverse_starts_at_the_inverse_alignment(tiny_runs):
@@ -45,12 +65,7 @@ def test_reverse_starts_at_the_inverse_alignment(tiny_runs):
 def test_reverse_resume_continues_exactly(tiny_runs, tmp_path):
     """2 epochs straight == 1 epoch, stop, resume for the 2nd: same weights, same history."""
     runs, _ = tiny_runs
-    straight = train("reverse", tiny_config("reverse", runs, epochs=2), tmp_path / "a", "cpu", quiet=True)
-    train("reverse", tiny_config("reverse", runs, epochs=1), tmp_path / "b", "cpu", quiet=True)
-    resumed = train("reverse", tiny_config("reverse", runs, epochs=2), tmp_path / "b", "cpu", resume=True, quiet=True)
-    for k, v in straight["model"].items():
-        assert torch.equal(v, resumed["model"][k]), k
-    assert straight["history"] == resumed["history"]
+    assert_resume_exact("reverse", lambda epochs: tiny_config("reverse", runs, epochs=epochs), tmp_path)
 
 
 def test_reverse_export_parity_and_position_table(tiny_runs, tmp_path):
@@ -77,6 +92,16 @@ def test_reverse_export_parity_and_position_table(tiny_runs, tmp_path):
         got = models.run("reverse_mapper", x.numpy())
         assert got.shape == want.shape == (batch, 2)
         assert np.abs(got - want).max() < 1e-4
+    # the exported sound encoder is the ear's; the sound decoder is the sound VAE's
+    from isudt.models.train import load_vae
+    ear, sound = load_vae(runs / "ear", "sound"), load_vae(runs / "sound", "sound")
+    both = open_bundle(tmp_path / "bundle", "cpu", roles=("sound_encoder", "sound_decoder"))
+    mel = torch.rand(5, 64, generator=g)
+    with torch.no_grad():
+        assert np.abs(both.run("sound_encoder", mel.numpy()) - ear.encode(mel)[0].numpy()).max() < 1e-4
+        z = torch.randn(5, 2, generator=g)
+        assert np.abs(both.run("sound_decoder", z.numpy()) - sound.decode(z).numpy()).max() < 1e-4
+    assert "train ear" in manifest.raw["files"]["sound_encoder"]["method"]
     with np.load(manifest.files["position_table"]) as f:
         table = f["z"]
     assert table.shape == (126, 126, 2)
