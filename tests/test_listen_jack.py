@@ -111,11 +111,8 @@ def test_the_daemon_hears_itself_and_sees_the_square_back(jackd_rt: JackServer, 
     # position: the live path (capture, window, front end, models, readout) loses nothing
     live_vs_models = [abs(e - off) for e, off in zip(errors, offline)]
     assert np.median(live_vs_models) <= 1.0, live_vs_models
-    if np.median(errors) > MEDIAN_LIMIT_PX:
-        # the bundle's own round trip (round_trip_median_px in exported/manifest.yaml; issue 9 target 2 px,
-        # strict xfail in tests/test_bundle.py) is the whole of the remaining error: reported, not hidden
-        pytest.xfail(f"loop median {np.median(errors):.2f} px > {MEDIAN_LIMIT_PX} px: the shipped models' round trip "
-                     f"through /image/sine is {np.median(offline):.2f} px on the same positions")
+    assert np.median(errors) <= MEDIAN_LIMIT_PX, (f"loop median {np.median(errors):.2f} px; the same positions "
+                                                  f"through /image/sine: {np.median(offline):.2f} px")
 
 
 class SineClient:
@@ -126,8 +123,13 @@ class SineClient:
         self.port = self.client.outports.register("out")
         self.set(pitch, db)
         self._n = 0
+        self.xruns = 0                     # as jackd reports them to this client
         self.client.set_process_callback(self._process)
+        self.client.set_xrun_callback(self._on_xrun)
         self.client.activate()
+
+    def _on_xrun(self, delay_usecs: float) -> None:
+        self.xruns += 1
 
     def set(self, pitch: float, db: float) -> None:
         self.hz, self.amp = 440.0 * 2 ** ((pitch - 69.0) / 12.0), 10 ** (db / 20.0)
@@ -153,6 +155,7 @@ def test_a_sine_at_the_input_reads_as_image_sine(jackd_rt: JackServer, daemon_fa
         c.send("/image/listen", 1)
         for pitch, db in [(48.0, -14.0), (60.0, -6.0), (66.5, -10.0), (74.0, -3.0), (79.0, -16.0)]:
             want = c.request("/image/sine", pitch, db, reply="/square")
+            xruns0 = tone.xruns
             tone.set(pitch, db)
             last_square(c, 0.4)                      # the window fills with the new tone
             squares, _ = last_square(c, 0.4)
@@ -161,13 +164,16 @@ def test_a_sine_at_the_input_reads_as_image_sine(jackd_rt: JackServer, daemon_fa
             # block is a click in the input) must not decide the comparison
             values, counts = np.unique(np.array(squares), axis=0, return_counts=True)
             heard = values[np.argmax(counts)].tolist()
-            found.append((pitch, db, want, heard, float(np.hypot(*np.subtract(heard, want))), len(squares)))
+            found.append((pitch, db, want, heard, float(np.hypot(*np.subtract(heard, want))), len(squares),
+                          tone.xruns - xruns0))
         st = d.status()
     finally:
         tone.close()
-    for pitch, db, want, got, e, n in found:
-        print(f"sine {pitch:5.1f} {db:6.1f} dB: /image/sine {want}, heard {got} (most of {n}), {e:.2f} px")
-    # at most one of the five may be off: on this VM jackd drops blocks in bursts (hundreds of xruns in
-    # 10 s under load), and a burst can spoil most windows of one tone; two would be a real difference
+    for pitch, db, want, got, e, n, xr in found:
+        print(f"sine {pitch:5.1f} {db:6.1f} dB: /image/sine {want}, heard {got} (most of {n}), {e:.2f} px; "
+              f"jackd xruns meanwhile {xr}")
+    # at most one of the five may be off: jackd drops blocks in bursts when the VM is loaded (a late Python
+    # tone client's block is silence at the input, and a sine with gaps is another sound); the xrun count
+    # printed above says when that happened; two would be a real difference
     assert sum(f[4] > 1.0 for f in found) <= 1, found
     assert abs(st["input_level_db"] - -16.0) < 0.5 and st["silent_frames"] == 0
