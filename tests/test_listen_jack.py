@@ -88,13 +88,16 @@ def test_the_daemon_hears_itself_and_sees_the_square_back(jackd_rt: JackServer, 
             assert squares, f"no /square within 1 s of /pictslider {x} {y} ({silent} silent)"
             sx, sy = squares[-1]
             rows.append((int(x), int(y), sx, sy, float(np.hypot(sx - x, sy - y)), len(squares)))
-        # the same positions without audio: /sineparams -> /image/sine (the models' own round trip)
+        # the same positions without audio: /sineparams -> /image/sine (the models' own round trip); stop
+        # listening first, or a live /square could pass for the answer
+        st = d.status()
+        c.send("/image/listen", 0)
+        c.drain(0.2)
         offline = []
         for x, y, *_ in rows:
             pitch, db = c.request("/pictslider", x, y)
             sx, sy = c.request("/image/sine", pitch, db, reply="/square")
             offline.append(float(np.hypot(sx - x, sy - y)))
-        st = d.status()
     finally:
         wiring.close()
     errors = [r[4] for r in rows]
@@ -152,9 +155,11 @@ def test_a_sine_at_the_input_reads_as_image_sine(jackd_rt: JackServer, daemon_fa
         _, inp = daemon_ports(tone.client)
         feed_only(tone.client, tone.port.name, inp)
         c = d.client()
+        tones_db = [(48.0, -14.0), (60.0, -6.0), (66.5, -10.0), (74.0, -3.0), (79.0, -16.0)]
+        # asked before listening starts: once it does, live /square replies stream to this client too
+        wants = [c.request("/image/sine", pitch, db, reply="/square") for pitch, db in tones_db]
         c.send("/image/listen", 1)
-        for pitch, db in [(48.0, -14.0), (60.0, -6.0), (66.5, -10.0), (74.0, -3.0), (79.0, -16.0)]:
-            want = c.request("/image/sine", pitch, db, reply="/square")
+        for (pitch, db), want in zip(tones_db, wants):
             xruns0 = tone.xruns
             tone.set(pitch, db)
             last_square(c, 0.4)                      # the window fills with the new tone
