@@ -160,23 +160,29 @@ def test_a_sine_at_the_input_reads_as_image_sine(jackd_rt: JackServer, daemon_fa
         wants = [c.request("/image/sine", pitch, db, reply="/square") for pitch, db in tones_db]
         c.send("/image/listen", 1)
         for (pitch, db), want in zip(tones_db, wants):
-            xruns0 = tone.xruns
-            tone.set(pitch, db)
-            last_square(c, 0.4)                      # the window fills with the new tone
-            squares, _ = last_square(c, 0.4)
-            assert squares, (pitch, db)
-            # the square most of the ~10 analyses agree on: one window spoilt by a JACK xrun (a dropped
-            # block is a click in the input) must not decide the comparison
-            values, counts = np.unique(np.array(squares), axis=0, return_counts=True)
-            heard = values[np.argmax(counts)].tolist()
-            found.append((pitch, db, want, heard, float(np.hypot(*np.subtract(heard, want))), len(squares),
-                          tone.xruns - xruns0))
+            # up to 3 tries of a tone heard wrong: on a loaded VM jackd drops blocks in bursts (a late block of
+            # this Python tone client is silence at the input, and one dropped block moves the heard square
+            # ~50 px, with the old sound encoder as with the new); a real difference is wrong every time
+            for attempt in range(3):
+                xruns0 = tone.xruns
+                tone.set(pitch, db if attempt % 2 == 0 else db - 0.001)   # a new tone starts a fresh window
+                last_square(c, 0.4)                      # the window fills with the new tone
+                squares, _ = last_square(c, 0.4)
+                assert squares, (pitch, db)
+                # the square most of the ~10 analyses agree on
+                values, counts = np.unique(np.array(squares), axis=0, return_counts=True)
+                heard = values[np.argmax(counts)].tolist()
+                row = (pitch, db, want, heard, float(np.hypot(*np.subtract(heard, want))), len(squares),
+                       tone.xruns - xruns0, attempt + 1)
+                if row[4] <= 1.0:
+                    break
+            found.append(row)
         st = d.status()
     finally:
         tone.close()
-    for pitch, db, want, got, e, n, xr in found:
+    for pitch, db, want, got, e, n, xr, tries in found:
         print(f"sine {pitch:5.1f} {db:6.1f} dB: /image/sine {want}, heard {got} (most of {n}), {e:.2f} px; "
-              f"jackd xruns meanwhile {xr}")
+              f"jackd xruns meanwhile {xr}; try {tries}")
     # at most one of the five may be off: jackd drops blocks in bursts when the VM is loaded (a late Python
     # tone client's block is silence at the input, and a sine with gaps is another sound); the xrun count
     # printed above says when that happened; two would be a real difference
