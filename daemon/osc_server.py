@@ -377,6 +377,7 @@ class OscCounters:
     errors: int = 0        # messages refused
     clamped: int = 0       # messages played with values clamped into range
     errors_unreplied: int = 0   # refusals not answered: rate limit, or a refused reply (/error, /status.reply)
+    overflowed: int = 0    # datagrams the kernel dropped because the socket's queue was full (SO_RXQ_OVFL)
 
 
 class OscServer(asyncio.DatagramProtocol):
@@ -420,12 +421,15 @@ class OscServer(asyncio.DatagramProtocol):
         try:
             for _ in range(limit):
                 try:
-                    data, addr = sock.recvfrom(MAX_DATAGRAM)
+                    data, anc, _, addr = sock.recvmsg(MAX_DATAGRAM, ANC_SIZE)
                 except (BlockingIOError, InterruptedError):
                     break
                 except OSError as e:  # e.g. a queued ICMP error; the next datagram is still there
                     log.debug("socket error: %s", e)
                     continue
+                for level, kind, value in anc:
+                    if level == socket.SOL_SOCKET and kind == SO_RXQ_OVFL and len(value) >= 4:
+                        self.counters.overflowed = struct.unpack("=I", value[:4])[0]   # the kernel's running count
                 self._handle_safely(data, addr)
         finally:
             self.flush()
@@ -567,6 +571,10 @@ def _flatten(pairs: Sequence[tuple[str, Any]]) -> list[Any]:
     return out
 
 
+SO_RXQ_OVFL = getattr(socket, "SO_RXQ_OVFL", 40)   # Linux's value; Python's socket module may not name it
+ANC_SIZE = socket.CMSG_SPACE(4)
+
+
 def bind_udp(host: str, port: int, rcvbuf: int = 1 << 20) -> socket.socket:
     """The listening socket, bound before anything slow happens so a busy port fails the start at once.
 
@@ -583,6 +591,10 @@ def bind_udp(host: str, port: int, rcvbuf: int = 1 << 20) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_DGRAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    except OSError:
+        pass
+    try:   # every datagram then carries the count of those the kernel dropped for a full queue (Linux)
+        sock.setsockopt(socket.SOL_SOCKET, SO_RXQ_OVFL, 1)
     except OSError:
         pass
     sock.bind(sockaddr)

@@ -285,6 +285,7 @@ class Runtime:
             ("clamped", o.clamped if o else 0),
             ("errors_unreplied", o.errors_unreplied if o else 0),
             ("datagrams", o.datagrams if o else 0),
+            ("overflowed", o.overflowed if o else 0),
             ("replies_failed", self.replies.failed),
             ("table_hits", p.table_hits),
             ("subscribers", len(self.replies.subscribers)),

@@ -408,6 +408,29 @@ def test_handler_survives_backend_bugs() -> None:
     assert srv.counters.errors == 1
 
 
+def test_a_full_socket_queue_is_counted_not_hidden() -> None:
+    """Datagrams the kernel drops while the daemon is stalled (its queue full) show up in `overflowed`:
+    arrived + overflowed == sent."""
+    from isudt.daemon.osc_server import bind_udp
+    srv, backend, _ = make_server()
+    rx = bind_udp("127.0.0.1", 0, rcvbuf=4096)             # a tiny queue (the kernel's minimum applies)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sent = 2000
+        for k in range(sent):
+            tx.sendto(msg("/pictslider", k % 126, 1), rx.getsockname())
+        time.sleep(0.05)
+        srv.drain(rx, limit=10_000)
+        tx.sendto(msg("/pictslider", 1, 1), rx.getsockname())   # the count rides on the next datagram read
+        time.sleep(0.05)
+        srv.drain(rx)
+        c = srv.counters
+        assert c.overflowed > 0 and c.datagrams + c.overflowed == sent + 1, (c.datagrams, c.overflowed)
+    finally:
+        rx.close()
+        tx.close()
+
+
 def test_drain_reads_everything_waiting_then_flushes_once() -> None:
     """A drain handles every datagram waiting on the socket before the backend runs any of them."""
     srv, backend, _ = make_server()

@@ -229,7 +229,7 @@ def send_paced(client: OscClient, datagrams: list[bytes], seconds: float) -> tup
 
 
 def counters(st: dict[str, Any]) -> dict[str, int]:
-    return {k: int(st[k]) for k in ("datagrams", "received", "handled", "coalesced", "errors", "dropped", "clamped",
+    return {k: int(st[k]) for k in ("datagrams", "overflowed", "received", "handled", "coalesced", "errors", "dropped", "clamped",
                                     "pending", "errors_unreplied", "underruns", "audio_callbacks")}
 
 
@@ -388,13 +388,20 @@ def test_live_fuzz_counters_effect_and_clean_audio(jackd_rt, daemon_factory) -> 
           f"{len(unexplained(defects, xrun_frames))}; final {final}, played {played:.3f}")
 
     assert d.proc.poll() is None and "Traceback" not in d.stderr_text()
-    # counters add up, exactly (the +1: the /status that read st1)
+    # counters add up, exactly (the +1: the /status that read st1); when the VM stalls the daemon long
+    # enough for its 1 MB socket queue to fill, the kernel drops datagrams and says how many
+    # (`overflowed`): then every datagram is still accounted for, and the mix's totals bound the rest
     n_tail = len(tail)
-    assert dc["datagrams"] == len(fuzz) + n_tail + 1, (dc, totals)
+    assert dc["datagrams"] + dc["overflowed"] == len(fuzz) + n_tail + 1, (dc, totals)
     assert dc["dropped"] == 0
-    assert dc["received"] == totals.received + n_tail + 1
-    assert dc["errors"] == totals.errors, "every refusal counted once, and no inference errors"
-    assert dc["clamped"] == totals.clamped
+    if dc["overflowed"] == 0:
+        assert dc["received"] == totals.received + n_tail + 1
+        assert dc["errors"] == totals.errors, "every refusal counted once, and no inference errors"
+        assert dc["clamped"] == totals.clamped
+    else:
+        print(f"the kernel dropped {dc['overflowed']} datagrams (socket queue full while the VM stalled the daemon)")
+        assert dc["received"] <= totals.received + n_tail + 1 and dc["errors"] <= totals.errors
+        assert dc["clamped"] <= totals.clamped
     assert st1["pending"] == 0
     assert st1["handled"] + st1["coalesced"] + st1["errors"] + st1["pending"] == st1["received"]
     # /error replies: all refusals counted, replies rate-limited (20/s, burst 20, plus the bucket's refill)
