@@ -43,13 +43,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from isudt.daemon.mel import DEFAULT_MEL
-
 from . import checkpoint
 from .config import EarConfig, as_dict
 from .data import image_set, numpy_sine_mels, random_phases
 from .networks import Inversion, Mapper, SoundVAE
-from .reverse import forward_params, load_module, nearest_position, random_db
+from .reverse import forward_params, load_module, nearest_position, random_sine_mels
 from .train import bar, image_posteriors, load_vae, log_epoch, mean_stats, pick_device, restore, rng_state, set_lr
 
 
@@ -79,10 +77,8 @@ def build_data(cfg: EarConfig, sound_vae: SoundVAE, quiet: bool = False) -> EarD
     mel0 = numpy_sine_mels(pitch, db, desc=None if quiet else "ear: played sines")
     offset, sign = random_phases(len(pitch), rng)
     mel_phase = numpy_sine_mels(pitch, db, offset, sign, desc=None if quiet else "ear: played sines, other phases")
-    s, r = DEFAULT_MEL, cfg.random_sines
-    r_pitch, r_db = rng.uniform(s.pitch_min, s.pitch_max, r), random_db(r, rng, cfg.sound_run)
-    r_off, r_sign = random_phases(r, rng)
-    mel_random = torch.from_numpy(numpy_sine_mels(r_pitch, r_db, r_off, r_sign, desc=None if quiet else "ear: random sines"))
+    mel_random = torch.from_numpy(random_sine_mels(cfg.random_sines, rng, cfg.sound_run,
+                                                   None if quiet else "ear: random sines"))
     with torch.no_grad():
         z_keep = sound_vae.encode(mel_random)[0]
     return EarData(images.xy.float(), z_played, torch.from_numpy(mel0), torch.from_numpy(mel_phase), mel_random, z_keep)
@@ -153,12 +149,12 @@ def train_ear(cfg: EarConfig, run_dir: Path, device: str = "auto", resume: bool 
                 pbar.set_postfix(played=f"{rows[-1]['played']:.3g}")
                 pbar.update()
         stats = mean_stats(rows)
-        last = epoch + 1 == cfg.epochs
-        if last or (epoch + 1) % cfg.checkpoint_every == 0:
+        due = epoch + 1 == cfg.epochs or (epoch + 1) % cfg.checkpoint_every == 0
+        if due:
             stats |= monitor(encoder, data)
         state["history"].append(stats)
         state["epoch"] = epoch + 1
-        if last or (epoch + 1) % cfg.checkpoint_every == 0:
+        if due:
             log_epoch("ear", epoch + 1, cfg.epochs, stats, quiet)
             save(ck_path, cfg, sound_vae, sound_ck, encoder, opt, state)
     return checkpoint.load(ck_path)

@@ -85,13 +85,16 @@ def build_data(cfg: ReverseConfig, image_vae: ImageVAE, sound_vae: SoundVAE, map
     offset, sign = played_phases(p, k, rng)
     pitch, db = np.tile(params[:, 0].double().numpy(), k), np.tile(params[:, 1].double().numpy(), k)
     played = numpy_sine_mels(pitch, db, offset, sign, desc=None if quiet else "reverse: played sines")
-    r = cfg.random_sines
-    s = DEFAULT_MEL
-    r_pitch = rng.uniform(s.pitch_min, s.pitch_max, r)
-    r_db = random_db(r, rng, cfg.sound_run)
-    r_off, r_sign = random_phases(r, rng)
-    rand = numpy_sine_mels(r_pitch, r_db, r_off, r_sign, desc=None if quiet else "reverse: random sines")
+    rand = random_sine_mels(cfg.random_sines, rng, cfg.sound_run, None if quiet else "reverse: random sines")
     return ReverseData(z_image, images.xy.float(), params, sound_means(sound_vae, played), sound_means(sound_vae, rand))
+
+
+def random_sine_mels(n: int, rng: np.random.Generator, sound_run: str, desc: str | None) -> np.ndarray:
+    """Mel vectors of n seeded random sines (pitch, level, offset, sign) as the sound VAE's data draws them."""
+    s = DEFAULT_MEL
+    pitch, db = rng.uniform(s.pitch_min, s.pitch_max, n), random_db(n, rng, sound_run)
+    offset, sign = random_phases(n, rng)
+    return numpy_sine_mels(pitch, db, offset, sign, desc=desc)
 
 
 def random_db(n: int, rng: np.random.Generator, sound_run: str) -> np.ndarray:
