@@ -23,7 +23,7 @@ from isudt.daemon import audio_out
 from isudt.daemon.audio_out import AudioConfig, AudioDeviceError, AudioOutput, find_device, list_devices
 from isudt.daemon._engine import ffi, lib
 from isudt.daemon.engine import Engine, SynthConfig, db_to_amp
-from support.audio_analysis import longest_clean_segment, steady_step_bound, tones
+from support.audio_analysis import longest_clean_segment, longest_steady_sine, steady_step_bound, tones
 from support.jack import Recorder, jack_server, jackd  # noqa: F401 - jackd is a fixture
 
 SR = 48000
@@ -387,17 +387,36 @@ def test_input_is_captured_into_the_engine(jackd, output: str) -> None:
         while tone.feed_portaudio() == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         want = engine.read_input(1)[1] + 8192 + 4096   # a full window captured after the tone was connected
-        deadline = time.monotonic() + 10            # a busy machine's non-realtime jackd runs slow
-        while engine.read_input(1)[1] < want and time.monotonic() < deadline:
-            time.sleep(0.05)
-        x, total = engine.read_input(8192)
+        steady, total = _steady_input(engine, want)
         st = out.stats()
     finally:
         out.stop()
         tone.close()
     assert total >= want and st["input"] == "system"
-    (found,) = tones(x.astype(np.float64), SR, 1)
-    assert abs(found.hz - 440.0) < 2.0 and abs(found.db - 20 * np.log10(0.5)) < 0.5, found
+    assert len(steady) >= 2048, f"every captured window had a phase jump (machine overloaded?): {len(steady)}"
+    (found,) = tones(steady.astype(np.float64), SR, 1)
+    assert abs(found.hz - 440.0) < 2.0 and abs(found.db - 20 * np.log10(0.5)) < 0.5, (found, len(steady))
+
+
+def _steady_input(engine: Engine, want: int, looks: int = 5) -> tuple[np.ndarray, int]:
+    """The longest jump-free stretch of the captured tone over up to `looks` 8192-sample windows, and the count.
+
+    The tone client is Python: on a loaded VM it misses cycles, and one missed 128-sample block jumps the
+    tone's phase (~3 Hz off in an FFT over the window, seen in CI). That is the client's doing, not the
+    capture's, so another window is looked at.
+    """
+    best, total = np.zeros(0, np.float32), 0
+    for _ in range(looks):
+        deadline = time.monotonic() + 10            # a busy machine's non-realtime jackd runs slow
+        while engine.read_input(1)[1] < want and time.monotonic() < deadline:
+            time.sleep(0.05)
+        x, total = engine.read_input(8192)
+        steady = longest_steady_sine(x)
+        best = steady if len(steady) > len(best) else best
+        if len(best) >= 4096:
+            break
+        want = total + 8192
+    return best, total
 
 
 def test_an_input_that_does_not_exist_is_named(jackd) -> None:

@@ -17,7 +17,7 @@ import textwrap
 
 import pytest
 
-from support.audio_analysis import midi_to_hz, tones
+from support.audio_analysis import longest_steady_sine, midi_to_hz, tones
 from support.jack import jackd_rt  # noqa: F401  (fixture)
 from test_robustness import XrunRecorder, audio_defects, click_bound, unexplained
 
@@ -63,7 +63,7 @@ _SCRIPT = textwrap.dedent("""
         engine.release_voice(v)
     engine.set_voice(0, 69.0, -12.0)
     stop.set()
-    time.sleep(0.3)
+    time.sleep(0.8)                                   # long enough that the final tone outlasts some xruns
     s = engine.stats()
     us = engine.callback_us()
     print(json.dumps({"pushed": s["pushed"], "applied": s["applied"], "last_seq": s["last_seq"],
@@ -112,10 +112,11 @@ def test_engine_ignores_a_gil_hog_and_10000_changes_per_second(jackd_rt) -> None
     assert defects["seconds"] > 2.5, f"jackd ran only {defects['seconds']:.2f} s of the loaded stretch"
     assert defects["gaps"] == [], defects
     assert unexplained(defects, xruns) == [], (defects, xruns)
-    # the final state plays: 440 Hz at -12 dB (+ the limiter's -1 dB never reached at this level)
-    # (judged on the best of the last three 0.2 s windows: a jackd xrun inside one skews its estimate; a
-    # wrong final state is wrong in all three)
-    windows = [x[len(x) - (k + 1) * int(0.2 * SR):len(x) - k * int(0.2 * SR), 0] for k in range(3)]
-    tone = min((tones(w, SR, 1)[0] for w in windows), key=lambda t: abs(t.hz - midi_to_hz(69.0)) + abs(t.db + 12.0))
-    assert abs(tone.hz - midi_to_hz(69.0)) < 1.0 and abs(tone.db + 12.0) < 0.5, tone
+    # the final state plays: 440 Hz at -12 dB (+ the limiter's -1 dB never reached at this level), judged on
+    # the longest stretch of the last 0.6 s with no phase jump: one block that jackd drops or repeats moves an
+    # FFT's estimate by ~3 Hz (seen in CI, 456 xruns in the run); a wrong final state is wrong everywhere
+    steady = longest_steady_sine(x[-int(0.6 * SR):, 0])
+    assert len(steady) >= 2048, f"no stretch of the final tone without a jackd xrun ({len(steady)} samples)"
+    (tone,) = tones(steady, SR, 1)
+    assert abs(tone.hz - midi_to_hz(69.0)) < 1.0 and abs(tone.db + 12.0) < 0.5, (tone, len(steady))
     assert result["p99_us"] < 1e6 * 128 / SR        # the callback's own time stays far below a block
