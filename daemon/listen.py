@@ -26,8 +26,8 @@ The analysis (per tick):
    `/square`; instead `/image/silent level` once when a silence begins
    (and once when listening starts in silence), and `silent_frames` counts
    every silent tick.
-3. otherwise the manifest's mel front end (numpy, `MelFrontEnd`, equal to
-   daemon.mel.mel_vectors) -> sound encoder -> reverse mapper -> the
+3. otherwise the manifest's mel front end (numpy, `daemon.mel.MelFrontEnd`,
+   the code the training data went through) -> sound encoder -> reverse mapper -> the
    position read off the latent as the manifest says (nearest entry of
    position_table's z[y, x]) and the picture from the image decoder.
 
@@ -48,7 +48,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .mel import DEFAULT_MEL, MelSpec, mel_filterbank, sine
+from .mel import DEFAULT_MEL, MelFrontEnd, MelSpec, front_end, sine
 from .pipeline import Ring, resize_area
 
 log = logging.getLogger(__name__)
@@ -59,35 +59,6 @@ SILENT_DB = -120.0            # the level of digital silence
 
 
 # --- the front end -----------------------------------------------------------------
-
-class MelFrontEnd:
-    """`daemon.mel.mel_vectors` for one window, with everything that does not depend on it precomputed.
-
-    Same operations, in the same order, on the FFT bins the filterbank uses
-    (the others have zero weight): equal to mel_vectors to ~1e-12, about 3x
-    faster, which is what keeps `/image/sine` within its 2 ms.
-    """
-
-    def __init__(self, spec: MelSpec = DEFAULT_MEL) -> None:
-        self.spec = spec
-        fb = mel_filterbank(spec)
-        used = np.flatnonzero(fb.any(axis=1))
-        self._bins = slice(0, int(used[-1]) + 1)
-        self._fb = np.ascontiguousarray(fb[self._bins])
-        self._window = np.hanning(spec.n_fft + 1)[:-1]
-        self._pad = spec.n_fft // 2
-        n_frames = 1 + spec.n_samples // spec.hop_length
-        self._idx = np.arange(n_frames)[:, None] * spec.hop_length + np.arange(spec.n_fft)[None, :]
-
-    def __call__(self, wave: np.ndarray) -> np.ndarray:
-        """float32 [n_mels] of one window of exactly n_samples."""
-        s = self.spec
-        x = np.pad(np.asarray(wave, np.float64), self._pad, mode="reflect")
-        spectrum = np.fft.rfft(x[self._idx] * self._window, axis=1)[:, self._bins]
-        power = spectrum.real ** 2 + spectrum.imag ** 2
-        db = 10.0 * np.log10(np.maximum(power @ self._fb, 1e-10))
-        db = np.maximum(db, db.max() - s.top_db)
-        return ((db.mean(axis=0) - s.db_min) / (s.db_max - s.db_min)).astype(np.float32)
 
 
 def level_db(wave: np.ndarray) -> float:
@@ -180,7 +151,7 @@ class WayBack:
         self.picture_size = picture_size
         self.picture_list = picture_list
         self.positions = models.manifest.square.positions
-        self.front_end = MelFrontEnd(DEFAULT_MEL)
+        self.front_end: MelFrontEnd = front_end(DEFAULT_MEL)
         self._table = models.position_table
         self._table_sq = (self._table.astype(np.float64) ** 2).sum(axis=1)
         self.inference_ms = Ring()

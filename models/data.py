@@ -178,13 +178,12 @@ def numpy_sine_mels(pitch: np.ndarray, db: np.ndarray, offset: np.ndarray | None
 
     from isudt.daemon.mel import mel_vectors, sines_batch
 
-    fb = mel_filterbank(spec)
     amp = 10.0 ** (np.asarray(db, np.float64) / 20.0)
     out = []
     for k in tqdm(range(0, len(pitch), chunk), desc=desc, disable=desc is None, leave=False, mininterval=1.0):
         sl = slice(k, k + chunk)
         waves = sines_batch(pitch[sl], amp[sl], None if offset is None else offset[sl], None if sign is None else sign[sl], spec)
-        out.append(mel_vectors(waves, spec, fb))
+        out.append(mel_vectors(waves, spec))
     return np.concatenate(out).astype(np.float32) if out else np.zeros((0, spec.n_mels), np.float32)
 
 

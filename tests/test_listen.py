@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from isudt.daemon.bundle import NO_WAY_BACK, open_bundle
-from isudt.daemon.listen import (ALIGN_SAMPLES, Listener, MelFrontEnd, Seen, WayBack, align_window, level_db,
+from isudt.daemon.listen import (ALIGN_SAMPLES, Listener, Seen, WayBack, align_window, level_db,
                                  picture_of, samples_at, window_start)
-from isudt.daemon.mel import DEFAULT_MEL, mel_vectors, midi_to_hz, sine, sines_batch
+from isudt.daemon.mel import DEFAULT_MEL, front_end, midi_to_hz, sine
 from support.daemon import daemon_factory  # noqa: F401  (fixture)
 
 SR = DEFAULT_MEL.sample_rate
@@ -48,15 +48,7 @@ def listener(way_back: WayBack, inp: FakeInput) -> tuple[Listener, list[tuple[Se
     return Listener(inp, lambda: way_back, lambda s, lvl: heard.append((s, lvl)), 25.0, -60.0), heard
 
 
-# ------------------------------------------------------------------ front end
-@pytest.mark.parametrize("pitch,amp", [(38.0, 1.0), (60.3, 0.25), (86.0, 0.01)])
-def test_front_end_is_the_numpy_reference(pitch: float, amp: float) -> None:
-    ref = mel_vectors(sines_batch(np.array([pitch]), np.array([amp])))[0]
-    assert np.abs(MelFrontEnd()(sine(pitch, amp)) - ref).max() < 1e-6
-    noise = np.random.default_rng(1).normal(0, 0.1, N)
-    assert np.abs(MelFrontEnd()(noise) - mel_vectors(noise[None])[0]).max() < 1e-6
-
-
+# ------------------------------------------------------------------ level and window
 def test_level_reads_a_sine_in_db_and_silence_as_the_floor() -> None:
     assert abs(level_db(tone(60, -12, N)) - -12.0) < 0.05
     assert level_db(np.zeros(N, np.float32)) == -120.0
@@ -151,7 +143,7 @@ def test_image_addresses_answer_and_refuse(daemon_factory: Any) -> None:  # noqa
     assert pic[:2] == [32, 32] and isinstance(pic[2], bytes) and len(pic[2]) == 32 * 32
     assert lst[:2] == [32, 32] and len(lst) == 2 + 32 * 32 and all(0 <= v <= 1 for v in lst[2:])
     # the same sine as the client's own mel vector, and its latent: the same square
-    mel = MelFrontEnd()(sine(60, 10 ** (-12 / 20)))
+    mel = front_end()(sine(60, 10 ** (-12 / 20)))
     assert c.request("/image/mel", *map(float, mel), reply="/square") == square
     assert c.request("/image/latent/sound", 0.1, 0.2, reply="/square") is not None
     c.drain(0.2)
