@@ -48,7 +48,7 @@ from .config import EarConfig, as_dict
 from .data import image_set, numpy_sine_mels, random_phases
 from .networks import Inversion, Mapper, SoundVAE
 from .reverse import forward_params, load_module, nearest_position, random_sine_mels
-from .train import bar, image_posteriors, load_vae, log_epoch, mean_stats, pick_device, restore, rng_state, set_lr
+from .train import bar, image_posteriors, load_vae, log_epoch, mean_stats, pick_device, restore, rng_state, set_lr, vae_of
 
 
 @dataclass
@@ -116,8 +116,8 @@ def train_ear(cfg: EarConfig, run_dir: Path, device: str = "auto", resume: bool 
     """Refine the sound encoder (decoder frozen); checkpoint every `checkpoint_every` epochs and at the end."""
     dev = pick_device(device)
     torch.manual_seed(cfg.seed)
-    sound_vae = load_vae(cfg.sound_run, "sound")
     sound_ck = checkpoint.load(Path(cfg.sound_run) / "checkpoint.pt")
+    sound_vae = vae_of(sound_ck, "sound")
     data = build_data(cfg, sound_vae, quiet)
     data = EarData(**{k: v.to(dev) for k, v in vars(data).items()})
     encoder = copy.deepcopy(sound_vae.encoder).to(dev).train().requires_grad_(True)

@@ -55,15 +55,20 @@ def restore_rng(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def restore(ck_path: Path, parts: dict, keys: tuple[str, ...], stage: str, quiet: bool) -> dict:
-    """Load `parts` (checkpoint key -> module or optimiser) and the RNG state; return the saved `keys` (those it holds)."""
+def restore(ck_path: Path, parts: dict, keys: tuple[str, ...], stage: str, quiet: bool,
+            optional: tuple[str, ...] = ()) -> dict:
+    """Load `parts` (checkpoint key -> module or optimiser) and the RNG state; return the saved `keys`, and
+    those of `optional` the checkpoint holds (a step that runs after the epochs, like the point polish)."""
     ck = checkpoint.load(ck_path)
+    missing = [k for k in keys if k not in ck]
+    if missing:
+        raise ValueError(f"{ck_path} is not a {stage} checkpoint to resume from: it lacks {', '.join(missing)}")
     for name, obj in parts.items():
         obj.load_state_dict(ck[name])
     restore_rng(ck["rng"])
     if not quiet:
         print(f"[{stage}] resuming from {ck_path}", flush=True)
-    return {k: ck[k] for k in keys if k in ck}
+    return {k: ck[k] for k in keys + optional if k in ck}
 
 
 def bar(total: int, desc: str, quiet: bool) -> tqdm:
@@ -205,7 +210,13 @@ def train_vae(domain: str, cfg: VAEConfig, run_dir: Path, device: str = "auto",
     ck_path = run_dir / "checkpoint.pt"
     if resume and ck_path.exists():
         state = restore(ck_path, {"model": vae, "disc": disc, "opt": opt, "disc_opt": disc_opt},
-                        ("epoch", "w_kld", "history", "head"), domain, quiet)
+                        ("epoch", "w_kld", "history"), domain, quiet, optional=("head",))
+
+    def save_state() -> None:
+        checkpoint.save(ck_path, {
+            "stage": domain, "net": net, "config": as_dict(cfg), "model": vae.state_dict(), "disc": disc.state_dict(),
+            "opt": opt.state_dict(), "disc_opt": disc_opt.state_dict(), "rng": rng_state(), **state,
+        })
 
     for epoch in range(state["epoch"], cfg.epochs):
         vae.train()
@@ -243,21 +254,21 @@ def train_vae(domain: str, cfg: VAEConfig, run_dir: Path, device: str = "auto",
         state["history"].append(stats)
         state["epoch"] = epoch + 1
         log_epoch(domain, epoch + 1, cfg.epochs, stats, quiet)
-        checkpoint.save(ck_path, {
-            "stage": domain, "net": net, "config": as_dict(cfg), "model": vae.state_dict(), "disc": disc.state_dict(),
-            "opt": opt.state_dict(), "disc_opt": disc_opt.state_dict(), "rng": rng_state(), **state,
-        })
+        save_state()
     if domain == "image" and vae.full_res and cfg.head_steps and "head" not in state:
         state["head"] = polish_head(vae, data, cfg, dev, quiet)
         log_epoch("image", state["epoch"], cfg.epochs, state["head"], quiet)
-        ck = checkpoint.load(ck_path) | {"config": as_dict(cfg), "model": vae.state_dict(), "head": state["head"]}
-        checkpoint.save(ck_path, ck)
+        save_state()
     return checkpoint.load(ck_path)
 
 
 def load_vae(run: str | Path, domain: str) -> ImageVAE | SoundVAE:
     """A trained VAE from its run directory, in eval mode and frozen."""
-    ck = checkpoint.load(Path(run) / "checkpoint.pt")
+    return vae_of(checkpoint.load(Path(run) / "checkpoint.pt"), domain)
+
+
+def vae_of(ck: dict, domain: str) -> ImageVAE | SoundVAE:
+    """The VAE a loaded checkpoint holds, in eval mode and frozen."""
     vae = build_vae(domain, ck["net"])
     vae.load_state_dict(ck["model"])
     vae.eval().requires_grad_(False)
