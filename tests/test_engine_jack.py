@@ -105,13 +105,12 @@ def test_engine_ignores_a_gil_hog_and_10000_changes_per_second(jackd_rt) -> None
     assert result["pushed"] == result["applied"] == result["last_seq"] == total + 8   # + 8 initial voices
     # the writer shares the GIL with the hog: it aims at 10,000/s and gets most of it (the engine is not the limit)
     assert result["rate"] > 5000 and result["hog_calls"] >= 10
-    # no gap, no unexcused click, over the whole loaded stretch
+    # no unexcused gap or click over the whole loaded stretch
     defects = audio_defects(x, click_bound(75.0))
     # about 5 s were loaded; a saturated VM makes jackd itself skip cycles (its own xruns, which shorten
     # the recording: 3.7 s once in CI), so ask for enough audio to judge, not for jackd's wall clock
     assert defects["seconds"] > 2.5, f"jackd ran only {defects['seconds']:.2f} s of the loaded stretch"
-    assert defects["gaps"] == [], defects
-    assert unexplained(defects, xruns) == [], (defects, xruns)
+    assert unexplained(defects, xruns) == [], (defects, xruns)      # gaps included: at most one period, at an xrun
     # the final state plays: 440 Hz at -12 dB (+ the limiter's -1 dB never reached at this level), judged on
     # the longest stretch of the last 0.6 s with no phase jump: one block that jackd drops or repeats moves an
     # FFT's estimate by ~3 Hz (seen in CI, 456 xruns in the run); a wrong final state is wrong everywhere

@@ -55,6 +55,7 @@ from support.jack import Recorder, jack_server, jackd, jackd_available, jackd_rt
 SR = 48000
 THRESHOLD_DB = -1.0          # the synth's limiter threshold (config default): no output sample exceeds it
 XRUN_BEFORE, XRUN_AFTER = 1024, 2048   # frames: where a jackd xrun report excuses a defect (see unexplained)
+XRUN_GAP = 128                          # frames: the longest run of zeros an xrun can leave (one period)
 FUZZ_DATAGRAMS = 20_000
 FUZZ_SECONDS = 8.0
 FLOOD_SECONDS = 3.0
@@ -117,28 +118,35 @@ def audio_defects(x: np.ndarray, bound: float, min_gap: int = 64) -> dict[str, A
     over = np.flatnonzero(np.abs(np.diff(mono)) > bound)
     clicks = over[np.concatenate(([True], np.diff(over) > 256))] if len(over) else over
     gaps = find_gaps(mono, min_gap)
-    return {"clicks": [int(i) for i in clicks], "gaps": [s for s, _ in gaps], "gap_samples": sum(n for _, n in gaps),
+    return {"clicks": [int(i) for i in clicks], "gaps": [s for s, _ in gaps], "gap_lengths": [n for _, n in gaps],
+            "gap_samples": sum(n for _, n in gaps),
             "max_step": max_step(mono), "bound": bound, "seconds": len(mono) / SR}
 
 
 def unexplained(defects: dict[str, Any], xrun_frames: list[int], kinds: tuple[str, ...] = ("clicks", "gaps")) -> list[int]:
-    """Defect positions that no jackd xrun excuses. Gaps (runs of exact zeros) are never excused.
+    """Defect positions that no jackd xrun excuses.
 
-    A jackd xrun leaves a discontinuity (a click) in the recording, never a run
-    of zeros (measured: hundreds of xruns, no gap, including with the daemon's
-    callback stalled 20 ms on purpose; a render that outputs zeros does show
-    as gaps). An xrun is reported to the recording client from JACK's
+    A jackd xrun leaves a discontinuity (a click) in the recording, and almost
+    never a run of zeros (measured: hundreds of xruns, no gap, including with
+    the daemon's callback stalled 20 ms on purpose; a render that outputs
+    zeros does show as gaps). Once, in CI, a saturated VM (233 xruns in 3 s)
+    left one run of zeros at the start of a window with an xrun reported 128
+    frames on; so a gap of at most one period (XRUN_GAP) at an xrun is
+    excused, a longer one never (the C engine itself never writes zeros while
+    it plays). An xrun is reported to the recording client from JACK's
     notification thread, some time after the discontinuity it leaves: 1 to 129
     frames after it on a moderately loaded machine, up to ~1300 frames either
-    side when the machine is saturated. A click is excused by an xrun reported
+    side when the machine is saturated. A defect is excused by an xrun reported
     from XRUN_BEFORE frames before it to XRUN_AFTER frames after it
     (21 ms / 43 ms).
     """
     xr = np.asarray(sorted(set(xrun_frames)), np.int64)
+    lengths = dict(zip(defects["gaps"], defects.get("gap_lengths", [])))
     out = []
     for kind in kinds:
         for pos in defects[kind]:
-            if kind == "gaps" or not len(xr) or not np.any((xr >= pos - XRUN_BEFORE) & (xr <= pos + XRUN_AFTER)):
+            near = len(xr) > 0 and np.any((xr >= pos - XRUN_BEFORE) & (xr <= pos + XRUN_AFTER))
+            if not near or (kind == "gaps" and lengths.get(pos, XRUN_GAP + 1) > XRUN_GAP):
                 out.append(pos)
     return out
 
@@ -437,8 +445,13 @@ def test_audio_checks_catch_gaps_and_clicks() -> None:
     assert sorted(unexplained(d, [])) == sorted(d["clicks"] + [10_000])
     xruns_at_defects = [c + 100 for c in d["clicks"]]
     assert unexplained(d, xruns_at_defects, ("clicks",)) == []       # an xrun at a click excuses it ...
-    assert unexplained(d, xruns_at_defects, ("gaps",)) == [10_000]  # ... never a dropout
+    assert unexplained(d, xruns_at_defects + [10_100], ("gaps",)) == [10_000]   # ... never a 4 ms dropout
     assert unexplained(d, [45_000], ("clicks",)) != []               # an xrun elsewhere excuses nothing
+    one_block = x.copy()
+    one_block[20_000:20_128] = 0.0                         # one period of zeros: excused only at an xrun
+    d1 = audio_defects(one_block, bound)
+    assert d1["gaps"] == [20_000] and unexplained(d1, [20_128], ("gaps",)) == []
+    assert unexplained(d1, [], ("gaps",)) == [20_000] and unexplained(d1, [40_000], ("gaps",)) == [20_000]
 
 
 # --- floods ---------------------------------------------------------------------------------
@@ -514,7 +527,7 @@ def check_flood(r: dict[str, Any]) -> None:
     assert r["status_s"] < 1.0
     # no dropout; clicks are reported, not asserted: a saturated machine makes jackd itself skip cycles so
     # often that its xruns cover most of the recording (the fuzz and reload tests hold the click check)
-    assert not r["unexplained_gaps"], (f"gaps with no jackd xrun at frames {r['unexplained_gaps'][:10]} "
+    assert not r["unexplained_gaps"], (f"gaps longer than a period or with no jackd xrun at frames {r['unexplained_gaps'][:10]} "
                                        f"(nearest xruns: {nearest_xruns(r['unexplained_gaps'], r['xrun_frames'])})")
     assert r["st1"]["audio_errors"] == 0
 
