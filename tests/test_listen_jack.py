@@ -1,6 +1,13 @@
 """The loop, closed through real audio (issue 10's acceptance test), on a private JACK server.
 
-`isudt serve --device system --input system`: one duplex PortAudio stream.
+`isudt serve --device system --input system`: one duplex PortAudio stream,
+on a realtime jackd in synchronous mode (`jackd_sync`): this VM's dummy
+driver wakes late ~100 times a second, and in JACK2's default asynchronous
+mode each late client then leaves a repeated or missing block in what the
+others read; one such block in the 170 ms window moves the heard square by
+~50 px (measured: 4 of 15 tones heard wrong with async, 0 of 15 with -S, on
+the same machine and hour). These tests judge what the daemon hears, so the
+graph must deliver it whole; the xrun tests keep the default mode.
 Its first output port is wired to its own input port (system:capture
 disconnected), so the daemon hears exactly what it plays. For 20 seeded
 positions: /pictslider x y, then the /square replies of the next second; the
@@ -16,7 +23,7 @@ import numpy as np
 import pytest
 
 from support.daemon import Daemon, OscClient, daemon_factory  # noqa: F401  (fixture)
-from support.jack import JackServer, jackd_rt  # noqa: F401  (fixture)
+from support.jack import JackServer, jackd_sync  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.jack
 
@@ -70,8 +77,8 @@ def last_square(c: OscClient, seconds: float) -> tuple[list[list[float]], int]:
     return squares, silent
 
 
-def test_the_daemon_hears_itself_and_sees_the_square_back(jackd_rt: JackServer, daemon_factory: Any) -> None:  # noqa: F811
-    d = start(daemon_factory, jackd_rt)
+def test_the_daemon_hears_itself_and_sees_the_square_back(jackd_sync: JackServer, daemon_factory: Any) -> None:  # noqa: F811
+    d = start(daemon_factory, jackd_sync)
     wiring = jack_client("isudt-loop-wiring")
     try:
         out, inp = daemon_ports(wiring)
@@ -101,7 +108,7 @@ def test_the_daemon_hears_itself_and_sees_the_square_back(jackd_rt: JackServer, 
     finally:
         wiring.close()
     errors = [r[4] for r in rows]
-    print(f"\nloop through JACK ({'realtime' if jackd_rt.realtime else 'no-realtime'} jackd), seed {SEED}:")
+    print(f"\nloop through JACK ({'realtime' if jackd_sync.realtime else 'no-realtime'} jackd), seed {SEED}:")
     print("   x    y  ->  square x  square y   error px  offline px  replies")
     for (x, y, sx, sy, e, n), off in zip(rows, offline):
         print(f"{x:4d} {y:4d}  -> {sx:8.1f}  {sy:8.1f}  {e:9.2f}  {off:10.2f}  {n:7d}")
@@ -113,7 +120,7 @@ def test_the_daemon_hears_itself_and_sees_the_square_back(jackd_rt: JackServer, 
     # what the daemon hears through real audio is what its models make of the played tone, position by
     # position: the live path (capture, window, front end, models, readout) loses nothing
     live_vs_models = [abs(e - off) for e, off in zip(errors, offline)]
-    assert np.median(live_vs_models) <= 1.0, live_vs_models
+    assert max(live_vs_models) <= 1.0, live_vs_models
     assert np.median(errors) <= MEDIAN_LIMIT_PX, (f"loop median {np.median(errors):.2f} px; the same positions "
                                                   f"through /image/sine: {np.median(offline):.2f} px")
 
@@ -131,12 +138,11 @@ def tone_ports(client: Any, timeout: float = 10.0) -> list[str]:
         time.sleep(0.05)
 
 
-def test_another_daemons_sine_at_the_input_reads_as_image_sine(jackd_rt: JackServer, daemon_factory: Any) -> None:  # noqa: F811
-    """A second daemon plays the tones (its C engine: no Python on its audio thread, so no dropped blocks
-    from a late test client; one dropped block moves the heard square ~50 px), at whatever phase they
-    reach the listener; each must read as `/image/sine` of the same (pitch, dB)."""
-    d = start(daemon_factory, jackd_rt)
-    player = daemon_factory({"audio": {"device": "system"}, "synth": {"voices": 1}}, env=jackd_rt.env())
+def test_another_daemons_sine_at_the_input_reads_as_image_sine(jackd_sync: JackServer, daemon_factory: Any) -> None:  # noqa: F811
+    """A second daemon plays the tones (its C engine), at whatever phase they reach the listener; each must
+    read as `/image/sine` of the same (pitch, dB)."""
+    d = start(daemon_factory, jackd_sync)
+    player = daemon_factory({"audio": {"device": "system"}, "synth": {"voices": 1}}, env=jackd_sync.env())
     wiring = jack_client("isudt-sine-wiring")
     found = []
     try:
@@ -150,7 +156,7 @@ def test_another_daemons_sine_at_the_input_reads_as_image_sine(jackd_rt: JackSer
         for (x, y), (pitch, db), want in zip(((20, 100), (60, 60), (100, 30), (110, 90), (40, 15)), tones, wants):
             play.request("/pictslider", x, y)
             last_square(c, 0.4)                      # the window fills with the new tone
-            for attempt in range(3):                 # up to 3 looks at a tone heard wrong (xrun bursts on this VM)
+            for attempt in range(3):                 # up to 3 looks at a tone heard wrong
                 squares, _ = last_square(c, 0.4)
                 assert squares, (pitch, db)
                 # the square most of the ~10 analyses agree on: one window spoilt by a JACK xrun must not decide
@@ -165,6 +171,5 @@ def test_another_daemons_sine_at_the_input_reads_as_image_sine(jackd_rt: JackSer
         wiring.close()
     for pitch, db, want, got, e, n, tries in found:
         print(f"sine {pitch:5.1f} {db:6.1f} dB: /image/sine {want}, heard {got} (most of {n}), {e:.2f} px, look {tries}")
-    # at most one of the five may stay off (a burst of jackd xruns can spoil every window of one tone)
-    assert sum(f[4] > 1.0 for f in found) <= 1, found
+    assert all(f[4] <= 1.0 for f in found), found
     assert abs(st["input_level_db"] - found[-1][1]) < 0.5 and st["silent_frames"] == 0

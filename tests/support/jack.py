@@ -190,19 +190,24 @@ def _stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
 @contextmanager
 def jack_server(name: str | None = None, samplerate: int = 48000, period: int = 128,
                 timeout: float = 10.0, rescan_portaudio: bool = True,
-                realtime: bool = False) -> Iterator[JackServer]:
+                realtime: bool = False, synchronous: bool = False) -> Iterator[JackServer]:
     """Start a private jackd (dummy driver) and point this process's env at it.
 
     realtime=True asks for realtime scheduling (`-R`, works as root or with
     rtprio limits) and falls back to `--no-realtime` if jackd refuses it;
-    `JackServer.realtime` says which one runs.
+    `JackServer.realtime` says which one runs. synchronous=True (`-S`) makes
+    each cycle wait for every client: a client that is late delays the cycle
+    instead of leaving a repeated or missing block in what the others read
+    (JACK2's default, asynchronous mode, does that). For tests of *what* is
+    heard, not *when*.
     """
     if not jackd_available():
         raise FileNotFoundError("jackd is not installed (Debian: apt-get install jackd2)")
     name = name or _free_server_name()
     log_file = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)
     mode = "-R" if realtime else "--no-realtime"
-    cmd = ["jackd", mode, "-n", name, "-d", "dummy", "-r", str(samplerate), "-p", str(period)]
+    cmd = ["jackd", mode, *(["-S"] if synchronous else []), "-n", name, "-d", "dummy", "-r", str(samplerate),
+           "-p", str(period)]
     proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     if realtime:
         time.sleep(0.3)
@@ -242,6 +247,18 @@ def jackd_rt() -> Iterator[JackServer]:
             pytest.fail("jackd is not installed but ISUDT_REQUIRE_JACK=1")
         pytest.skip("jackd is not installed")
     with jack_server(realtime=True) as server:
+        yield server
+
+
+@pytest.fixture
+def jackd_sync() -> Iterator[JackServer]:
+    """Like `jackd_rt`, in synchronous mode (`-S`): late clients delay the cycle instead of breaking the audio
+    the others read. For tests that judge what a client hears (the way back), not its timing."""
+    if not jackd_available():
+        if os.environ.get("ISUDT_REQUIRE_JACK") == "1":
+            pytest.fail("jackd is not installed but ISUDT_REQUIRE_JACK=1")
+        pytest.skip("jackd is not installed")
+    with jack_server(realtime=True, synchronous=True) as server:
         yield server
 
 
