@@ -16,14 +16,19 @@ class Notifier:
         self.address = "\0" + address[1:] if address.startswith("@") else address
         self.sock: socket.socket | None = None
         if self.address:
-            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+            # non-blocking: the daemon sends from its event loop, and a unix datagram send to a reader that
+            # has fallen behind (its queue holds net.unix.max_dgram_qlen = 10 datagrams) would otherwise wait
+            # for it, and OSC with it (seen in a test that read its socket late). A beat that does not fit is
+            # dropped and reported as not sent.
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK)
 
     @property
     def enabled(self) -> bool:
         return self.sock is not None
 
     def send(self, *lines: str) -> bool:
-        """Send one datagram; never raises (a vanished socket must not stop the daemon)."""
+        """Send one datagram; never raises (a vanished socket must not stop the daemon) and never waits (a
+        full queue drops it)."""
         if self.sock is None:
             return False
         try:

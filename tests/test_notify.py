@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -66,6 +67,25 @@ def test_abstract_namespace_socket() -> None:
         n = Notifier(name)
         assert n.watchdog()
         assert recv_lines(s) == ["WATCHDOG=1"]
+
+
+def test_a_reader_that_falls_behind_never_blocks_the_sender(notify_socket) -> None:
+    """The daemon sends from its event loop: a full queue must drop the message, not wait for the reader."""
+    path, s = notify_socket
+    n = Notifier(path)
+    sent: list[bool] = []
+    sender = threading.Thread(target=lambda: sent.extend(n.watchdog() for _ in range(200)), daemon=True)
+    sender.start()                                  # nobody reads: the queue fills after ~10
+    sender.join(2.0)
+    assert not sender.is_alive(), f"the sender blocked after {len(sent)} messages"
+    assert sent[0] and not all(sent), sent.count(True)
+    assert recv_lines(s) == ["WATCHDOG=1"]         # what did fit arrives intact
+    while True:                                     # once read, the queue has room again
+        try:
+            s.recv(4096, socket.MSG_DONTWAIT)
+        except (BlockingIOError, TimeoutError):     # (TimeoutError: the fixture's socket has a timeout)
+            break
+    assert n.status("still here")
 
 
 def test_vanished_socket_never_raises(tmp_path: Path) -> None:

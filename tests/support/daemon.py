@@ -203,25 +203,18 @@ class Daemon:
         self.clients.append(c)
         return c
 
-    def status(self, timeout: float = 2.0, attempts: int = 2) -> dict[str, Any]:
-        """`/status` -> `/status.reply` as a dict (name/value pairs).
-
-        Asked again (from a fresh socket) when no reply came within `timeout`: on a saturated VM one reply
-        was once late by more than 2 s (CI); a daemon that is gone or stuck still fails, with its log.
-        """
-        for attempt in range(attempts):
-            c = self.client()
-            try:
-                args = c.request("/status", reply="/status.reply", timeout=timeout)
-                return dict(zip(args[0::2], args[1::2]))
-            except AssertionError as e:
-                if attempt + 1 == attempts or self.proc.poll() is not None:
-                    raise AssertionError(f"{e}; daemon exit code {self.proc.poll()}; its log ends:\n"
-                                         f"{self.stderr_text()[-2000:]}") from None
-            finally:
-                c.close()
-                self.clients.remove(c)
-        raise AssertionError("unreachable")
+    def status(self, timeout: float = 2.0) -> dict[str, Any]:
+        """`/status` -> `/status.reply` as a dict (name/value pairs); on no reply, fails with the daemon's log."""
+        c = self.client()
+        try:
+            args = c.request("/status", reply="/status.reply", timeout=timeout)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; daemon exit code {self.proc.poll()}; its log ends:\n"
+                                 f"{self.stderr_text()[-2000:]}") from None
+        finally:
+            c.close()
+            self.clients.remove(c)
+        return dict(zip(args[0::2], args[1::2]))
 
     def send_signal(self, sig: int) -> None:
         self.proc.send_signal(sig)
