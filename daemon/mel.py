@@ -92,6 +92,8 @@ class MelFrontEnd:
     def batch(self, waves: np.ndarray) -> np.ndarray:
         """float64 [B, n_mels] of waves [B, n_samples]."""
         s = self.spec
+        if np.shape(waves)[-1] != s.n_samples:
+            raise ValueError(f"the mel front end takes windows of {s.n_samples} samples, got {np.shape(waves)[-1]}")
         x = np.pad(np.asarray(waves, np.float64), ((0, 0), (self._pad, self._pad)), mode="reflect")
         spectrum = np.fft.rfft(x[:, self._idx] * self._window, axis=2)[:, :, self._bins]     # [B, T, F]
         power = spectrum.real ** 2 + spectrum.imag ** 2

@@ -80,3 +80,5 @@ def test_front_end_is_the_plain_recipe_single_and_batched():
         ref = reference_mel(wave)
         assert np.abs(batch[k] - ref).max() < 1e-9
         assert np.abs(mel_vector(wave) - ref).max() < 1e-9 and np.abs(front_end()(wave) - ref).max() < 1e-6
+    with pytest.raises(ValueError, match="windows of 8192 samples, got 8000"):
+        mel_vector(waves[0][:8000])
