@@ -34,7 +34,6 @@ same next step.
 """
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,16 +116,16 @@ def train_ear(cfg: EarConfig, run_dir: Path, device: str = "auto", resume: bool 
     dev = pick_device(device)
     torch.manual_seed(cfg.seed)
     sound_ck = checkpoint.load(Path(cfg.sound_run) / "checkpoint.pt")
-    sound_vae = vae_of(sound_ck, "sound")
-    data = build_data(cfg, sound_vae, quiet)
+    vae = vae_of(sound_ck, "sound")
+    data = build_data(cfg, vae, quiet)
     data = EarData(**{k: v.to(dev) for k, v in vars(data).items()})
-    encoder = copy.deepcopy(sound_vae.encoder).to(dev).train().requires_grad_(True)
-    decoder = sound_vae.decoder.to(dev)
+    vae.to(dev)                                  # frozen by vae_of; only its encoder learns
+    encoder, decoder = vae.encoder.train().requires_grad_(True), vae.decoder
     opt = torch.optim.Adam(encoder.parameters(), lr=cfg.lr)
     state = {"epoch": 0, "history": []}
     ck_path = run_dir / "checkpoint.pt"
     if resume and ck_path.exists():
-        state = restore(ck_path, {"encoder": encoder, "opt": opt}, ("epoch", "history"), "ear", quiet)
+        state = restore(ck_path, {"model": vae, "opt": opt}, ("epoch", "history"), "ear", quiet)
     weights = {"played": 1.0, "phase": cfg.w_phase, "keep": cfg.w_keep, "recon": cfg.w_recon, "decoded": cfg.w_decoded}
     p, n_random = len(data.xy), cfg.random_sines
     steps = math.ceil(p / cfg.batch_size)
@@ -156,15 +155,8 @@ def train_ear(cfg: EarConfig, run_dir: Path, device: str = "auto", resume: bool 
         state["epoch"] = epoch + 1
         if due:
             log_epoch("ear", epoch + 1, cfg.epochs, stats, quiet)
-            save(ck_path, cfg, sound_vae, sound_ck, encoder, opt, state)
+            # a sound VAE checkpoint (`net`, `model`: trained decoder + refined encoder) plus the ear's own state
+            checkpoint.save(ck_path, {"stage": "ear", "net": sound_ck["net"], "config": as_dict(cfg),
+                                      "sound_config": sound_ck["config"], "model": vae.state_dict(),
+                                      "opt": opt.state_dict(), "rng": rng_state(), **state})
     return checkpoint.load(ck_path)
-
-
-def save(path: Path, cfg: EarConfig, sound_vae: SoundVAE, sound_ck: dict, encoder: torch.nn.Module,
-         opt: torch.optim.Optimizer, state: dict) -> None:
-    """A sound VAE checkpoint (`net`, `model`: trained decoder + refined encoder) plus the ear's own state."""
-    vae = copy.deepcopy(sound_vae).cpu()
-    vae.encoder.load_state_dict(encoder.state_dict())
-    checkpoint.save(path, {"stage": "ear", "net": sound_ck["net"], "config": as_dict(cfg),
-                           "sound_config": sound_ck["config"], "model": vae.state_dict(),
-                           "encoder": encoder.state_dict(), "opt": opt.state_dict(), "rng": rng_state(), **state})
