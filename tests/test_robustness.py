@@ -50,7 +50,7 @@ from isudt.daemon.osc_server import DecodeError, decode_packet
 from support.audio_analysis import find_gaps, longest_clean_segment, max_step, midi_to_hz, tones
 from support.daemon import Daemon, OscClient, child_env, daemon_factory, merged, run_serve, serve_command  # noqa: F401
 from support.fuzz import Limits, Mix, Totals, msg, pad
-from support.jack import Recorder, jack_server, jackd, jackd_available, jackd_rt  # noqa: F401  (fixture)
+from support.jack import Recorder, jack_server, jackd, jackd_available, jackd_rt, require_jackd  # noqa: F401  (fixture)
 
 SR = 48000
 THRESHOLD_DB = -1.0          # the synth's limiter threshold (config default): no output sample exceeds it
@@ -141,12 +141,12 @@ def unexplained(defects: dict[str, Any], xrun_frames: list[int], kinds: tuple[st
     (21 ms / 43 ms).
     """
     xr = np.asarray(sorted(set(xrun_frames)), np.int64)
-    lengths = dict(zip(defects["gaps"], defects.get("gap_lengths", [])))
+    lengths = dict(zip(defects["gaps"], defects["gap_lengths"]))
     out = []
     for kind in kinds:
         for pos in defects[kind]:
             near = len(xr) > 0 and np.any((xr >= pos - XRUN_BEFORE) & (xr <= pos + XRUN_AFTER))
-            if not near or (kind == "gaps" and lengths.get(pos, XRUN_GAP + 1) > XRUN_GAP):
+            if not near or (kind == "gaps" and lengths[pos] > XRUN_GAP):
                 out.append(pos)
     return out
 
@@ -585,10 +585,7 @@ def test_jackd_stops_mid_run(daemon_factory, tmp_path: Path) -> None:
     down exits non-zero with a clear line (systemd tries again); a restart
     once jackd is back plays the right pitch again.
     """
-    if not jackd_available():
-        if os.environ.get("ISUDT_REQUIRE_JACK") == "1":
-            pytest.fail("jackd is not installed but ISUDT_REQUIRE_JACK=1")
-        pytest.skip("jackd is not installed")
+    require_jackd()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(str(tmp_path / "notify.sock"))
     notify = {"NOTIFY_SOCKET": str(tmp_path / "notify.sock"), "WATCHDOG_USEC": "1000000"}   # a beat every 0.5 s

@@ -164,10 +164,14 @@ def longest_clean_segment(x: np.ndarray, limit: float) -> np.ndarray:
     `steady_step_bound(pitch, amplitude, sr) * 1.5` or so as the limit.
     """
     x = np.asarray(x)
-    jumps = np.flatnonzero(np.abs(np.diff(mono(x))) > limit)
-    cuts = np.concatenate(([0], jumps + 1, [len(x)]))
-    k = int(np.argmax(np.diff(cuts)))
-    return x[cuts[k]:cuts[k + 1]]
+    return _longest_between(x, np.flatnonzero(np.abs(np.diff(mono(x))) > limit) + 1)
+
+
+def _longest_between(x: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """The longest stretch of x between consecutive cut positions (a cut at i separates x[i-1] from x[i])."""
+    edges = np.concatenate(([0], cuts, [len(x)]))
+    k = int(np.argmax(np.diff(edges)))
+    return x[edges[k]:edges[k + 1]]
 
 
 def longest_steady_sine(x: np.ndarray, tolerance: float = 0.02, block: int = 256) -> np.ndarray:
@@ -196,6 +200,4 @@ def longest_steady_sine(x: np.ndarray, tolerance: float = 0.02, block: int = 256
     c = float(np.median(num[den > 0] / den[den > 0])) if (den > 0).any() else 0.0
     amplitude = math.sqrt(2.0) * float(np.sqrt(np.mean(m ** 2)))
     breaks = np.flatnonzero(np.abs(outer - c * mid) > tolerance * max(amplitude, 1e-12))
-    cuts = np.concatenate(([0], breaks + 1, [len(m)]))    # residual n covers samples n..n+2: cut after n+1
-    k = int(np.argmax(np.diff(cuts)))
-    return x[cuts[k]:cuts[k + 1]]
+    return _longest_between(x, breaks + 1)    # residual n covers samples n..n+2: cut after n+1

@@ -239,13 +239,18 @@ def jack_server(name: str | None = None, samplerate: int = 48000, period: int = 
             pass
 
 
-@pytest.fixture
-def jackd_rt() -> Iterator[JackServer]:
-    """Like `jackd`, with realtime scheduling (`-R`) where the system allows it (`JackServer.realtime`)."""
+def require_jackd() -> None:
+    """Skip the test when jackd is not installed, or fail it when ISUDT_REQUIRE_JACK=1 (CI) says it must be."""
     if not jackd_available():
         if os.environ.get("ISUDT_REQUIRE_JACK") == "1":
             pytest.fail("jackd is not installed but ISUDT_REQUIRE_JACK=1")
         pytest.skip("jackd is not installed")
+
+
+@pytest.fixture
+def jackd_rt() -> Iterator[JackServer]:
+    """Like `jackd`, with realtime scheduling (`-R`) where the system allows it (`JackServer.realtime`)."""
+    require_jackd()
     with jack_server(realtime=True) as server:
         yield server
 
@@ -254,10 +259,7 @@ def jackd_rt() -> Iterator[JackServer]:
 def jackd_sync() -> Iterator[JackServer]:
     """Like `jackd_rt`, in synchronous mode (`-S`): late clients delay the cycle instead of breaking the audio
     the others read. For tests that judge what a client hears (the way back), not its timing."""
-    if not jackd_available():
-        if os.environ.get("ISUDT_REQUIRE_JACK") == "1":
-            pytest.fail("jackd is not installed but ISUDT_REQUIRE_JACK=1")
-        pytest.skip("jackd is not installed")
+    require_jackd()
     with jack_server(realtime=True, synchronous=True) as server:
         yield server
 
@@ -265,10 +267,7 @@ def jackd_sync() -> Iterator[JackServer]:
 @pytest.fixture
 def jackd() -> Iterator[JackServer]:
     """A private jackd for one test (about 0.5 s to start). See the module docstring."""
-    if not jackd_available():
-        if os.environ.get("ISUDT_REQUIRE_JACK") == "1":
-            pytest.fail("jackd is not installed but ISUDT_REQUIRE_JACK=1")
-        pytest.skip("jackd is not installed")
+    require_jackd()
     with jack_server() as server:
         yield server
 
