@@ -41,9 +41,12 @@ class BundleError(Exception):
     """A bundle that cannot be used; the message is one line fit for a log or an OSC /error."""
 
 
+DEFAULT_BUNDLE = "square-sine"
+
+
 def default_bundle_dir() -> Path:
-    """The bundle shipped inside the package (`isudt.exported`)."""
-    return Path(str(resources.files("isudt.exported")))
+    """The default bundle shipped inside the package: `isudt.exported/square-sine`."""
+    return Path(str(resources.files("isudt.exported"))) / DEFAULT_BUNDLE
 
 
 def sha256(path: Path) -> str:

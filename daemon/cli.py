@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("export", help="write the ONNX bundle from the trained checkpoints (torch)")
     e.add_argument("--runs", default="runs")
-    e.add_argument("--out", default="exported")
+    e.add_argument("--out", default="exported/square-sine", help="bundle folder (default: exported/square-sine)")
     e.add_argument("--opset", type=int, default=17)
     e.add_argument("--no-eval", action="store_true", help="skip the metrics (they go into the manifest)")
 

@@ -1,4 +1,4 @@
-"""`isudt export`: trained checkpoints -> the ONNX bundle in `exported/` (Contract 1).
+"""`isudt export`: trained checkpoints -> the ONNX bundle in `exported/square-sine/` (Contract 1).
 
 One script from checkpoints to runtime files: each network is wrapped so its
 ONNX graph has the contract's input/output names, exported with a dynamic
@@ -245,7 +245,7 @@ def main(args: argparse.Namespace) -> int:
     if not args.no_eval:
         from .evaluate import evaluate_bundle
         # the shipped bundle's plots go to docs/eval (the README shows them); a trial export keeps its own
-        plots = Path("docs/eval") if out.resolve() == Path("exported").resolve() else out / "eval"
+        plots = Path("docs/eval") if out.resolve() == Path("exported/square-sine").resolve() else out / "eval"
         diagnostics: dict = {}
         metrics = evaluate_bundle(out, plots, diagnostics=diagnostics)
         manifest["metrics"] = metrics
