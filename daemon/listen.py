@@ -1,6 +1,6 @@
 """The way back, live: what the daemon hears -> where the square is, and its picture.
 
-One job: turn sound into the replies of Contract 3. `WayBack` does the
+One job: turn sound into the replies of the way back (docs/contracts.md, section 3). `WayBack` does the
 computation for one input (a mel vector, a sine, a sound-latent point);
 `Listener` runs it on the live input at `listen.rate` analyses a second.
 

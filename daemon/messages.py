@@ -1,4 +1,4 @@
-"""Contract 2 in code: OSC (address, arguments) -> a validated request, or a refusal.
+"""The OSC namespace in code (docs/contracts.md, section 2): (address, arguments) -> a validated request, or a refusal.
 
 Pure functions and dataclasses, no I/O, so that validation can be tested
 exhaustively (hypothesis) without sockets, and so that everything after this
@@ -15,7 +15,7 @@ Policy (the same rule everywhere; this docstring is its reference):
   `/frame/list` pixel values into [0, 1], `/gain` into [-120, +24] dB,
   `/glide` into [0, 10000] ms. Each clamped message is counted (`clamped` in
   `/status.reply`), so a client can see that it is outside the trained range.
-- The way back (Contract 3, `/image/...`): `/image/sine` clamps its pitch
+- The way back (docs/contracts.md, section 3: `/image/...`): `/image/sine` clamps its pitch
   into [0, 127] MIDI and its level into [-120, 0] dB (a full-scale sine is the
   loudest the input can hear); `/image/latent/sound` clamps like
   `/latent/sound`; `/image/mel` must have exactly the manifest's n_mels

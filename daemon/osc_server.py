@@ -580,9 +580,8 @@ def bind_udp(host: str, port: int, rcvbuf: int = 1 << 20) -> socket.socket:
 
     A 1 MB receive buffer (the kernel doubles it, and caps it at net.core.rmem_max): big enough that
     datagrams wait in the kernel while an inline batch of frames runs, small enough that under a flood
-    what is queued stays fresh. A bigger one is bufferbloat for an instrument: measured with an 8 MB
-    buffer, a flood left ~1 s of stale datagrams queued, and a /status sent 0.3 s after the flood was
-    dropped by the full queue; what a performer sends last should be what plays.
+    what is queued stays fresh. A bigger one is bufferbloat for an instrument
+    (docs/measurements.md, "The receive buffer"): what a performer sends last should be what plays.
     """
     if host == "localhost":   # IPv4 loopback: the default reply target is 127.0.0.1
         host = "127.0.0.1"

@@ -1,25 +1,9 @@
 """Inference: validated requests in, `Result`s out, on the caller's thread; newest per voice wins under load.
 
-Where the time went (issue 8; 2-core KVM guest, null audio, 20 msg/s). With
-the old design (event loop -> per-voice slot -> inference worker thread ->
-replies from the worker) `/latent/image` took 1.4 ms from datagram to reply:
-0.28 ms from receipt until the worker started, then three ORT runs of ~370 +
-70 + 60 us that take ~100 + 22 + 26 us back to back. Timing each step showed
-that the hops were not the main cost: on this machine any code that runs
-after ~10 ms or more of idling runs cold, whatever thread it is on (one
-batch-1 ORT call: 25 us back to back, ~250-330 us after 50 ms idle, even
-after a 50 ms busy spin with no context switch and no system call; the
-daemon's own decode + validate: ~50 us hot, ~250 us cold). Waking a second
-thread paid it twice and added a GIL hand-off, so nothing here has a thread
-of its own any more: the event loop drains the socket, stages the requests,
-and runs them here, inline and batched. At 20 msg/s that removed the
-worst-case waits (p99 of `/latent/sound` 4.9 -> 1.9 ms, `/frame` 5.6 -> 2.8
-ms) but not the cold start itself (p50 ~1.2 ms), which no scheduling of
-Python threads can remove; batching is what made the sustained rates (every
-request answered) go from under 500/s to 2,000/s (`/pictslider`, table off)
-and 4,000/s (`/frame`). Fusing mapper, decoder and inversion into one ONNX
-graph was measured too (one batch-1 run instead of three: 76 -> 61 us back to
-back, 596 -> 491 us cold): not worth a change of the bundle contract.
+Why inline, batched and with no thread of its own: on the machine this was
+measured on, waking a second thread cost more than these models do at batch
+1 (a GIL hand-off, and a cold start paid twice); the measurements are in
+docs/measurements.md ("The control path").
 
 Why staging and newest-per-voice: a control surface sends positions, not
 commands; when requests arrive faster than inference, only the newest per
@@ -39,9 +23,8 @@ square) and the square image is a pure function of (x, y), so its result is
 too: a per-bundle `PositionTable` remembers each position's (pitch, dB) once
 computed, and the server fills it ahead of use while the daemon is idle, in
 chunks of about half a millisecond paced to a quarter of one core (`fill`).
-It is kept because the measurements say so: with the table off `/pictslider`
-stays at ~2.2 / 3.6 ms (p50 / p99) at 20 msg/s, far from the 1 ms goal, while
-a table hit skips the four networks and their cold start (~0.7 ms p50).
+It is kept because the measurements say so (docs/measurements.md, "The position
+table").
 
 `run` only computes: it returns `Result`s and touches neither the synth nor
 the wire. The server applies them to the synth and the OSC side encodes the

@@ -1,4 +1,4 @@
-"""The way back (Contract 3) without audio hardware: listen.py's analysis, the /image addresses and their /errors."""
+"""The way back (docs/contracts.md, section 3) without audio hardware: listen.py's analysis, the /image addresses and their /errors."""
 from __future__ import annotations
 
 import shutil
