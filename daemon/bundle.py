@@ -4,6 +4,15 @@ The daemon holds no constants about the models: sizes, ranges and file names
 all come from `manifest.yaml`. Everything that can be wrong with a bundle is
 raised as `BundleError` with one line naming the file and the problem, so a
 start fails clearly and a reload can be refused while the old bundle plays.
+
+Bundles ship one folder each under `isudt.exported` (`exported/<name>/`,
+e.g. `exported/square-sine/`, the default); `resolve_bundle` turns a shipped
+name or a directory into the folder, `shipped_bundles` lists them and
+`isudt bundles` prints them. A manifest says which world its images come
+from (`image.world`; the square world when absent and `image.square` is there) and which synth plays its
+parameters (`synth:`, a sine when absent); `load_manifest` reads any of them,
+`open_bundle` (the serving loader) refuses those this daemon cannot serve
+(`check_servable`).
 """
 from __future__ import annotations
 
@@ -42,11 +51,50 @@ class BundleError(Exception):
 
 
 DEFAULT_BUNDLE = "square-sine"
+PLAYABLE_SYNTHS = ("sine",)        # synth kinds the engine plays today
+SERVABLE_WORLDS = ("square",)      # image worlds the pipeline renders and reads (render_square, position table)
+# a sine's parameters, in the order the inversion model outputs them
+SINE_PARAMS = ("pitch", "db")
+
+
+def shipped_root() -> Path:
+    """The folder of the shipped bundles: the package `isudt.exported`."""
+    return Path(str(resources.files("isudt.exported")))
 
 
 def default_bundle_dir() -> Path:
     """The default bundle shipped inside the package: `isudt.exported/square-sine`."""
-    return Path(str(resources.files("isudt.exported"))) / DEFAULT_BUNDLE
+    return shipped_root() / DEFAULT_BUNDLE
+
+
+def shipped_bundles() -> dict[str, Path]:
+    """Every shipped bundle, name -> folder: the folders under `isudt.exported` holding a manifest.yaml (sorted)."""
+    root = shipped_root()
+    return {d.name: d for d in sorted(root.iterdir(), key=lambda d: d.name)
+            if d.is_dir() and (d / "manifest.yaml").is_file()}
+
+
+def _known() -> str:
+    return ", ".join(shipped_bundles()) or "none"
+
+
+def resolve_bundle(name_or_dir: str | Path) -> Path:
+    """A shipped bundle's name (`square-sine`) or a bundle directory -> the bundle's folder.
+
+    A bare name (no path separator) that a shipped bundle has means that
+    bundle, even if the working directory holds a folder of the same name
+    (write `./NAME` for the folder). A bare name that is neither shipped nor
+    an existing directory is a `BundleError` naming the shipped ones; any
+    other path is returned as given (`load_manifest` says what is wrong with it).
+    """
+    s = str(name_or_dir)
+    shipped = shipped_bundles()
+    if isinstance(name_or_dir, str) and s in shipped:
+        return shipped[s]
+    p = Path(s).expanduser()
+    if isinstance(name_or_dir, str) and "/" not in s and "\\" not in s and not p.exists():
+        raise BundleError(f"no shipped bundle named {s!r} and no such directory (shipped: {_known()})")
+    return p
 
 
 def sha256(path: Path) -> str:
@@ -75,6 +123,29 @@ class Box:
 
 
 @dataclass(frozen=True)
+class SynthParam:
+    """One parameter the bundle's models put out, as `synth.params` lists it (natural units)."""
+
+    name: str
+    unit: str
+    min: float
+    max: float
+    scale: str = "linear"   # "linear" or "log"
+
+
+@dataclass(frozen=True)
+class Synth:
+    """The manifest's `synth:` section: which synth plays the parameters, and their ranges."""
+
+    kind: str
+    params: tuple[SynthParam, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+
+@dataclass(frozen=True)
 class Manifest:
     """The parts of `manifest.yaml` the runtime uses, validated."""
 
@@ -84,11 +155,18 @@ class Manifest:
     image_latent: int
     sound_latent: int
     n_mels: int
-    square: SquareSpec
+    square: SquareSpec | None   # None only for a world other than the square (never served: check_servable)
     image_box: Box
     sound_box: Box
     files: dict[str, Path]
     raw: dict = field(repr=False)
+    image_world: str = "square"
+    synth: Synth | None = None  # always set by load_manifest (a sine when the manifest has no `synth:`)
+
+    @property
+    def name(self) -> str:
+        """The bundle's folder name (a shipped bundle's name)."""
+        return self.root.name
 
 
 def _box(section: dict, where: str, dim: int) -> Box:
@@ -99,12 +177,54 @@ def _box(section: dict, where: str, dim: int) -> Box:
     return Box(lo, hi)
 
 
+def _sine_from_sound(sound: dict) -> Synth:
+    """The synth of a manifest without `synth:` (older bundles): a sine over the sound section's ranges."""
+    pitch = sound.get("pitch_range") or (38.0, 86.0)
+    amp = sound.get("amplitude_range") or (0.01, 1.0)
+    db = [round(20.0 * float(np.log10(float(a))), 6) for a in amp]
+    return Synth("sine", (SynthParam("pitch", "MIDI", float(pitch[0]), float(pitch[1])),
+                          SynthParam("db", "dB", db[0], db[1])))
+
+
+def _synth(raw: dict, sound: dict, path: Path) -> Synth:
+    section = raw.get("synth")
+    if section is None:
+        return _sine_from_sound(sound)
+    kind = section.get("kind") if isinstance(section, dict) else None
+    if not isinstance(kind, str) or not kind:
+        raise BundleError(f"{path}: synth.kind must be a name (e.g. sine)")
+    entries = section.get("params")
+    if not isinstance(entries, list) or not entries:
+        raise BundleError(f"{path}: synth.params must be a list of {{name, unit, min, max, scale}}")
+    params = []
+    for k, e in enumerate(entries):
+        try:
+            p = SynthParam(str(e["name"]), str(e.get("unit", "")), float(e["min"]), float(e["max"]),
+                           str(e.get("scale", "linear")))
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise BundleError(f"{path}: synth.params[{k}] needs name, min and max ({err.__class__.__name__}: {err})") from None
+        if not (np.isfinite(p.min) and np.isfinite(p.max) and p.min < p.max) or p.scale not in ("linear", "log") \
+                or (p.scale == "log" and p.min <= 0):
+            raise BundleError(f"{path}: synth parameter {p.name!r} needs finite min < max and scale linear or log "
+                              "(log: min > 0)")
+        params.append(p)
+    if len({p.name for p in params}) != len(params):
+        raise BundleError(f"{path}: synth.params names repeat")
+    return Synth(kind, tuple(params))
+
+
 def load_manifest(root: str | Path, verify: bool = True) -> Manifest:
-    """Parse and check `root/manifest.yaml`; with `verify`, every file must exist and match its sha256."""
+    """Parse and check `root/manifest.yaml`; with `verify`, every file must exist and match its sha256.
+
+    Reads bundles of any world and synth (`isudt bundles` lists them); whether
+    this daemon can serve one is `check_servable`'s question.
+    """
     root = Path(root)
     path = root / "manifest.yaml"
     if not path.is_file():
-        raise BundleError(f"no manifest.yaml in {root}")
+        inside = [d.name for d in sorted(root.iterdir()) if (d / "manifest.yaml").is_file()] if root.is_dir() else []
+        hint = f"it holds bundles {', '.join(inside)}: name one" if inside else f"shipped bundles: {_known()}"
+        raise BundleError(f"no manifest.yaml in {root} ({hint})")
     try:
         raw = yaml.safe_load(path.read_text())
     except yaml.YAMLError as e:
@@ -112,13 +232,21 @@ def load_manifest(root: str | Path, verify: bool = True) -> Manifest:
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise BundleError(f"{path}: format must be '{FORMAT}'")
     image, sound, files = _require(raw, "image", ""), _require(raw, "sound", ""), _require(raw, "files", "")
-    sq = _require(image, "square", "image.")
+    # the world's name: `image.world`; a manifest without it is the square world when it has `image.square`
+    world = image.get("world", "square" if "square" in image else "unknown") if isinstance(image, dict) else "square"
+    if not isinstance(world, str) or not world:
+        raise BundleError(f"{path}: image.world must be a name (e.g. square)")
+    spec: SquareSpec | None = None
     try:
-        spec = SquareSpec(size=int(image["height"]), square=int(sq["size"]), positions=int(sq["positions"]),
-                          glow_scale=float(sq["glow_scale"]), glow_exponent=float(sq["glow_exponent"]))
+        if world == "square":
+            sq = _require(image, "square", "image.")
+            spec = SquareSpec(size=int(image["height"]), square=int(sq["size"]), positions=int(sq["positions"]),
+                              glow_scale=float(sq["glow_scale"]), glow_exponent=float(sq["glow_exponent"]))
+        size = int(image["height"])
         li, ls, n_mels = int(image["latent_dim"]), int(sound["latent_dim"]), int(sound["n_mels"])
     except (KeyError, TypeError, ValueError) as e:
         raise BundleError(f"{path}: bad image/sound section ({e})") from None
+    synth = _synth(raw, sound, path)
     paths: dict[str, Path] = {}
     # optional files: evaluation and the way back; `position_table` is data (.npz), described under `reverse:`
     for role in SERVING_ROLES + ("image_decoder", "sound_encoder", "reverse_mapper", "position_table"):
@@ -134,8 +262,32 @@ def load_manifest(root: str | Path, verify: bool = True) -> Manifest:
             if sha256(p) != entry.get("sha256"):
                 raise BundleError(f"{p}: sha256 does not match the manifest (corrupt or replaced)")
         paths[role] = p
-    return Manifest(root, str(raw.get("model_id", "unknown")), spec.size, li, ls, n_mels, spec,
-                    _box(image, "image.", li), _box(sound, "sound.", ls), paths, raw)
+    return Manifest(root, str(raw.get("model_id", "unknown")), size, li, ls, n_mels, spec,
+                    _box(image, "image.", li), _box(sound, "sound.", ls), paths, raw, world, synth)
+
+
+def check_servable(manifest: Manifest) -> None:
+    """Refuse, with one line, a bundle this daemon cannot serve: a synth it cannot play or an image world
+    other than the square (the pipeline renders `/pictslider` squares and reads positions off the square)."""
+    name = manifest.name
+    synth = manifest.synth or Synth("sine", ())
+    if synth.kind not in PLAYABLE_SYNTHS:
+        raise BundleError(f"bundle {name}: synth kind {synth.kind!r} is not playable by this daemon "
+                          f"(plays: {', '.join(PLAYABLE_SYNTHS)})")
+    if synth.params and synth.names != SINE_PARAMS:
+        raise BundleError(f"bundle {name}: a sine takes parameters {list(SINE_PARAMS)}, the manifest lists "
+                          f"{list(synth.names)}")
+    if manifest.image_world not in SERVABLE_WORLDS or manifest.square is None:
+        raise BundleError(f"bundle {name}: image world {manifest.image_world!r} is not served by this daemon "
+                          f"(serves: {', '.join(SERVABLE_WORLDS)})")
+
+
+def describe(manifest: Manifest) -> str:
+    """One line about a bundle: name, model id, image world, synth kind and its parameters (`isudt bundles`)."""
+    w = int(manifest.raw.get("image", {}).get("width", manifest.image_size))
+    synth = manifest.synth or Synth("sine", ())
+    return (f"{manifest.name}  {manifest.model_id}  {manifest.image_world} {manifest.image_size}x{w}, "
+            f"latent {manifest.image_latent}  synth {synth.kind} ({', '.join(synth.names)})")
 
 
 def session_options(threads: int = 1):
@@ -295,9 +447,30 @@ def load_position_table(manifest: Manifest) -> np.ndarray:
 
 def open_bundle(root: str | Path | None = None, providers: str = "auto", threads: int = 1, roles=SERVING_ROLES,
                 way_back: bool = False) -> Models:
-    """Manifest + sessions in one call; raises BundleError with one clear line.
+    """The serving loader: manifest + sessions in one call; raises BundleError with one clear line.
 
-    `way_back`: also load the sound -> image roles when the bundle has them
-    (`Models.way_back` says whether it did); a bundle without them still opens.
+    `root`: a shipped bundle's name or a directory (`resolve_bundle`); None:
+    the default bundle. A bundle this daemon cannot serve (`check_servable`)
+    is refused before any model is opened. `way_back`: also load the sound ->
+    image roles when the bundle has them (`Models.way_back` says whether it
+    did); a bundle without them still opens.
     """
-    return Models(load_manifest(root or default_bundle_dir()), providers, threads, roles, way_back)
+    manifest = load_manifest(resolve_bundle(root) if root else default_bundle_dir())
+    check_servable(manifest)
+    return Models(manifest, providers, threads, roles, way_back)
+
+
+def main(args=None) -> int:
+    """`isudt bundles`: the shipped bundles, one line each (`describe`)."""
+    bundles = shipped_bundles()
+    if not bundles:
+        print(f"no bundles shipped in {shipped_root()}")
+        return 1
+    rc = 0
+    for name, folder in bundles.items():
+        try:
+            line = describe(load_manifest(folder, verify=False))
+        except BundleError as e:
+            line, rc = f"{name}  unreadable: {e}", 1
+        print(line + ("  (default)" if name == DEFAULT_BUNDLE else ""))
+    return rc

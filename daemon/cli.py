@@ -21,7 +21,18 @@ COMMANDS = {
     "train": "isudt.models.cli_train",
     "export": "isudt.models.export",
     "eval": "isudt.models.evaluate",
+    "bundles": "isudt.daemon.bundle",
 }
+
+
+def bundle_arg(value: str) -> str:
+    """`--bundle NAME|DIR`: a shipped bundle's name becomes its folder; a directory passes as given."""
+    from .bundle import BundleError, resolve_bundle
+
+    try:
+        return str(resolve_bundle(value))
+    except BundleError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--input", help="audio input device name or index for listening (default: none)")
     s.add_argument("--blocksize", type=int, help="audio block size in frames (default 128)")
     s.add_argument("--samplerate", type=int, help="audio sample rate (default 48000)")
-    s.add_argument("--bundle", help="model bundle directory (default: the bundled exported/)")
+    s.add_argument("--bundle", type=bundle_arg, metavar="NAME|DIR",
+                   help="a shipped bundle's name (`isudt bundles`) or a bundle directory (default: square-sine)")
     s.add_argument("--providers", help="onnxruntime providers: auto, cpu, cuda")
     s.add_argument("--log-level", help="debug, info, warning, error")
 
@@ -57,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--blob", metavar="FILE", help="append this file's bytes as a blob argument (e.g. /frame)")
 
     sub.add_parser("devices", help="list audio devices (outputs and inputs)")
+
+    sub.add_parser("bundles", help="list the shipped model bundles: name, model id, image world, synth")
 
     r = sub.add_parser("render", help="render inputs to a WAV file offline, through the live pipeline "
                                       "(--to-image: a sound file to pictures, the way back)")
@@ -81,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=["pcm16", "pcm24", "float32"], default="pcm16", help="WAV sample format")
     r.add_argument("--tail", type=float, help="seconds to hold after the last step (default: one step, 1/fps)")
     r.add_argument("--config", help="YAML config (glide, gain, limiter, fade, bundle)")
-    r.add_argument("--bundle", help="model bundle directory")
+    r.add_argument("--bundle", type=bundle_arg, metavar="NAME|DIR",
+                   help="a shipped bundle's name or a bundle directory (default: the config's, else square-sine)")
     r.add_argument("--providers", default="cpu", help="onnxruntime providers (default cpu: reproducible)")
     r.add_argument("--params", metavar="CSV", help="also write each step's predicted (time, voice, pitch, dB)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -105,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--no-eval", action="store_true", help="skip the metrics (they go into the manifest)")
 
     ev = sub.add_parser("eval", help="measure a bundle with onnxruntime: metrics.json and PNG plots")
-    ev.add_argument("--bundle", default=None, help="bundle directory (default: the bundled exported/)")
+    ev.add_argument("--bundle", type=bundle_arg, default=None, metavar="NAME|DIR",
+                    help="a shipped bundle's name or a bundle directory (default: square-sine)")
     ev.add_argument("--out", default="docs/eval", help="where metrics.json and the plots go")
     ev.add_argument("--no-plots", action="store_true")
     return p

@@ -28,7 +28,7 @@ from typing import Any
 from isudt import __version__
 
 from . import config as config_mod
-from .bundle import NO_WAY_BACK, BundleError, Models, open_bundle
+from .bundle import NO_WAY_BACK, BundleError, Models, open_bundle, shipped_bundles
 from .config import Config, ConfigError
 from .listen import Listener, Seen, WayBack
 from .messages import (Control, Gain, Glide, ImageLatentSound, ImageMel, ImageRequest, ImageSine, Limits, Mute, Request,
@@ -367,9 +367,13 @@ def setup_logging(level: str) -> None:
 
 
 def bundle_path_of(cfg: Config, config_file: str | None, from_flag: bool) -> Path | None:
-    """A relative bundle path in a config file is relative to that file; from --bundle, to the cwd."""
+    """A shipped bundle's name (`isudt bundles`) is its folder; a relative bundle path in a config file is
+    relative to that file; from --bundle, to the cwd."""
     if cfg.bundle.path is None:
         return None
+    shipped = shipped_bundles()
+    if cfg.bundle.path in shipped:
+        return shipped[cfg.bundle.path].resolve()
     p = Path(cfg.bundle.path).expanduser()
     if not p.is_absolute() and config_file and not from_flag:
         p = Path(config_file).resolve().parent / p
@@ -377,10 +381,11 @@ def bundle_path_of(cfg: Config, config_file: str | None, from_flag: bool) -> Pat
 
 
 def reload_allowed(new: Path | None, current: Path | None, reload_dirs: tuple[str, ...]) -> bool:
-    """No OSC message picks a bundle; a SIGHUP may switch bundles only within the listed directories."""
+    """No OSC message picks a bundle; a SIGHUP may switch bundles only to a shipped one or within the listed
+    directories."""
     if new == current:
         return True
-    if new is None:   # back to the packaged bundle
+    if new is None or new in {p.resolve() for p in shipped_bundles().values()}:   # a packaged bundle
         return True
     return any(new.is_relative_to(Path(d).expanduser().resolve()) for d in reload_dirs)
 

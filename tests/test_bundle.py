@@ -1,4 +1,5 @@
-"""The shipped bundle (exported/): manifest, files, and its metrics re-measured with onnxruntime."""
+"""The shipped bundles (exported/<name>/, the default exported/square-sine/): manifest, files, and its metrics
+re-measured with onnxruntime; finding bundles by name and refusing those this daemon cannot serve."""
 from __future__ import annotations
 
 import shutil
@@ -8,7 +9,8 @@ import numpy as np
 import pytest
 import yaml
 
-from isudt.daemon.bundle import ROLES, BundleError, load_manifest, open_bundle
+from isudt.daemon.bundle import (DEFAULT_BUNDLE, ROLES, BundleError, default_bundle_dir, load_manifest, open_bundle,
+                                 resolve_bundle, shipped_bundles)
 from isudt.models.evaluate import TARGETS, evaluate_bundle
 
 # re-measured values may differ from the manifest only by float noise (same files, same seeds)
@@ -110,3 +112,92 @@ def test_missing_file_and_bad_manifest_are_refused(bundle_dir: Path, tmp_path: P
     (b / "manifest.yaml").write_text(yaml.safe_dump(raw))
     with pytest.raises(BundleError, match="format must be"):
         load_manifest(b)
+
+
+def test_shipped_bundles_one_folder_each(bundle_dir: Path):
+    shipped = shipped_bundles()
+    assert DEFAULT_BUNDLE == "square-sine" and shipped["square-sine"] == bundle_dir == default_bundle_dir()
+    assert bundle_dir.parent.name == "exported" and not (bundle_dir.parent / "manifest.yaml").exists()
+    for name, folder in shipped.items():
+        assert folder.name == name and (folder / "manifest.yaml").is_file()
+
+
+def test_resolve_bundle_by_name_or_directory(bundle_dir: Path, tmp_path: Path, monkeypatch):
+    assert resolve_bundle("square-sine") == bundle_dir
+    assert resolve_bundle(str(bundle_dir)) == bundle_dir
+    monkeypatch.chdir(bundle_dir.parent)
+    assert resolve_bundle("./square-sine") == Path("./square-sine")      # a path, not the name
+    with pytest.raises(BundleError, match=r"no shipped bundle named 'no-such' .*\(shipped: .*square-sine"):
+        resolve_bundle("no-such")
+    # a directory that is not a bundle: the loader says so and names what it holds / what is shipped
+    with pytest.raises(BundleError, match=r"no manifest.yaml in .*it holds bundles .*square-sine"):
+        load_manifest(resolve_bundle(str(bundle_dir.parent)))
+    with pytest.raises(BundleError, match=r"no manifest.yaml in .*shipped bundles: .*square-sine"):
+        open_bundle(str(tmp_path / "nowhere"))
+
+
+def test_manifest_synth_section(bundle_dir: Path, tmp_path: Path):
+    m = load_manifest(bundle_dir, verify=False)
+    assert m.image_world == "square" and m.synth.kind == "sine"
+    sound = m.raw["sound"]
+    (pitch, db) = m.synth.params
+    assert (pitch.name, pitch.unit, pitch.scale, [pitch.min, pitch.max]) == ("pitch", "MIDI", "linear", sound["pitch_range"])
+    assert (db.name, db.unit, db.scale) == ("db", "dB", "linear")
+    assert [db.min, db.max] == pytest.approx([20 * np.log10(a) for a in sound["amplitude_range"]])
+    # an older manifest without `synth:` reads as the same sine
+    b = _copy(bundle_dir, tmp_path)
+    raw = yaml.safe_load((b / "manifest.yaml").read_text())
+    del raw["synth"]
+    (b / "manifest.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    assert load_manifest(b, verify=False).synth == m.synth
+
+
+def _edited(bundle_dir: Path, tmp_path: Path, name: str, edit) -> Path:
+    b = tmp_path / name
+    shutil.copytree(bundle_dir, b, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    raw = yaml.safe_load((b / "manifest.yaml").read_text())
+    edit(raw)
+    (b / "manifest.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    return b
+
+
+def test_bundle_the_daemon_cannot_play_is_refused_with_one_line(bundle_dir: Path, tmp_path: Path):
+    def fm(raw):
+        raw["synth"] = {"kind": "fm", "params": [
+            {"name": "pitch", "unit": "MIDI", "min": 38.0, "max": 86.0, "scale": "linear"},
+            {"name": "ratio", "unit": "x carrier", "min": 0.1, "max": 10.0, "scale": "log"},
+            {"name": "index", "unit": "", "min": 0.1, "max": 10.0, "scale": "log"}]}
+    b = _edited(bundle_dir, tmp_path, "digits-fm", fm)
+    m = load_manifest(b)                              # readable (listed, evaluated) ...
+    assert m.synth.kind == "fm" and m.synth.names == ("pitch", "ratio", "index")
+    with pytest.raises(BundleError) as e:             # ... but not served
+        open_bundle(b, "cpu")
+    assert str(e.value) == "bundle digits-fm: synth kind 'fm' is not playable by this daemon (plays: sine)"
+
+    def world(raw):
+        raw["image"]["world"] = "digits"
+        del raw["image"]["square"]
+    b = _edited(bundle_dir, tmp_path, "digits-sine", world)
+    assert load_manifest(b).square is None
+    with pytest.raises(BundleError, match=r"^bundle digits-sine: image world 'digits' is not served by this daemon "
+                                          r"\(serves: square\)$"):
+        open_bundle(str(b), "cpu")
+
+    def bad(raw):
+        raw["synth"]["params"][0]["max"] = 10.0        # min >= max
+    with pytest.raises(BundleError, match="synth parameter 'pitch' needs finite min < max"):
+        load_manifest(_edited(bundle_dir, tmp_path, "bad", bad), verify=False)
+
+
+def test_isudt_bundles_lists_one_line_each(bundle_dir: Path):
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "isudt.daemon.cli", "bundles"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) == len(shipped_bundles())
+    model_id = load_manifest(bundle_dir, verify=False).model_id
+    line = next(x for x in lines if x.startswith("square-sine "))
+    assert line.split()[:2] == ["square-sine", model_id]
+    assert "square 128x128, latent 2" in line and "synth sine (pitch, db)" in line and line.endswith("(default)")
