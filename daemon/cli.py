@@ -115,9 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("export", help="write the ONNX bundle from the trained checkpoints (torch)")
     e.add_argument("--runs", default="runs")
-    e.add_argument("--out", default="exported/square-sine", help="bundle folder (default: exported/square-sine)")
+    e.add_argument("--out", help="bundle folder (default: exported/square-sine, a world's exported/<name>)")
     e.add_argument("--opset", type=int, default=17)
     e.add_argument("--no-eval", action="store_true", help="skip the metrics (they go into the manifest)")
+    e.add_argument("--world", help="export a world other than square -> sine (digits-fm or a world YAML) to "
+                                   "exported/<name>/ (or --out)")
 
     ev = sub.add_parser("eval", help="measure a bundle with onnxruntime: metrics.json and PNG plots")
     ev.add_argument("--bundle", type=bundle_arg, default=None, metavar="NAME|DIR",
@@ -140,6 +142,10 @@ def add_train_arguments(t: argparse.ArgumentParser) -> argparse.ArgumentParser:
     t.add_argument("--runs", default="runs", help="directory holding one folder per stage")
     t.add_argument("--resume", action="store_true", help="continue from the stage's last checkpoint")
     t.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    w = t.add_argument_group("other worlds", "train a world other than square -> sine (see models/world.py)")
+    w.add_argument("--world", help="a shipped world (digits-fm) or a world YAML; implied by --data/--synth")
+    w.add_argument("--data", help="image domain: mnist5k, digits or a folder of pictures (square: the default world)")
+    w.add_argument("--synth", choices=["sine", "fm"], help="the synth the sound VAE learns")
     return t
 
 

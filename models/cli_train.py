@@ -26,6 +26,31 @@ def stage_overrides(stage: str, runs: Path, epochs: int | None) -> dict:
     return overrides
 
 
+def is_world(args: argparse.Namespace) -> bool:
+    """A world other than the square one: --world, or --data/--synth naming something else than square/sine."""
+    return bool(getattr(args, "world", None) or getattr(args, "data", None) not in (None, "square")
+                or getattr(args, "synth", None) not in (None, "sine"))
+
+
+def main_world(args: argparse.Namespace) -> int:
+    """`isudt train STAGE --world W [--data D] [--synth S]`: the stages of models/world_train.py."""
+    from .world import load_world
+    from .world_train import WORLD_STAGES, train_world
+
+    cfg = load_world(args.world or "digits-fm", data=args.data, synth=args.synth)
+    if args.stage not in (*WORLD_STAGES, "all"):
+        print(f"isudt train: stage {args.stage!r} is for the square world only; a world has "
+              f"{', '.join(WORLD_STAGES)}", file=sys.stderr)
+        return 2
+    runs = Path(args.runs)
+    for stage in WORLD_STAGES if args.stage == "all" else (args.stage,):
+        if args.epochs:
+            section = getattr(cfg, stage)
+            setattr(section, "steps" if stage == "inversion" else "epochs", args.epochs)
+        train_world(stage, cfg, runs, args.device, resume=args.resume)
+    return 0
+
+
 def main(args: argparse.Namespace) -> int:
     import torch
 
@@ -34,6 +59,12 @@ def main(args: argparse.Namespace) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    if is_world(args):
+        try:
+            return main_world(args)
+        except ValueError as e:      # a bad world file, data source or key: one line naming it
+            print(f"isudt train: {e}", file=sys.stderr)
+            return 2
     stages = ORDER if args.stage == "all" else (args.stage,)
     runs = Path(args.runs)
     for stage in stages:

@@ -239,7 +239,10 @@ def write_manifest(out: Path, manifest: dict) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    out = Path(args.out)
+    if getattr(args, "world", None):
+        from .world_export import main_world
+        return main_world(args)
+    out = Path(args.out or "exported/square-sine")
     manifest = export(Path(args.runs), out, args.opset)
     print(f"exported {manifest['model_id']} to {out}/")
     if not args.no_eval:

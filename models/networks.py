@@ -423,3 +423,80 @@ class Inversion(nn.Module):
 
     def forward(self, mel: torch.Tensor) -> torch.Tensor:
         return self.center + self.half_span * self.normalised(mel)
+
+
+# ---------------------------------------------------------------- other worlds (models/world_train.py)
+
+class ConvImageDecoder(nn.Module):
+    """z -> 128 x (size/8)^2 -> three stride-2 transposed convs -> sigmoid picture [N, 1, size, size].
+
+    For worlds of drawn things (digits, the user's pictures): strokes are
+    local shapes that transposed convs draw well, where the broadcast
+    decoder's per-pixel MLP suits one bright point (the square world).
+    """
+
+    def __init__(self, latent: int = 3, width: int = 32, size: int = 32) -> None:
+        super().__init__()
+        self.side = size // 8
+        self.fc = nn.Sequential(nn.Linear(latent, 4 * width * self.side * self.side), act())
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(4 * width, 2 * width, 4, 2, 1), act(),
+            nn.ConvTranspose2d(2 * width, width, 4, 2, 1), act(),
+            nn.ConvTranspose2d(width, width, 4, 2, 1), act(),
+            nn.Conv2d(width, 1, 3, padding=1), nn.Sigmoid(),
+        )
+        self.width = width
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(self.fc(z).unflatten(1, (4 * self.width, self.side, self.side)))
+
+    def full_size(self, z: torch.Tensor) -> torch.Tensor:
+        return self.forward(z)
+
+
+class WorldImageVAE(VAE):
+    """The image FactorVAE of a drawn world: the square world's CoordConv encoder (no pooling), a conv decoder."""
+
+    def __init__(self, latent: int = 3, width: int = 32, res_blocks: int = 2, size: int = 32,
+                 init_logvar: float = -2.0) -> None:
+        super().__init__()
+        self.latent_dim = latent
+        self.full_res = False
+        self.encoder = ImageEncoder(latent, width, res_blocks, pool=1, size=size)
+        self.decoder = ConvImageDecoder(latent, width, size)
+        kaiming_init(self)
+        nn.init.constant_(self.encoder.heads.logvar.bias, init_logvar)
+
+
+class SynthInversion(nn.Module):
+    """Decoded mel vector -> the synth's N parameters in natural units (MIDI, ratio, index, ...).
+
+    The MLP predicts each parameter on its own scale in [0, 1] (sigmoid; log
+    parameters in log space), and the de-normalisation happens inside the
+    network, so ONNX returns natural units, as the sine world's `Inversion` does.
+    """
+
+    def __init__(self, n_mels: int = 64, hidden: int = 128, lo: tuple = (38.0,), hi: tuple = (86.0,),
+                 log: tuple = (False,)) -> None:
+        super().__init__()
+        n = len(lo)
+        self.net = nn.Sequential(
+            nn.Linear(n_mels, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(),
+            nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, n),
+        )
+        is_log = torch.tensor([bool(v) for v in log])
+        lo_t, hi_t = torch.tensor(lo, dtype=torch.float32), torch.tensor(hi, dtype=torch.float32)
+        self.register_buffer("is_log", is_log)
+        self.register_buffer("lo", torch.where(is_log, lo_t.log(), lo_t))
+        self.register_buffer("span", torch.where(is_log, hi_t.log(), hi_t) - self.lo)
+
+    def unit(self, mel: torch.Tensor) -> torch.Tensor:
+        """[N, P] parameters in [0, 1] on their own scales."""
+        return torch.sigmoid(self.net(mel))
+
+    def natural(self, unit: torch.Tensor) -> torch.Tensor:
+        v = self.lo + self.span * unit
+        return torch.where(self.is_log, v.exp(), v)
+
+    def forward(self, mel: torch.Tensor) -> torch.Tensor:
+        return self.natural(self.unit(mel))
