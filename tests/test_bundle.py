@@ -201,3 +201,22 @@ def test_isudt_bundles_lists_one_line_each(bundle_dir: Path):
     line = next(x for x in lines if x.startswith("square-sine "))
     assert line.split()[:2] == ["square-sine", model_id]
     assert "square 128x128, latent 2" in line and "synth sine (pitch, db)" in line and line.endswith("(default)")
+
+
+def test_bundle_flag_and_config_take_a_shipped_name(bundle_dir: Path, tmp_path: Path, capsys):
+    from isudt.daemon.cli import build_parser
+    from isudt.daemon.config import from_dict
+    from isudt.daemon.server import bundle_path_of, reload_allowed
+
+    for cmd in (["serve"], ["eval"], ["render", "in.csv", "out.wav"]):
+        assert build_parser().parse_args([*cmd, "--bundle", "square-sine"]).bundle == str(bundle_dir)
+        assert build_parser().parse_args([*cmd, "--bundle", str(tmp_path)]).bundle == str(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        build_parser().parse_args(["serve", "--bundle", "no-such"])
+    assert e.value.code == 2 and "no shipped bundle named 'no-such'" in capsys.readouterr().err
+    cfg = from_dict({"bundle": {"path": "square-sine"}})
+    shipped = bundle_path_of(cfg, str(tmp_path / "config.yaml"), from_flag=False)
+    assert shipped == bundle_dir.resolve()
+    # a SIGHUP may switch between shipped bundles; elsewhere only inside bundle.reload_dirs
+    assert reload_allowed(shipped, None, ()) and reload_allowed(None, shipped, ())
+    assert not reload_allowed(tmp_path / "other", shipped, ())
