@@ -18,8 +18,8 @@ test:               ## the whole suite (installs what it needs; starts jackd its
 	bash .ci/setup.sh
 	$(PY) -m pytest -q -ra
 
-test-fast:
-	$(PY) -m pytest -q -ra -m "not slow and not jack"
+test-fast:          ## tests that start no process (no daemon, jackd, Pd, compiler) and are not slow
+	$(PY) -m pytest -q -ra -m "not process and not slow"
 
 train:              ## retrain all four stages from scratch (resumable)
 	isudt train all --resume

@@ -24,7 +24,7 @@ from isudt.daemon.audio_out import AudioConfig, AudioDeviceError, AudioOutput, f
 from isudt.daemon._engine import ffi, lib
 from isudt.daemon.engine import Engine, SynthConfig, db_to_amp
 from support.audio_analysis import longest_clean_segment, longest_steady_sine, steady_step_bound, tones
-from support.jack import Recorder, jack_server, jackd, jackd_sync  # noqa: F401 - fixtures
+from support.jack import Recorder, jack_server
 
 SR = 48000
 
@@ -134,6 +134,7 @@ _LOSS_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.process
 @pytest.mark.jack
 def test_jack_server_loss_is_reported_and_exit_stays_clean():
     """jackd dies under a running stream: state lost (not recoverable in-process), rendering goes on, exit 0."""
@@ -186,6 +187,7 @@ _NO_DEVICE_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.process
 def test_auto_without_any_device_is_a_loud_null_output_and_a_name_is_an_error():
     res = subprocess.run([sys.executable, "-c", _NO_DEVICE_SCRIPT], env=_no_jack_env(), text=True,
                          capture_output=True, timeout=30)
@@ -200,6 +202,7 @@ def test_auto_without_any_device_is_a_loud_null_output_and_a_name_is_an_error():
     assert "'system' not found" in got["named_error"] and "no output devices" in got["named_error"]
 
 
+@pytest.mark.process
 def test_devices_command_without_devices():
     res = subprocess.run([sys.executable, "-m", "isudt.daemon.audio_out"], env=_no_jack_env(), text=True,
                          capture_output=True, timeout=30)

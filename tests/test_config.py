@@ -128,6 +128,7 @@ def test_config_subcommand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "synth.voices: 100 is not allowed" in err and "synth.glide: unknown key" in err
 
 
+@pytest.mark.process
 def test_serve_refuses_a_bad_config_with_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("osc:\n  port: 123456\n")

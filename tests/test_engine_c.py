@@ -19,7 +19,7 @@ ENGINE = ROOT / "daemon" / "engine.c"
 CC = shutil.which("gcc") or shutil.which("cc")
 WRAPPED = ["malloc", "calloc", "realloc", "free", "pthread_mutex_lock", "nanosleep", "puts"]
 
-pytestmark = pytest.mark.skipif(CC is None, reason="no C compiler")
+pytestmark = [pytest.mark.skipif(CC is None, reason="no C compiler"), pytest.mark.process]   # gcc, and the binary
 
 
 def compile_c(out: Path, *extra: str, sources: tuple[Path, ...] = (ENGINE,)) -> subprocess.CompletedProcess:

@@ -18,7 +18,6 @@ import textwrap
 import pytest
 
 from support.audio_analysis import longest_steady_sine, midi_to_hz, tones
-from support.jack import jackd_rt  # noqa: F401  (fixture)
 from test_robustness import XrunRecorder, audio_defects, click_bound, unexplained
 
 SR = 48000
@@ -77,7 +76,7 @@ _SCRIPT = textwrap.dedent("""
 
 @pytest.mark.jack
 @pytest.mark.slow
-def test_engine_ignores_a_gil_hog_and_10000_changes_per_second(jackd_rt) -> None:  # noqa: F811
+def test_engine_ignores_a_gil_hog_and_10000_changes_per_second(jackd_rt) -> None:
     server = jackd_rt
     proc = subprocess.Popen([sys.executable, "-c", _SCRIPT], env=server.env(), text=True,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

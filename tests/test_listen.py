@@ -13,7 +13,6 @@ from isudt.daemon.bundle import NO_WAY_BACK, open_bundle
 from isudt.daemon.listen import (ALIGN_SAMPLES, Listener, Seen, WayBack, align_window, level_db,
                                  picture_of, samples_at, window_start)
 from isudt.daemon.mel import DEFAULT_MEL, front_end, midi_to_hz, sine
-from support.daemon import daemon_factory  # noqa: F401  (fixture)
 
 SR = DEFAULT_MEL.sample_rate
 N = DEFAULT_MEL.n_samples
@@ -132,7 +131,7 @@ def test_no_new_input_is_not_analysed_again(way_back: WayBack) -> None:
 
 
 # ------------------------------------------------------------------- the daemon
-def test_image_addresses_answer_and_refuse(daemon_factory: Any) -> None:  # noqa: F811
+def test_image_addresses_answer_and_refuse(daemon_factory: Any) -> None:
     d = daemon_factory({"listen": {"picture_size": 32, "picture_list": True}})
     c = d.client()
     c.send("/image/sine", 60, -12)
@@ -168,7 +167,7 @@ def test_image_addresses_answer_and_refuse(daemon_factory: Any) -> None:  # noqa
     assert c.drain(0.2) == []
 
 
-def test_a_bundle_without_the_way_back_says_so(daemon_factory: Any, bundle_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_a_bundle_without_the_way_back_says_so(daemon_factory: Any, bundle_dir: Path, tmp_path: Path) -> None:
     b = tmp_path / "forward-only"
     shutil.copytree(bundle_dir, b, ignore=shutil.ignore_patterns("__*", "reverse_mapper.onnx", "position_table.npz"))
     man = yaml.safe_load((b / "manifest.yaml").read_text())

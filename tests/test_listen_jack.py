@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from support.daemon import Daemon, OscClient, daemon_factory  # noqa: F401  (fixture)
-from support.jack import JackServer, jackd_sync  # noqa: F401  (fixture)
+from support.daemon import Daemon, OscClient
+from support.jack import JackServer
 
 pytestmark = pytest.mark.jack
 
@@ -58,7 +58,7 @@ def feed_only(client: Any, source: str, dest: str) -> None:
     client.connect(source, dest)
 
 
-def start(daemon_factory: Any, server: JackServer) -> Daemon:  # noqa: F811
+def start(daemon_factory: Any, server: JackServer) -> Daemon:
     return daemon_factory({"audio": {"device": "system", "input": "system"}, "osc": {"state_rate": 1}},
                           env=server.env())
 
@@ -77,7 +77,7 @@ def last_square(c: OscClient, seconds: float) -> tuple[list[list[float]], int]:
     return squares, silent
 
 
-def test_the_daemon_hears_itself_and_sees_the_square_back(jackd_sync: JackServer, daemon_factory: Any) -> None:  # noqa: F811
+def test_the_daemon_hears_itself_and_sees_the_square_back(jackd_sync: JackServer, daemon_factory: Any) -> None:
     d = start(daemon_factory, jackd_sync)
     wiring = jack_client("isudt-loop-wiring")
     try:
@@ -138,7 +138,7 @@ def tone_ports(client: Any, timeout: float = 10.0) -> list[str]:
         time.sleep(0.05)
 
 
-def test_another_daemons_sine_at_the_input_reads_as_image_sine(jackd_sync: JackServer, daemon_factory: Any) -> None:  # noqa: F811
+def test_another_daemons_sine_at_the_input_reads_as_image_sine(jackd_sync: JackServer, daemon_factory: Any) -> None:
     """A second daemon plays the tones (its C engine), at whatever phase they reach the listener; each must
     read as `/image/sine` of the same (pitch, dB)."""
     d = start(daemon_factory, jackd_sync)

@@ -47,7 +47,6 @@ import pytest
 from isudt.daemon.config import OscConfig, SynthSection
 from isudt.daemon.messages import Limits, Refused, validate
 from isudt.daemon.square import DEFAULT_SPEC, render_square
-from support.daemon import daemon_factory  # noqa: F401  (fixture)
 from support.patch_drawing import draw, max_patches, picture_name, read_maxpat
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -687,7 +686,7 @@ def _routes_after_udpreceive(patcher: dict) -> list[dict]:
             and all(a.startswith("/") for a in box_class(g.boxes[i])[1])]
 
 
-def test_routed_reply_addresses_are_what_the_daemon_sends(daemon_factory: Any) -> None:  # noqa: F811
+def test_routed_reply_addresses_are_what_the_daemon_sends(daemon_factory: Any) -> None:
     """A subscribed client asks for everything the patches route on; every routed address must arrive."""
     d = daemon_factory({"synth": {"voices": SynthSection().voices}})   # the patches play all 8
     c = d.client()

@@ -109,6 +109,7 @@ def test_checkpoints_are_plain_state(tiny_runs):
         assert isinstance(ck["model"], dict) and isinstance(ck["config"], dict)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stage", ["image", "sound"])
 def test_resume_continues_exactly(tmp_path, stage):
     """2 epochs straight == 1 epoch, stop, resume for the 2nd."""
@@ -177,6 +178,7 @@ def test_export_parity_onnx_vs_torch(tiny_runs, tmp_path):
 
 # ---------------------------------------------------------------- Models v2 options (issue 9)
 
+@pytest.mark.slow
 def test_painter_decoder_trains_and_exports_at_full_size(tmp_path):
     """The painter image decoder: a tiny run lowers the loss, resumes exactly, and the exported decoder draws
     128 x 128 equal to torch within 1e-4 at batch 1 and 7."""
@@ -234,6 +236,7 @@ def test_level_distribution_in_db_is_uniform_in_db():
     assert abs(float((db < -20).float().mean()) - 0.5) < 0.02
 
 
+@pytest.mark.slow
 def test_decoder_refit_keeps_the_encoder(tmp_path):
     """encoder_from + freeze_encoder: a new (painter) decoder learns while the encoder stays bit-identical, so
     the latent every later stage was trained on does not move."""
@@ -248,6 +251,7 @@ def test_decoder_refit_keeps_the_encoder(tmp_path):
     assert refit["history"][-1]["rec"] < refit["history"][0]["rec"]
 
 
+@pytest.mark.slow
 def test_point_head_polish_moves_only_the_point_and_brings_it_closer(tmp_path):
     """head_steps: after the epochs, the painter's point head alone is refitted on posterior means; the point
     lands nearer each image's square than before, nothing else moves, and resuming the polished run is a no-op."""

@@ -35,8 +35,6 @@ import pytest
 from isudt.daemon.config import OscConfig, SynthSection
 from isudt.daemon.messages import Limits, Refused, validate
 from isudt.daemon.osc_server import DecodeError, decode_packet, encode_message
-from support.daemon import daemon_factory  # noqa: F401  (fixture)
-from support.jack import jackd  # noqa: F401  (fixture)
 from support.pd_file import pd_records, read_pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,6 +103,7 @@ def ports_patch(directory: Path, port: int, reply_port: int) -> Path:
 
 # --- structure --------------------------------------------------------------------
 
+@pytest.mark.process
 def test_every_patch_loads_in_pd_without_errors() -> None:
     assert {p.name for p in BUNDLED} >= {"isudt_control.pd", "isudt_synth.pd", "isudt_send.pd", "isudt_receive.pd"}
     opens = [a for p in BUNDLED + TEST_PATCHES for a in ("-open", str(p))]
@@ -114,6 +113,7 @@ def test_every_patch_loads_in_pd_without_errors() -> None:
     assert not PD_PROBLEMS.search(out), out
 
 
+@pytest.mark.process
 def test_a_broken_patch_is_reported(tmp_path: Path) -> None:
     """The load check above can fail: Pd does report unknown objects and impossible cords here."""
     broken = tmp_path / "broken.pd"
@@ -147,7 +147,7 @@ def test_default_ports_are_the_daemons() -> None:
 
 # --- against the daemon -------------------------------------------------------------
 
-def test_roundtrip_through_the_daemon(daemon_factory: Any) -> None:  # noqa: F811
+def test_roundtrip_through_the_daemon(daemon_factory: Any) -> None:
     reply_port = free_udp_port()
     d = daemon_factory({"osc": {"reply_host": "127.0.0.1", "reply_port": reply_port}})
     t0 = time.monotonic()
@@ -190,6 +190,7 @@ def _capture(sock: socket.socket, quiet: float, deadline: float) -> list[tuple[s
     return got
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("voice", [0, 3])
 def test_control_and_synth_patches_send_what_the_daemon_accepts(tmp_path: Path, voice: int) -> None:
     """Drive the bundled control patch through its receive names; a socket stands in for the daemon."""
@@ -226,6 +227,7 @@ def test_control_and_synth_patches_send_what_the_daemon_accepts(tmp_path: Path, 
                                    ("/off", []), (prefix + "/latent/sound", [0.5, 0.0])]), got
 
 
+@pytest.mark.process
 def test_control_shows_the_daemons_state_without_echoing_it(tmp_path: Path) -> None:
     """Replies the daemon would send (heartbeat, /state) reach the control on 12351: it sets its widgets
     with `set` (nothing is sent back: no feedback loop) and, connected, polls /status every second."""
@@ -271,6 +273,7 @@ def test_patches_are_what_make_patches_writes() -> None:
 
 # --- the abstractions on their own -------------------------------------------------
 
+@pytest.mark.process
 def test_speedlim_passes_the_first_and_the_newest() -> None:
     proc = run_pd("-open", str(TEST_PD / "isudt_speedlim_test.pd"))
     out = pd_output(proc)
@@ -279,6 +282,7 @@ def test_speedlim_passes_the_first_and_the_newest() -> None:
     assert printed(out, "isudt-limited") == [[0, 0], [99, 50], [1000, 200]], out
 
 
+@pytest.mark.process
 def test_sine_voice_plays_the_pitch_and_level_it_is_given() -> None:
     """isudt_sine~ with "69 -6": 440 Hz at -6 dB peak, i.e. RMS 100 - 6 - 3.01 in Pd's dB."""
     proc = run_pd("-open", str(TEST_PD / "isudt_sine_test.pd"))
@@ -334,7 +338,7 @@ class PdSynth:
 
 
 @pytest.fixture
-def pd_synth(jackd: Any, tmp_path: Path) -> Any:  # noqa: F811
+def pd_synth(jackd: Any, tmp_path: Path) -> Any:
     s = PdSynth(jackd, tmp_path, _dead_port_patch(tmp_path))
     yield s
     s.close()
@@ -410,7 +414,7 @@ def _finish(procs: list[subprocess.Popen], timeout: float = 20.0) -> list[str]:
     return outs
 
 
-def test_control_and_synth_in_two_pds_both_get_every_reply(daemon_factory: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_control_and_synth_in_two_pds_both_get_every_reply(daemon_factory: Any, tmp_path: Path) -> None:
     """Two Pd processes (control on 12351, synth on 12352) both subscribed: both get every reply, and a
     listener on the published reply target still gets the published replies."""
     published = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -436,7 +440,7 @@ def test_control_and_synth_in_two_pds_both_get_every_reply(daemon_factory: Any, 
         assert "isudt-r-other: subscribed" in out and "isudt-r-other: heartbeat" in out, out
 
 
-def test_restarted_daemon_is_muted_again_by_the_running_synth(daemon_factory: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_restarted_daemon_is_muted_again_by_the_running_synth(daemon_factory: Any, tmp_path: Path) -> None:
     """Restart the daemon under a running Pd synth: within 3 s it is muted again and the patch shows /state."""
     port = free_udp_port()
     config = {"osc": {"port": port}}
@@ -489,6 +493,7 @@ def image_addresses_accepted(limits: Limits) -> bool:
         return False
 
 
+@pytest.mark.process
 def test_see_patch_listens_moves_its_marker_and_shows_silence(tmp_path: Path) -> None:
     """isudt_see.pd: subscribes on 12353; its listen toggle sends /image/listen 1 / 0; a /square sent to
     12353 moves the marker to the field position; /image/silent lights silent; /state sets the toggle."""

@@ -89,6 +89,7 @@ def write_positions(path: Path) -> Path:
 
 # --- what the WAV sounds like -------------------------------------------------------------------
 
+@pytest.mark.process
 def test_positions_play_the_predicted_tones(tmp_path: Path, models) -> None:
     """3 positions held 0.5 s each (fps 2), master gain -6 dB: each steady part matches invert's output."""
     expected = predict_positions(models, POSITIONS)
@@ -105,6 +106,7 @@ def test_positions_play_the_predicted_tones(tmp_path: Path, models) -> None:
     assert np.max(np.abs(x[-64:])) < 1e-3, "the file must end faded out, not with a click"
 
 
+@pytest.mark.process
 def test_same_input_gives_identical_bytes(tmp_path: Path) -> None:
     csv_path = write_positions(tmp_path / "pos.csv")
     a, b = tmp_path / "a.wav", tmp_path / "b.wav"
@@ -126,6 +128,7 @@ def write_pgm(path: Path, img: np.ndarray, binary: bool, maxval: int) -> np.ndar
     return (q / maxval).astype(np.float32)
 
 
+@pytest.mark.process
 def test_folder_of_images(tmp_path: Path, models) -> None:
     """.npy, P5 (16 bit, and at half size: resized like /frame) and P2, in natural order (frame2 < frame10)."""
     spec = models.manifest.square
@@ -149,6 +152,7 @@ def test_folder_of_images(tmp_path: Path, models) -> None:
         assert_tone(segment(x, 0.5 * i + 0.06, 0.5 * i + 0.46), float(pitch), float(db) - 6.0, f"image {i}")
 
 
+@pytest.mark.process
 def test_latent_csv_with_voice_and_time_is_clamped_like_the_daemon(tmp_path: Path, models) -> None:
     """image_z rows (unsorted times, two voices, one point far outside the trained box) -> /voice/N/latent/image."""
     box = models.manifest.image_box
@@ -181,6 +185,7 @@ def session_lines(models) -> list[dict]:
     ]
 
 
+@pytest.mark.process
 def test_recorded_session(tmp_path: Path, models) -> None:
     lines = session_lines(models)
     path = tmp_path / "session.jsonl"
@@ -202,6 +207,7 @@ def test_recorded_session(tmp_path: Path, models) -> None:
     assert level_db(segment(x, 1.56, 1.96)) < -90.0, "after /mute 1"
 
 
+@pytest.mark.process
 def test_float32_and_pcm24(tmp_path: Path) -> None:
     csv_path = write_positions(tmp_path / "pos.csv")
     for fmt in ("pcm16", "pcm24", "float32"):
@@ -228,6 +234,7 @@ def test_float32_and_pcm24(tmp_path: Path) -> None:
     ("image_z0,image_z1,image_z2\n1,2,3\n", ["2 dimensions", "image_z0, image_z1"]),
     ("a,b\n1,2\n", ["header a, b"]),
 ])
+@pytest.mark.process
 def test_bad_csv_is_a_clear_message(tmp_path: Path, body: str, words: list[str]) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(body)
@@ -241,6 +248,7 @@ def test_bad_csv_is_a_clear_message(tmp_path: Path, body: str, words: list[str])
     assert not out.exists() and not list(tmp_path.glob("*.partial"))
 
 
+@pytest.mark.process
 def test_bad_session_line_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     path.write_text('{"t": 0, "address": "/pictslider", "args": [1, 2]}\n{"t": -1, "address": "/gain", "args": [0]}\n')
@@ -248,6 +256,7 @@ def test_bad_session_line_names_the_line(tmp_path: Path) -> None:
     assert r.returncode == 2 and "s.jsonl, line 2" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.process
 def test_unknown_input_kind(tmp_path: Path) -> None:
     path = tmp_path / "x.bin"
     path.write_bytes(b"\x00\x01")
@@ -340,6 +349,7 @@ def heard_live(way_back, mono: np.ndarray, ends: list[int]) -> list:
     return out
 
 
+@pytest.mark.process
 def test_to_image_hears_a_render_as_the_live_listener_does(tmp_path: Path, way_back) -> None:
     """A rendered WAV (0.5 s of silence, then 3 positions) -> GIF + CSV: per frame the live listener's answer
     on the same samples (silent or its square), the square of /image/sine for the tone played once it fills
@@ -392,6 +402,7 @@ def test_to_image_hears_a_render_as_the_live_listener_does(tmp_path: Path, way_b
     assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "heard.csv").read_bytes()
 
 
+@pytest.mark.process
 def test_to_image_reads_other_formats_and_rates_into_png_frames(tmp_path: Path, way_back) -> None:
     """A stereo 44.1 kHz FLAC of a sine: resampled and mixed to mono; PNG frames of the square at the position."""
     import soundfile as sf
@@ -421,6 +432,7 @@ def test_to_image_reads_other_formats_and_rates_into_png_frames(tmp_path: Path, 
     ("x.wav", b"RIFF nonsense", ["x.wav", "not a sound file"]),
     ("missing.wav", None, ["missing.wav", "no such file"]),
 ])
+@pytest.mark.process
 def test_to_image_bad_input_is_a_clear_message(tmp_path: Path, name: str, body: bytes | None,
                                                words: list[str]) -> None:
     if body is not None:

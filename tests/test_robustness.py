@@ -48,9 +48,9 @@ import yaml
 from isudt.daemon.bundle import default_bundle_dir
 from isudt.daemon.osc_server import DecodeError, decode_packet
 from support.audio_analysis import find_gaps, longest_clean_segment, max_step, midi_to_hz, tones
-from support.daemon import Daemon, OscClient, child_env, daemon_factory, merged, run_serve, serve_command  # noqa: F401
+from support.daemon import Daemon, OscClient, child_env, merged, run_serve, serve_command
 from support.fuzz import Limits, Mix, Totals, msg, pad
-from support.jack import Recorder, jack_server, jackd, jackd_available, jackd_rt, require_jackd  # noqa: F401  (fixture)
+from support.jack import Recorder, jack_server, jackd_available, require_jackd
 
 SR = 48000
 THRESHOLD_DB = -1.0          # the synth's limiter threshold (config default): no output sample exceeds it
@@ -692,6 +692,7 @@ BAD_BUNDLES = {
 }
 
 
+@pytest.mark.process
 def test_bad_bundles_at_start_exit_1_with_one_clear_line(tmp_path: Path) -> None:
     """Each broken bundle: exit 1 (systemd restarts it), exactly one stderr line, naming the file and the problem."""
     procs = {}
@@ -1042,6 +1043,7 @@ def test_no_osc_message_reads_writes_or_runs_anything(daemon_factory, tmp_path: 
 SOAK_SECONDS = 60
 
 
+@pytest.mark.process
 @pytest.mark.slow
 def test_soak_memory_stays_flat(tmp_path: Path) -> None:
     """bench/soak.py for 60 s at the benchmark's full control load (on jackd when there is one): RSS growth

@@ -22,8 +22,8 @@ import pytest
 import yaml
 
 from support.audio_analysis import level_db, max_step, midi_to_hz, nonsilent, tones
-from support.daemon import daemon_factory, run_serve  # noqa: F401  (fixture)
-from support.jack import Recorder, jackd, jackd_sync  # noqa: F401  (fixture)
+from support.daemon import run_serve
+from support.jack import Recorder
 
 SR = 48000
 GAIN_DB = -3.0
@@ -168,6 +168,7 @@ def test_sd_notify_ready_watchdog_stopping(daemon_factory, tmp_path: Path) -> No
         sock.close()
 
 
+@pytest.mark.process
 def test_named_missing_device_exits_non_zero_listing_devices(tmp_path: Path) -> None:
     r = run_serve(tmp_path, {"audio": {"device": "no-such-device-xyz"}})
     assert r.returncode not in (0, 2), r.stderr
@@ -175,6 +176,7 @@ def test_named_missing_device_exits_non_zero_listing_devices(tmp_path: Path) -> 
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.process
 def test_bad_bundle_and_busy_port_fail_with_one_line(tmp_path: Path) -> None:
     r = run_serve(tmp_path, {"bundle": {"path": str(tmp_path / "nowhere")}})
     assert r.returncode == 1 and "bundle: no manifest.yaml in" in r.stderr and "Traceback" not in r.stderr

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from isudt.daemon.osc_server import decode_packet, encode_message
-from support.daemon import OscClient, daemon_factory  # noqa: F401  (fixture)
+from support.daemon import OscClient
 
 
 def collect(c: OscClient, seconds: float) -> list[tuple[str, list[Any]]]:
@@ -20,7 +20,7 @@ def collect(c: OscClient, seconds: float) -> list[tuple[str, list[Any]]]:
     return out
 
 
-def test_subscriber_gets_replies_state_and_heartbeats(daemon_factory: Any) -> None:  # noqa: F811
+def test_subscriber_gets_replies_state_and_heartbeats(daemon_factory: Any) -> None:
     d = daemon_factory()
     listener, sender = d.client(), d.client()
     sender.send("/subscribe", listener.port)
@@ -50,7 +50,7 @@ def test_subscriber_gets_replies_state_and_heartbeats(daemon_factory: Any) -> No
     assert [m for m, _ in collect(listener, 1.3)] == [] and d.status()["subscribers"] == 0
 
 
-def test_voice_off_and_panic_reply_and_stop_voices(daemon_factory: Any) -> None:  # noqa: F811
+def test_voice_off_and_panic_reply_and_stop_voices(daemon_factory: Any) -> None:
     d = daemon_factory()
     c = d.client()
     for v in range(4):
@@ -63,7 +63,7 @@ def test_voice_off_and_panic_reply_and_stop_voices(daemon_factory: Any) -> None:
     assert st["active_voices"] == 0 and st["errors"] == 0
 
 
-def test_every_reply_fed_back_ends_within_two_steps(daemon_factory: Any) -> None:  # noqa: F811
+def test_every_reply_fed_back_ends_within_two_steps(daemon_factory: Any) -> None:
     """A daemon whose replies come back to it (or reach another daemon) cannot start an endless exchange."""
     d = daemon_factory({"listen": {"picture_list": True}})
     c = d.client()
@@ -92,7 +92,7 @@ def feed(c: OscClient, address: str, args: list[Any]) -> list[tuple[str, list[An
     return c.drain(0.15)
 
 
-def test_subscribe_abuse_is_bounded_expires_and_amplifies_nothing(daemon_factory: Any) -> None:  # noqa: F811
+def test_subscribe_abuse_is_bounded_expires_and_amplifies_nothing(daemon_factory: Any) -> None:
     """10,000 /subscribe datagrams naming 40 ports, from 40 sockets: at most the configured 8 are kept,
     each datagram gets at most one small direct reply, pushes reach only the kept ones, and they expire."""
     d = daemon_factory({"osc": {"max_subscribers": 8, "subscription_ttl_s": 2.0, "error_rate_limit": 20}})

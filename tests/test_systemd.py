@@ -110,18 +110,21 @@ def test_user_unit_uses_home_config_and_no_privileged_settings() -> None:
 
 # --- systemd-analyze verify on what `service install` writes ----------------------------------
 
+@pytest.mark.process
 @needs_analyze
 def test_verify_system_unit(tmp_path: Path) -> None:
     assert run_install(tmp_path, "--system").returncode == 0
     assert_clean(verify(system_paths(tmp_path)[0], user=False, tmp_path=tmp_path))
 
 
+@pytest.mark.process
 @needs_analyze
 def test_verify_user_unit(tmp_path: Path) -> None:
     assert run_install(tmp_path, "--user").returncode == 0
     assert_clean(verify(user_paths(tmp_path)[0], user=True, tmp_path=tmp_path))
 
 
+@pytest.mark.process
 @needs_analyze
 def test_verify_user_unit_without_user_namespaces(tmp_path: Path) -> None:
     """On kernels without unprivileged userns the namespaced block is commented out and the unit still verifies."""
@@ -142,6 +145,7 @@ def directives_text(text: str) -> list[str]:
     return [ln.split("=", 1)[0] for ln in text.splitlines() if ln and ln[0].isalpha() and "=" in ln]
 
 
+@pytest.mark.process
 @needs_analyze
 def test_verify_catches_a_bad_directive(tmp_path: Path) -> None:
     """Guard for the checks above: a misspelt key must make them fail."""
@@ -154,6 +158,7 @@ def test_verify_catches_a_bad_directive(tmp_path: Path) -> None:
 
 # --- `isudt service install` ------------------------------------------------------------------
 
+@pytest.mark.process
 def test_install_user_writes_unit_and_config(tmp_path: Path) -> None:
     r = run_install(tmp_path)  # --user is the default
     assert r.returncode == 0, r.stderr
@@ -167,6 +172,7 @@ def test_install_user_writes_unit_and_config(tmp_path: Path) -> None:
     assert str(unit) in r.stdout and str(config) in r.stdout
 
 
+@pytest.mark.process
 def test_install_system_writes_unit_and_config(tmp_path: Path) -> None:
     r = run_install(tmp_path, "--system")
     assert r.returncode == 0, r.stderr
@@ -177,6 +183,7 @@ def test_install_system_writes_unit_and_config(tmp_path: Path) -> None:
     assert not (tmp_path / "home").exists()  # nothing outside the prefix
 
 
+@pytest.mark.process
 def test_install_never_overwrites_config_but_updates_unit(tmp_path: Path) -> None:
     assert run_install(tmp_path, "--system").returncode == 0
     unit, config = system_paths(tmp_path)
@@ -213,6 +220,7 @@ def test_install_permission_denied_says_sudo(tmp_path: Path, monkeypatch, capsys
     assert "Traceback" not in err
 
 
+@pytest.mark.process
 def test_install_rejects_relative_exec(tmp_path: Path) -> None:
     r = run_install(tmp_path, "--exec", "bin/isudt")
     assert r.returncode == 1 and "absolute path" in r.stderr and "Traceback" not in r.stderr

@@ -1,8 +1,8 @@
 """Start `isudt serve` as a real subprocess for tests, talk OSC to it, stop it.
 
-Usage (in a test module)::
+Usage (in a test module; the fixtures come from tests/conftest.py's `pytest_plugins`)::
 
-    from support.daemon import daemon_factory, start_daemon, run_serve, OscClient  # noqa: F401
+    from support.daemon import start_daemon, run_serve, OscClient
 
     def test_something(daemon_factory):
         d = daemon_factory({"synth": {"voices": 2}}, args=["--log-level", "debug"])
