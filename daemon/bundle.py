@@ -9,7 +9,7 @@ Bundles ship one folder each under `isudt.exported` (`exported/<name>/`,
 e.g. `exported/square-sine/`, the default); `resolve_bundle` turns a shipped
 name or a directory into the folder, `shipped_bundles` lists them and
 `isudt bundles` prints them. A manifest says which world its images come
-from (`image.world`; the square world when absent and `image.square` is there) and which synth plays its
+from (`image.world`, or `square` when it has `image.square`) and which synth plays its
 parameters (`synth:`, a sine when absent); `load_manifest` reads any of them,
 `open_bundle` (the serving loader) refuses those this daemon cannot serve
 (`check_servable`).
@@ -213,6 +213,20 @@ def _synth(raw: dict, sound: dict, path: Path) -> Synth:
     return Synth(kind, tuple(params))
 
 
+def _image_world(raw: dict, image: dict):
+    """The name of the bundle's image world: `image.world`; else `square` when the manifest has `image.square`;
+    else the image source a world export records (`image.source.source`: mnist5k, digits, a folder); else the
+    world's name (`world.name`)."""
+    if "world" in image:
+        return image["world"]
+    if "square" in image:
+        return "square"
+    for section, key in ((image.get("source"), "source"), (raw.get("world"), "name")):
+        if isinstance(section, dict) and section.get(key):
+            return str(section[key])
+    return "unknown"
+
+
 def load_manifest(root: str | Path, verify: bool = True) -> Manifest:
     """Parse and check `root/manifest.yaml`; with `verify`, every file must exist and match its sha256.
 
@@ -232,8 +246,7 @@ def load_manifest(root: str | Path, verify: bool = True) -> Manifest:
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise BundleError(f"{path}: format must be '{FORMAT}'")
     image, sound, files = _require(raw, "image", ""), _require(raw, "sound", ""), _require(raw, "files", "")
-    # the world's name: `image.world`; a manifest without it is the square world when it has `image.square`
-    world = image.get("world", "square" if "square" in image else "unknown") if isinstance(image, dict) else "square"
+    world = _image_world(raw, image) if isinstance(image, dict) else "square"
     if not isinstance(world, str) or not world:
         raise BundleError(f"{path}: image.world must be a name (e.g. square)")
     spec: SquareSpec | None = None

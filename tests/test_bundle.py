@@ -183,6 +183,15 @@ def test_bundle_the_daemon_cannot_play_is_refused_with_one_line(bundle_dir: Path
                                           r"\(serves: square\)$"):
         open_bundle(str(b), "cpu")
 
+    def world_export(raw):                              # the layout of models/world_export.py's manifests
+        raw["world"] = {"name": "digits-fm"}
+        raw["image"]["source"] = {"source": "mnist5k"}
+        del raw["image"]["square"]
+    b = _edited(bundle_dir, tmp_path, "mnist-sine", world_export)
+    assert load_manifest(b, verify=False).image_world == "mnist5k"
+    with pytest.raises(BundleError, match=r"^bundle mnist-sine: image world 'mnist5k' is not served"):
+        open_bundle(b, "cpu")
+
     def bad(raw):
         raw["synth"]["params"][0]["max"] = 10.0        # min >= max
     with pytest.raises(BundleError, match="synth parameter 'pitch' needs finite min < max"):
