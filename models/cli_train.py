@@ -37,12 +37,15 @@ def main_world(args: argparse.Namespace) -> int:
     from .world import load_world
     from .world_train import WORLD_STAGES, train_world
 
-    cfg = load_world(args.world or "digits-fm", data=args.data, synth=args.synth)
+    name = None if args.world else f"{Path(args.data or 'mnist5k').name}-{args.synth or 'fm'}"
+    cfg = load_world(args.world or "digits-fm", data=args.data, synth=args.synth, name=name)
     if args.stage not in (*WORLD_STAGES, "all"):
         print(f"isudt train: stage {args.stage!r} is for the square world only; a world has "
               f"{', '.join(WORLD_STAGES)}", file=sys.stderr)
         return 2
-    runs = Path(args.runs)
+    # a world's stages never share the square world's run folders
+    runs = Path(args.runs) if args.runs != "runs" else Path("runs") / cfg.name
+    print(f"[{cfg.name}] data {cfg.data}, synth {cfg.synth}, runs in {runs}/", flush=True)
     for stage in WORLD_STAGES if args.stage == "all" else (args.stage,):
         if args.epochs:
             section = getattr(cfg, stage)

@@ -84,7 +84,8 @@ def export_world(cfg: WorldConfig, runs: Path, out: Path, opset: int = 17) -> di
         "provenance": {
             "torch": str(torch.__version__), "onnxruntime": str(ort.__version__), "opset": opset,
             "python": platform.python_version(),
-            "stages": {s: {"epochs_or_steps": ck.get("epoch", ck.get("step")), "final_losses": final_losses(ck)}
+            "stages": {s: {"epochs_or_steps": ck.get("epoch", ck.get("step")), "final_losses": final_losses(ck),
+                           "wall_seconds": ck.get("wall_seconds")}
                        for s, ck in cks.items()},
         },
         "metrics": {},

@@ -11,6 +11,7 @@ that keeps mapped points where the synth's real sounds live.
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -373,11 +374,19 @@ def train_world_reverse(cfg: WorldConfig, runs: Path, device: str = "auto", resu
 
 def train_world(stage: str, cfg: WorldConfig, runs: Path, device: str = "auto", resume: bool = False,
                 quiet: bool = False) -> dict:
-    """One stage of a world; its checkpoint goes to runs/<stage>/checkpoint.pt."""
-    (runs / stage).mkdir(parents=True, exist_ok=True)
-    if stage in ("image", "sound"):
-        return train_world_vae(stage, cfg, runs / stage, device, resume, quiet)
+    """One stage of a world; its checkpoint goes to runs/<stage>/checkpoint.pt, with the wall time it took
+    (`wall_seconds`, summed over resumed runs: the README's stage times come from it)."""
     trainers = {"inversion": train_world_inversion, "mapper": train_world_mapper, "reverse": train_world_reverse}
-    if stage not in trainers:
+    if stage not in (*trainers, "image", "sound"):
         raise ValueError(f"a world has no stage {stage!r}: choose {', '.join(WORLD_STAGES)}")
-    return trainers[stage](cfg, runs, device, resume, quiet)
+    (runs / stage).mkdir(parents=True, exist_ok=True)
+    ck_path = runs / stage / "checkpoint.pt"
+    before = checkpoint.load(ck_path).get("wall_seconds", 0.0) if resume and ck_path.exists() else 0.0
+    start = time.monotonic()
+    if stage in ("image", "sound"):
+        ck = train_world_vae(stage, cfg, runs / stage, device, resume, quiet)
+    else:
+        ck = trainers[stage](cfg, runs, device, resume, quiet)
+    ck["wall_seconds"] = round(before + time.monotonic() - start, 1)
+    checkpoint.save(ck_path, ck)
+    return ck
