@@ -198,13 +198,10 @@ def test_bundle_the_daemon_cannot_play_is_refused_with_one_line(bundle_dir: Path
         load_manifest(_edited(bundle_dir, tmp_path, "bad", bad), verify=False)
 
 
-def test_isudt_bundles_lists_one_line_each(bundle_dir: Path):
-    import subprocess
-    import sys
-    r = subprocess.run([sys.executable, "-m", "isudt.daemon.cli", "bundles"], capture_output=True, text=True,
-                       timeout=60)
-    assert r.returncode == 0, r.stderr
-    lines = r.stdout.splitlines()
+def test_isudt_bundles_lists_one_line_each(bundle_dir: Path, capsys):
+    from isudt.daemon.cli import main
+    assert main(["bundles"]) == 0
+    lines = capsys.readouterr().out.splitlines()
     assert len(lines) == len(shipped_bundles())
     model_id = load_manifest(bundle_dir, verify=False).model_id
     line = next(x for x in lines if x.startswith("square-sine "))
