@@ -16,6 +16,7 @@ serve: install
 
 test:               ## the whole suite (installs what it needs; starts jackd itself)
 	bash .ci/setup.sh
+	$(PY) -m mypy daemon models
 	$(PY) -m pytest -q -ra
 
 test-fast:          ## tests that start no process (no daemon, jackd, Pd, compiler) and are not slow

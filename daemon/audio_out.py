@@ -162,7 +162,7 @@ def _skip_portaudio_exit() -> None:
         atexit.unregister(sd._exit_handler)
 
 
-def _run_bounded(fn: Callable[[], None], timeout: float) -> bool:
+def _run_bounded(fn: Callable[[], object], timeout: float) -> bool:
     """Run fn in a daemon thread; True if it finished in time (PortAudio calls can block for minutes)."""
     done = threading.Event()
 
@@ -286,10 +286,14 @@ class AudioOutput:
         takes a CFFI function pointer and a userdata pointer instead of a Python
         callable. The engine owns the userdata memory and outlives the stream.
         """
+        out = self._device
+        assert out is not None, "the null output has no stream"
+        device: Any
+        channels: int | tuple[int, int]
         if self._input is None:
-            kind, device, channels = "output", self._device["index"], self.cfg.channels
+            kind, device, channels = "output", out["index"], self.cfg.channels
         else:   # one duplex stream: capture and playback in the same callback, same clock
-            kind, device = "duplex", (self._input["index"], self._device["index"])
+            kind, device = "duplex", (self._input["index"], out["index"])
             channels = (self.cfg.input_channels, self.cfg.channels)
         return _sd()._StreamBase(kind, device=device, samplerate=self.cfg.samplerate,
                                  blocksize=self.cfg.blocksize, channels=channels, dtype="float32",
@@ -298,6 +302,7 @@ class AudioOutput:
 
     def _open_input_only(self) -> None:
         """Beside the null output: an input stream whose callback only captures (it gets no output buffer)."""
+        assert self._input is not None, "only called with an input configured"
         stream = _sd()._StreamBase("input", device=self._input["index"], samplerate=self.cfg.samplerate,
                                    blocksize=self.cfg.blocksize, channels=self.cfg.input_channels,
                                    dtype="float32", latency=self.cfg.latency, callback=self.engine.callback,
@@ -435,6 +440,7 @@ class AudioOutput:
 
     def _reopen(self) -> None:
         """Re-initialise PortAudio (fresh device list), find the device again by name, open it."""
+        assert self._device is not None, "only a device that was open can be reopened"
         self._reinit_portaudio()
         self._device = find_device(self._device["name"], _query_devices())
         self._open()

@@ -313,8 +313,9 @@ def overrides_from_args(args: argparse.Namespace) -> tuple[dict, dict[str, str]]
     get = lambda name: getattr(args, name, None)  # noqa: E731
     put("osc", "host", get("host"), "--host")
     put("osc", "port", get("port"), "--port")
-    if get("reply") is not None:
-        host, port = _parse_reply(get("reply"))
+    reply = get("reply")
+    if reply is not None:
+        host, port = _parse_reply(reply)
         put("osc", "reply_host", host, "--reply")
         put("osc", "reply_port", port, "--reply")
     put("osc", "reply_to_sender", get("reply_to_sender"), "--reply-to-sender")

@@ -202,7 +202,7 @@ class Engine:
     def _clamp_gain(db: float) -> float:
         return min(max(db, DB_FLOOR), MAX_GAIN_DB)
 
-    def _voice_index(self, voice: int) -> int:
+    def _voice_index(self, voice: int | float) -> int:
         if isinstance(voice, float) and voice.is_integer():
             voice = int(voice)
         if not isinstance(voice, (int, np.integer)) or not 0 <= voice < self.cfg.voices:

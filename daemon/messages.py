@@ -320,13 +320,13 @@ def validate(address: str, args: Sequence[Any], limits: Limits) -> Request | Con
     if addr == "/gain":
         _count(address, args, 1, "a gain in dB")
         db = _number(address, args[0], "gain")
-        c = min(max(db, GAIN_RANGE_DB[0]), GAIN_RANGE_DB[1])
-        return Gain(clamped=c != db, db=c)
+        g = min(max(db, GAIN_RANGE_DB[0]), GAIN_RANGE_DB[1])
+        return Gain(clamped=g != db, db=g)
     if addr == "/glide":
         _count(address, args, 1, "a glide time in ms")
         ms = _number(address, args[0], "glide")
-        c = min(max(ms, GLIDE_RANGE_MS[0]), GLIDE_RANGE_MS[1])
-        return Glide(clamped=c != ms, ms=c)
+        m = min(max(ms, GLIDE_RANGE_MS[0]), GLIDE_RANGE_MS[1])
+        return Glide(clamped=m != ms, ms=m)
     if addr == "/mute":
         _count(address, args, 1, "0 or 1")
         v = args[0]

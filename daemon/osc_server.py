@@ -343,6 +343,8 @@ class ReplySender:
             self._sendto(data, sub)
 
     def _sendto(self, data: bytes, addr: Any) -> None:
+        if self.sock is None:   # the callers check; this tells the type checker
+            return
         try:
             self.sock.sendto(data, addr)
             self.sent += 1
@@ -491,7 +493,7 @@ class OscServer(asyncio.DatagramProtocol):
                 c.handled += 1
                 self.backend.control(req)
 
-    def session(self, req: Control, addr: Any) -> None:
+    def session(self, req: StateQuery | Subscribe | Unsubscribe | AllOff, addr: Any) -> None:
         """/state, /subscribe, /unsubscribe, /off: each answered with one small reply, at most.
 
         A subscription is for the sender's host and the port it names (or its
@@ -518,7 +520,7 @@ class OscServer(asyncio.DatagramProtocol):
             else:
                 self.refuse("/subscribe", f"{table.limit} subscribers already (the most this daemon takes)", addr)
 
-    def way_back(self, address: str, req: Control, addr: Any) -> None:
+    def way_back(self, address: str, req: ImageRequest | Listen, addr: Any) -> None:
         """`/image/...`: answered by the backend at once (no voice, no staging); a reason it cannot -> /error."""
         reason = self.backend.listen(req.on, addr) if isinstance(req, Listen) else self.backend.see(req, addr)
         if reason is None:

@@ -198,9 +198,12 @@ def csv_timeline(path: Path, fps: float, limits: Limits) -> Timeline:
             raise RenderError(f"{where}: expected {len(header)} values ({', '.join(header)}), got {len(row)}")
         args = [csv_number(row[index[c]], c, where) for c in layout.values]
         voice = csv_voice(row[index[layout.voice]], where, limits.voices) if layout.voice else None
-        t = csv_number(row[index[layout.time]], layout.time, where) if layout.time else (k - 1) / fps
-        if t < 0:
-            raise RenderError(f"{where}: {layout.time} = {row[index[layout.time]]!r} is negative")
+        if layout.time:
+            t = csv_number(row[index[layout.time]], layout.time, where)
+            if t < 0:
+                raise RenderError(f"{where}: {layout.time} = {row[index[layout.time]]!r} is negative")
+        else:
+            t = (k - 1) / fps
         address = f"/voice/{voice}/{layout.kind}" if voice is not None else f"/{layout.kind}"
         try:
             steps.append(Step(t, validate(address, args, limits), where))
@@ -289,7 +292,7 @@ def infer(steps: Sequence[Step], models: Any, voices: int, progress: bool) -> li
     return [by_step[k] if k in by_step else control_op(s.item) for k, s in enumerate(steps)]
 
 
-def control_op(c: Control) -> tuple[str, tuple]:
+def control_op(c: Request | Control) -> tuple[str, tuple]:
     if isinstance(c, Gain):
         return "gain", (c.db,)
     if isinstance(c, Glide):
@@ -626,6 +629,7 @@ def write_pictures(pics: np.ndarray, gif: Path | None, folder: Path | None, fps:
         for k, im in enumerate(images, 1):
             im.save(folder / f"frame_{k:05d}.png", optimize=False)
         return
+    assert gif is not None, "image_outputs gives a GIF path or a folder"
     tmp = gif.with_name(gif.name + ".partial")
     try:
         images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], loop=0,

@@ -23,7 +23,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from isudt import __version__
 
@@ -525,7 +525,7 @@ def _main(args: argparse.Namespace, t_start: float) -> int:
 def run_loop(runtime: Runtime, sock: Any, args: argparse.Namespace, t_start: float) -> int:
     try:
         import uvloop
-        new_loop = uvloop.new_event_loop
+        new_loop: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
     except ImportError:  # uvloop is not on every platform; asyncio's loop works, a little slower
         new_loop = asyncio.new_event_loop
     with asyncio.Runner(loop_factory=new_loop) as runner:
@@ -546,7 +546,7 @@ async def serve(runtime: Runtime, sock: Any, args: argparse.Namespace, t_start: 
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    reload_state = {"task": None}
+    reload_state: dict[str, asyncio.Task | None] = {"task": None}
 
     def on_hup() -> None:
         t = reload_state["task"]
