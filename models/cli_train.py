@@ -43,6 +43,11 @@ def main_world(args: argparse.Namespace) -> int:
         print(f"isudt train: stage {args.stage!r} is for the square world only; a world has "
               f"{', '.join(WORLD_STAGES)}", file=sys.stderr)
         return 2
+    from .distributed import launched
+    if launched() and args.stage not in ("image", "sound"):
+        print(f"isudt train: under torchrun only the image and sound stages run data-parallel; run "
+              f"{args.stage!r} as a plain process", file=sys.stderr)
+        return 2
     # a world's stages never share the square world's run folders
     runs = Path(args.runs) if args.runs != "runs" else Path("runs") / cfg.name
     print(f"[{cfg.name}] data {cfg.data}, synth {cfg.synth}, runs in {runs}/", flush=True)

@@ -18,11 +18,12 @@ from typing import Callable
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
 
 from isudt.daemon.mel import mel_vectors
 from isudt.daemon.synths import render as render_numpy
 
-from . import checkpoint
+from . import checkpoint, distributed
 from .data import TorchMel
 from .factor_vae import Weights, step
 from .image_data import ImageDomain, load_domain
@@ -100,8 +101,9 @@ def posteriors(encode: Callable, x: torch.Tensor, batch: int = 1024) -> tuple[to
 
 def train_world_vae(domain: str, cfg: WorldConfig, run_dir: Path, device: str = "auto", resume: bool = False,
                     quiet: bool = False) -> dict:
-    """The image or the sound FactorVAE of a world."""
-    dev = pick_device(device)
+    """The image or the sound FactorVAE of a world; data-parallel when launched by torchrun (models/distributed.py)."""
+    ranks, dev = distributed.setup(pick_device(device))
+    quiet = quiet or not ranks.main
     st = cfg.image if domain == "image" else cfg.sound
     torch.manual_seed(cfg.seed)
     if domain == "image":
@@ -125,6 +127,9 @@ def train_world_vae(domain: str, cfg: WorldConfig, run_dir: Path, device: str = 
     if resume and ck_path.exists():
         state = restore(ck_path, {"model": vae, "disc": disc, "opt": opt, "disc_opt": disc_opt},
                         ("epoch", "history"), domain, quiet)
+    model, critic = vae, disc
+    if ranks.world > 1:
+        model, critic = distributed.ParallelVAE(vae), DistributedDataParallel(disc)
     for epoch in range(state["epoch"], st.epochs):
         vae.train()
         rows = []
@@ -139,16 +144,23 @@ def train_world_vae(domain: str, cfg: WorldConfig, run_dir: Path, device: str = 
                 else:
                     x = sounds[torch.randint(len(sounds), (st.batch_size,))].to(dev)
                     x2 = sounds[torch.randint(len(sounds), (st.batch_size,))].to(dev)
-                rows.append(step(vae, disc, opt, disc_opt, x, x, x2, rec_loss, Weights(st.w_rec, st.w_kld, st.w_tc),
-                                 st.grad_clip))
+                x, x2 = ranks.shard(x), ranks.shard(x2)
+                rows.append(step(model, critic, opt, disc_opt, x, x, x2, rec_loss,
+                                 Weights(st.w_rec, st.w_kld, st.w_tc), st.grad_clip))
                 pbar.set_postfix(rec=f"{rows[-1]['rec']:.3g}", kld=f"{rows[-1]['kld']:.3g}", tc=f"{rows[-1]['tc']:.3g}")
                 pbar.update()
         state["history"].append(mean_stats(rows))
         state["epoch"] = epoch + 1
         log_epoch(f"{cfg.name} {domain}", epoch + 1, st.epochs, state["history"][-1], quiet)
-        checkpoint.save(ck_path, {"stage": domain, "world": cfg.as_dict(), "net": net, "model": vae.state_dict(),
-                                  "disc": disc.state_dict(), "opt": opt.state_dict(), "disc_opt": disc_opt.state_dict(),
-                                  "rng": rng_state(), **state})
+        if ranks.main:
+            checkpoint.save(ck_path, {"stage": domain, "world": cfg.as_dict(), "net": net, "model": vae.state_dict(),
+                                      "disc": disc.state_dict(), "opt": opt.state_dict(),
+                                      "disc_opt": disc_opt.state_dict(), "rng": rng_state(), **state})
+    if ranks.world > 1:
+        agreement = distributed.ranks_agree(vae, ranks)
+        if ranks.main:
+            checkpoint.save(ck_path, checkpoint.load(ck_path) | {"ddp": agreement})
+        distributed.teardown()
     return checkpoint.load(ck_path)
 
 
@@ -388,5 +400,6 @@ def train_world(stage: str, cfg: WorldConfig, runs: Path, device: str = "auto", 
     else:
         ck = trainers[stage](cfg, runs, device, resume, quiet)
     ck["wall_seconds"] = round(before + time.monotonic() - start, 1)
-    checkpoint.save(ck_path, ck)
+    if distributed.main_process():
+        checkpoint.save(ck_path, ck)
     return ck

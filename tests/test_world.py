@@ -163,3 +163,30 @@ def test_train_cli_names_a_bad_data_source(tmp_path: Path, capsys) -> None:
     assert "nowhere: not a folder" in capsys.readouterr().err
     assert main(["train", "ear", "--world", "digits-fm", "--runs", str(tmp_path)]) == 2
     assert "square world only" in capsys.readouterr().err
+
+
+@pytest.mark.process
+def test_two_cpu_processes_under_torchrun_train_one_model(tmp_path: Path) -> None:
+    """torchrun, 2 ranks, gloo: every rank ends with the same weights, and they did learn."""
+    import os
+    import subprocess
+    import sys
+
+    torch = pytest.importorskip("torch")
+    cfg = tiny_world()
+    cfg.name = "tiny"
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(cfg.as_dict()))
+    env = os.environ | {"OMP_NUM_THREADS": "1"}
+    def torchrun(stage: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+               "-m", "isudt.models.cli_train", stage, "--world", str(tmp_path / "tiny.yaml"),
+               "--runs", str(tmp_path / "runs"), "--device", "cpu", "--threads", "1"]
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+
+    done = torchrun("image")
+    assert done.returncode == 0, done.stderr[-2000:]
+    ck = torch.load(tmp_path / "runs" / "image" / "checkpoint.pt", weights_only=True)
+    assert ck["ddp"]["world_size"] == 2 and ck["ddp"]["ranks_agree"] is True
+    assert ck["epoch"] == 2 and ck["history"][-1]["rec"] < ck["history"][0]["rec"]
+    mapper = torchrun("mapper")
+    assert mapper.returncode != 0 and "only the image and sound stages run data-parallel" in mapper.stderr
