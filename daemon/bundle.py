@@ -26,6 +26,7 @@ import numpy as np
 import yaml
 
 from .square import SquareSpec
+from .synths import SINE, SynthDef, SynthParam, parse_synth
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,6 @@ DEFAULT_BUNDLE = "square-sine"
 PLAYABLE_SYNTHS = ("sine",)        # synth kinds the engine plays today
 SERVABLE_WORLDS = ("square",)      # image worlds the pipeline renders and reads (render_square, position table)
 # a sine's parameters, in the order the inversion model outputs them
-SINE_PARAMS = ("pitch", "db")
 
 
 def shipped_root() -> Path:
@@ -123,29 +123,6 @@ class Box:
 
 
 @dataclass(frozen=True)
-class SynthParam:
-    """One parameter the bundle's models put out, as `synth.params` lists it (natural units)."""
-
-    name: str
-    unit: str
-    min: float
-    max: float
-    scale: str = "linear"   # "linear" or "log"
-
-
-@dataclass(frozen=True)
-class Synth:
-    """The manifest's `synth:` section: which synth plays the parameters, and their ranges."""
-
-    kind: str
-    params: tuple[SynthParam, ...]
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.params)
-
-
-@dataclass(frozen=True)
 class Manifest:
     """The parts of `manifest.yaml` the runtime uses, validated."""
 
@@ -161,7 +138,7 @@ class Manifest:
     files: dict[str, Path]
     raw: dict = field(repr=False)
     image_world: str = "square"
-    synth: Synth | None = None  # always set by load_manifest (a sine when the manifest has no `synth:`)
+    synth: SynthDef | None = None  # always set by load_manifest (a sine when the manifest has no `synth:`)
 
     @property
     def name(self) -> str:
@@ -177,40 +154,23 @@ def _box(section: dict, where: str, dim: int) -> Box:
     return Box(lo, hi)
 
 
-def _sine_from_sound(sound: dict) -> Synth:
+def _sine_from_sound(sound: dict) -> SynthDef:
     """The synth of a manifest without `synth:` (older bundles): a sine over the sound section's ranges."""
     pitch = sound.get("pitch_range") or (38.0, 86.0)
     amp = sound.get("amplitude_range") or (0.01, 1.0)
     db = [round(20.0 * float(np.log10(float(a))), 6) for a in amp]
-    return Synth("sine", (SynthParam("pitch", "MIDI", float(pitch[0]), float(pitch[1])),
-                          SynthParam("db", "dB", db[0], db[1])))
+    return SynthDef("sine", (SynthParam("pitch", "MIDI", float(pitch[0]), float(pitch[1])),
+                             SynthParam("db", "dB", db[0], db[1])))
 
 
-def _synth(raw: dict, sound: dict, path: Path) -> Synth:
+def _synth(raw: dict, sound: dict, path: Path) -> SynthDef:
     section = raw.get("synth")
     if section is None:
         return _sine_from_sound(sound)
-    kind = section.get("kind") if isinstance(section, dict) else None
-    if not isinstance(kind, str) or not kind:
-        raise BundleError(f"{path}: synth.kind must be a name (e.g. sine)")
-    entries = section.get("params")
-    if not isinstance(entries, list) or not entries:
-        raise BundleError(f"{path}: synth.params must be a list of {{name, unit, min, max, scale}}")
-    params = []
-    for k, e in enumerate(entries):
-        try:
-            p = SynthParam(str(e["name"]), str(e.get("unit", "")), float(e["min"]), float(e["max"]),
-                           str(e.get("scale", "linear")))
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
-            raise BundleError(f"{path}: synth.params[{k}] needs name, min and max ({err.__class__.__name__}: {err})") from None
-        if not (np.isfinite(p.min) and np.isfinite(p.max) and p.min < p.max) or p.scale not in ("linear", "log") \
-                or (p.scale == "log" and p.min <= 0):
-            raise BundleError(f"{path}: synth parameter {p.name!r} needs finite min < max and scale linear or log "
-                              "(log: min > 0)")
-        params.append(p)
-    if len({p.name for p in params}) != len(params):
-        raise BundleError(f"{path}: synth.params names repeat")
-    return Synth(kind, tuple(params))
+    try:
+        return parse_synth(section)
+    except ValueError as e:
+        raise BundleError(f"{path}: {e}") from None
 
 
 def _image_world(raw: dict, image: dict):
@@ -283,12 +243,12 @@ def check_servable(manifest: Manifest) -> None:
     """Refuse, with one line, a bundle this daemon cannot serve: a synth it cannot play or an image world
     other than the square (the pipeline renders `/pictslider` squares and reads positions off the square)."""
     name = manifest.name
-    synth = manifest.synth or Synth("sine", ())
+    synth = manifest.synth or SINE
     if synth.kind not in PLAYABLE_SYNTHS:
         raise BundleError(f"bundle {name}: synth kind {synth.kind!r} is not playable by this daemon "
                           f"(plays: {', '.join(PLAYABLE_SYNTHS)})")
-    if synth.params and synth.names != SINE_PARAMS:
-        raise BundleError(f"bundle {name}: a sine takes parameters {list(SINE_PARAMS)}, the manifest lists "
+    if synth.params and synth.names != SINE.names:
+        raise BundleError(f"bundle {name}: a sine takes parameters {list(SINE.names)}, the manifest lists "
                           f"{list(synth.names)}")
     if manifest.image_world not in SERVABLE_WORLDS or manifest.square is None:
         raise BundleError(f"bundle {name}: image world {manifest.image_world!r} is not served by this daemon "
@@ -298,7 +258,7 @@ def check_servable(manifest: Manifest) -> None:
 def describe(manifest: Manifest) -> str:
     """One line about a bundle: name, model id, image world, synth kind and its parameters (`isudt bundles`)."""
     w = int(manifest.raw.get("image", {}).get("width", manifest.image_size))
-    synth = manifest.synth or Synth("sine", ())
+    synth = manifest.synth or SINE
     return (f"{manifest.name}  {manifest.model_id}  {manifest.image_world} {manifest.image_size}x{w}, "
             f"latent {manifest.image_latent}  synth {synth.kind} ({', '.join(synth.names)})")
 

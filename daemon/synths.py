@@ -98,17 +98,44 @@ def synth_def(kind: str, level_db: float | None = None) -> SynthDef:
     return d
 
 
-def synth_from_manifest(section: dict) -> SynthDef:
-    """A `SynthDef` from a manifest's `synth:` section (raises ValueError naming what is wrong)."""
-    kind = section.get("kind")
-    if kind not in SYNTHS:
-        raise ValueError(f"synth kind {kind!r} is unknown (known: {', '.join(SYNTHS)})")
-    params = tuple(SynthParam(str(p["name"]), str(p.get("unit", "")), float(p["min"]), float(p["max"]),
-                              str(p.get("scale", "linear"))) for p in section.get("params", []))
-    if tuple(p.name for p in params) != SYNTHS[kind].names:
-        raise ValueError(f"synth {kind!r} takes parameters {list(SYNTHS[kind].names)}, the manifest lists "
-                         f"{[p.name for p in params]}")
-    return SynthDef(kind, params, float(section.get("level_db", 0.0)))
+def parse_synth(section: object) -> SynthDef:
+    """A manifest's `synth:` section as a `SynthDef`, of any kind (ValueError naming what is malformed).
+
+    Any kind parses, so `isudt bundles` can list a bundle this daemon cannot
+    play; whether it can is `synth_from_manifest`'s (and the serving loader's) question.
+    """
+    kind = section.get("kind") if isinstance(section, dict) else None
+    if not isinstance(kind, str) or not kind:
+        raise ValueError("synth.kind must be a name (e.g. sine)")
+    assert isinstance(section, dict)
+    entries = section.get("params")
+    if not isinstance(entries, list) or not entries:
+        raise ValueError("synth.params must be a list of {name, unit, min, max, scale}")
+    params = []
+    for k, e in enumerate(entries):
+        try:
+            p = SynthParam(str(e["name"]), str(e.get("unit", "")), float(e["min"]), float(e["max"]),
+                           str(e.get("scale", "linear")))
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise ValueError(f"synth.params[{k}] needs name, min and max ({err.__class__.__name__}: {err})") from None
+        if not (np.isfinite(p.min) and np.isfinite(p.max) and p.min < p.max) or p.scale not in ("linear", "log") \
+                or (p.scale == "log" and p.min <= 0):
+            raise ValueError(f"synth parameter {p.name!r} needs finite min < max and scale linear or log (log: min > 0)")
+        params.append(p)
+    if len({p.name for p in params}) != len(params):
+        raise ValueError("synth.params names repeat")
+    return SynthDef(kind, tuple(params), float(section.get("level_db", 0.0)))
+
+
+def synth_from_manifest(section: object) -> SynthDef:
+    """A `SynthDef` of a known kind from a manifest's `synth:` section (ValueError naming what is wrong)."""
+    synth = parse_synth(section)
+    if synth.kind not in SYNTHS:
+        raise ValueError(f"synth kind {synth.kind!r} is unknown (known: {', '.join(SYNTHS)})")
+    if synth.names != SYNTHS[synth.kind].names:
+        raise ValueError(f"synth {synth.kind!r} takes parameters {list(SYNTHS[synth.kind].names)}, the manifest lists "
+                         f"{list(synth.names)}")
+    return synth
 
 
 def guard_index(fc: np.ndarray, ratio: np.ndarray, index: np.ndarray, sample_rate: float) -> np.ndarray:

@@ -67,7 +67,7 @@ def test_manifest_section_round_trips_and_wrong_parameters_are_named() -> None:
     with pytest.raises(ValueError, match="takes parameters"):
         synth_from_manifest(bad)
     with pytest.raises(ValueError, match="unknown"):
-        synth_from_manifest({"kind": "granular"})
+        synth_from_manifest(FM.manifest() | {"kind": "granular"})
 
 
 def test_torch_renderer_matches_the_numpy_definition() -> None:
