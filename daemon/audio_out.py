@@ -43,6 +43,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .engine import Engine
+from .status import AudioStats
 
 __all__ = ["AudioConfig", "AudioDeviceError", "AudioOutput", "list_devices", "find_device", "main"]
 
@@ -446,22 +447,22 @@ class AudioOutput:
         self._open()
 
     # ------------------------------------------------------------- stats
-    def stats(self) -> dict:
-        """Counters for /status, from the engine; callback_us over its newest callbacks.
+    def stats(self) -> AudioStats:
+        """Counters for /status, from the engine; callback_us_p50/p99 over its newest callbacks.
 
         last_callback is in time.monotonic()'s clock (CLOCK_MONOTONIC, as the engine's).
         """
         e = self.engine.stats()
         us = self.engine.callback_us()
         pct = (lambda q: float(np.percentile(us, q))) if us.size else (lambda q: 0.0)
-        return {"state": self.state, "device": self.description, "null": self.is_null,
-                "samplerate": self.cfg.samplerate, "blocksize": self.cfg.blocksize,
-                "underruns": e.get("underruns", 0), "callbacks": e.get("blocks", 0), "errors": 0,
-                "retries": self._retries, "recoverable": self.recoverable,
-                "callback_us": {"p50": pct(50), "p99": pct(99), "max": e.get("max_callback_us", 0.0)},
-                "block_us": 1e6 * self.cfg.blocksize / self.cfg.samplerate,
-                "last_callback": e.get("last_callback_ns", 0) / 1e9, "warning": self.warning,
-                "input": self.input_name, "input_overflows": e.get("input_overflows", 0)}
+        return AudioStats(state=self.state, device=self.description, null=self.is_null,
+                          samplerate=self.cfg.samplerate, blocksize=self.cfg.blocksize,
+                          underruns=e.underruns, callbacks=e.blocks,
+                          retries=self._retries, recoverable=self.recoverable,
+                          callback_us_p50=pct(50), callback_us_p99=pct(99), callback_us_max=e.max_callback_us,
+                          block_us=1e6 * self.cfg.blocksize / self.cfg.samplerate,
+                          last_callback=e.last_callback_ns / 1e9, warning=self.warning,
+                          input=self.input_name, input_overflows=e.input_overflows)
 
 
 # -------------------------------------------------------------------- CLI

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from ._engine import ffi, lib
+from .status import EngineStats
 
 __all__ = ["SynthConfig", "Engine", "db_to_amp", "EngineQueueFull"]
 
@@ -263,18 +264,18 @@ class Engine:
             self._push_master(self._samples(ms), fading=True)
 
     # ----------------------------------------------------------------- state
-    def stats(self) -> dict:
+    def stats(self) -> EngineStats:
         """The engine's counters (blocks, underruns, commands applied, ...), read without stopping it."""
         if self._ptr is None:
-            return {}
+            return EngineStats()
         lib.isudt_get_stats(self._ptr, self._stats)
         s = self._stats
-        return {"blocks": int(s.blocks), "frames": int(s.frames), "underruns": int(s.underruns),
-                "input_overflows": int(s.input_overflows), "applied": int(s.applied), "last_seq": int(s.last_seq),
-                "pushed": self._seq, "refused": self.refused, "input_written": int(s.input_written),
-                "last_callback_ns": int(s.last_callback_ns), "max_callback_us": float(s.max_callback_us),
-                "limiter_gain": float(s.limiter_gain), "master": float(s.master),
-                "faded_out": bool(s.faded_out), "active_voices": int(s.active_voices)}
+        return EngineStats(blocks=int(s.blocks), frames=int(s.frames), underruns=int(s.underruns),
+                           input_overflows=int(s.input_overflows), applied=int(s.applied), last_seq=int(s.last_seq),
+                           pushed=self._seq, refused=self.refused, input_written=int(s.input_written),
+                           last_callback_ns=int(s.last_callback_ns), max_callback_us=float(s.max_callback_us),
+                           limiter_gain=float(s.limiter_gain), master=float(s.master),
+                           faded_out=bool(s.faded_out), active_voices=int(s.active_voices))
 
     def callback_us(self) -> np.ndarray:
         """The newest callback durations (us), up to ISUDT_TIMING_RING of them."""
@@ -284,7 +285,7 @@ class Engine:
     @property
     def faded_out(self) -> bool:
         """True once a shutdown fade has reached silence in the engine (never true if nothing renders)."""
-        return bool(self.stats().get("faded_out", False))
+        return self.stats().faded_out
 
     def snapshot(self) -> dict:
         """Targets per voice, gain, mute and glide (for /status); plus the limiter's current gain."""
@@ -295,8 +296,8 @@ class Engine:
             out = {"voices": voices, "gain_db": c.gain_db, "muted": c.muted, "glide_ms": c.glide_ms,
                    "fade_ms": self.cfg.fade_ms, "fading_out": c.fading}
         st = self.stats()
-        out.update(faded_out=bool(st.get("faded_out")), limiter_threshold_db=self.cfg.limiter_threshold_db,
-                   limiter_gain_db=20.0 * math.log10(max(st.get("limiter_gain", 1.0), 1e-12)))
+        out.update(faded_out=st.faded_out, limiter_threshold_db=self.cfg.limiter_threshold_db,
+                   limiter_gain_db=20.0 * math.log10(max(st.limiter_gain, 1e-12)))
         return out
 
 

@@ -40,6 +40,7 @@ import numpy as np
 
 from .messages import (AllOff, Control, ImageRequest, Limits, Listen, Refused, Request, StateQuery, StatusQuery,
                        Subscribe, Unsubscribe, validate)
+from .status import flatten
 from .subscribers import Subscribers
 
 if TYPE_CHECKING:
@@ -483,7 +484,7 @@ class OscServer(asyncio.DatagramProtocol):
                 c.handled += 1
                 self.flush()   # what arrived before the query is counted in its answer
                 if self.status_bucket.take():
-                    self.replies.send(encode_message("/status.reply", _flatten(self.backend.status_pairs())), addr)
+                    self.replies.send(encode_message("/status.reply", flatten(self.backend.status_pairs())), addr)
             elif isinstance(req, (StateQuery, Subscribe, Unsubscribe, AllOff)):
                 c.handled += 1
                 self.session(req, addr)
@@ -563,14 +564,6 @@ class OscServer(asyncio.DatagramProtocol):
         self.replies.send(encode_floats(r.prefix + "/sineparams", result.params), r.reply_to)
         if result.z_sound is not None:
             self.replies.send(encode_floats(r.prefix + "/latent/sound", result.z_sound), r.reply_to)
-
-
-def _flatten(pairs: Sequence[tuple[str, Any]]) -> list[Any]:
-    out: list[Any] = []
-    for k, v in pairs:
-        out.append(k)
-        out.append(v)
-    return out
 
 
 SO_RXQ_OVFL = getattr(socket, "SO_RXQ_OVFL", 40)   # Linux's value; Python's socket module may not name it

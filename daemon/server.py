@@ -23,7 +23,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from isudt import __version__
 
@@ -34,10 +34,14 @@ from .listen import Listener, Seen, WayBack
 from .messages import (Control, Gain, Glide, ImageLatentSound, ImageMel, ImageRequest, ImageSine, Limits, Mute, Request,
                        VoiceOff)
 from .notify import Notifier, watchdog_interval
-from .osc_server import AllowList, OscServer, ReplySender, bind_udp, encode_message, image_replies, resolve
-from .state import DaemonState, state_messages
+from .osc_server import AllowList, OscCounters, OscServer, ReplySender, bind_udp, encode_message, image_replies, resolve
+from .status import AudioStats, DaemonState, ListenStatus, StatusReport, state_messages, status_pairs
 from .subscribers import Subscribers, format_address
 from .pipeline import Pipeline, Result, Ring
+
+if TYPE_CHECKING:   # imported when serving starts (the C engine loads with them), typed against here
+    from .audio_out import AudioOutput
+    from .engine import Engine
 
 log = logging.getLogger("isudt")
 
@@ -57,7 +61,7 @@ class Runtime:
     why there is no inference thread.
     """
 
-    def __init__(self, cfg: Config, models: Models, synth: Any, audio: Any, pipeline: Pipeline,
+    def __init__(self, cfg: Config, models: Models, synth: Engine, audio: AudioOutput, pipeline: Pipeline,
                  replies: ReplySender, bundle_path: Path | None) -> None:
         self.cfg = cfg
         self.models = models
@@ -253,7 +257,7 @@ class Runtime:
         watchdog stops, so systemd restarts a daemon whose device is gone for good.
         """
         try:
-            last = self.audio.stats().get("last_callback")
+            last = self.audio.stats().last_callback
         except Exception:
             return False
         if not last or getattr(self.audio, "state", "running") not in ("running", "null"):
@@ -261,78 +265,39 @@ class Runtime:
         period = self.cfg.audio.blocksize / self.cfg.audio.samplerate
         return time.monotonic() - float(last) < max(0.5, 20 * period)
 
-    def status_pairs(self) -> list[tuple[str, Any]]:
-        o = self.osc.counters if self.osc else None
-        p = self.pipeline.counters
-        inf50, inf99 = self.pipeline.inference_ms.percentiles(50, 99)
-        lat50, lat99 = self.latency_ms.percentiles(50, 99)
-        pairs: list[tuple[str, Any]] = [
-            ("version", __version__),
-            ("model_id", self.models.manifest.model_id),
-            ("provider", self.models.provider),
-            ("device", str(getattr(self.audio, "description", "?"))),
-            ("audio_state", str(getattr(self.audio, "state", "?"))),
-            ("audio_ok", int(self.audio_healthy())),
-            ("samplerate", self.cfg.audio.samplerate),
-            ("blocksize", self.cfg.audio.blocksize),
-            ("voices", self.cfg.synth.voices),
-            ("received", o.received if o else 0),
-            ("handled", (o.handled if o else 0) + p.handled),
-            ("coalesced", p.coalesced),
-            ("errors", (o.errors if o else 0) + p.errors),
-            ("dropped", o.dropped if o else 0),
-            ("pending", self.pipeline.pending()),
-            ("clamped", o.clamped if o else 0),
-            ("errors_unreplied", o.errors_unreplied if o else 0),
-            ("datagrams", o.datagrams if o else 0),
-            ("overflowed", o.overflowed if o else 0),
-            ("replies_failed", self.replies.failed),
-            ("table_hits", p.table_hits),
-            ("subscribers", len(self.replies.subscribers)),
-            ("subscribers_refused", self.replies.subscribers.refused),
-            ("table_filled", self.pipeline.table.filled),
-            ("inference_p50_ms", round(inf50, 4)),
-            ("inference_p99_ms", round(inf99, 4)),
-            ("latency_p50_ms", round(lat50, 4)),
-            ("latency_p99_ms", round(lat99, 4)),
-        ]
+    def audio_stats(self) -> AudioStats:
+        """The audio side's snapshot; "nothing known" (zeros) if it cannot say."""
         try:
-            stats = self.audio.stats()
+            return self.audio.stats()
         except Exception:
-            stats = {}
-        cb = stats.get("callback_us") or {}
-        pairs += [("underruns", int(stats.get("underruns", 0))),
-                  ("audio_callbacks", int(stats.get("callbacks", 0))),
-                  ("audio_errors", int(stats.get("errors", 0))),
-                  ("audio_retries", int(stats.get("retries", 0))),
-                  ("audio_recoverable", int(bool(stats.get("recoverable", True)))),
-                  ("callback_us_p50", round(float(cb.get("p50", 0.0)), 1)),
-                  ("callback_us_p99", round(float(cb.get("p99", 0.0)), 1)),
-                  ("callback_us_max", round(float(cb.get("max", 0.0)), 1)),
-                  ("block_us", round(float(stats.get("block_us", 0.0)), 1))]
-        if stats.get("warning"):
-            pairs.append(("audio_warning", str(stats["warning"])[:200]))
-        snap = self.synth.snapshot()
-        pairs += [("gain_db", float(snap["gain_db"])), ("muted", int(snap["muted"])),
-                  ("glide_ms", float(snap["glide_ms"])),
-                  ("active_voices", sum(1 for v in snap["voices"] if v["active"])),
-                  ("limiter_gain_db", round(float(snap["limiter_gain_db"]), 2)),
-                  ("reloads", self.reloads), ("uptime_s", round(time.monotonic() - self.t0, 1))]
-        pairs += self.listen_pairs()
-        pairs += [("subscriber", format_address(a)) for a in self.replies.subscribers.targets()]
-        return pairs
+            return AudioStats()
 
-    def listen_pairs(self) -> list[tuple[str, Any]]:
-        """The way back's counters for /status.reply."""
+    def status_report(self) -> StatusReport:
+        """Everything /status.reply says, gathered from the parts that count it."""
+        o = self.osc.counters if self.osc else OscCounters()
+        p = self.pipeline.counters
         lc = self.listener.counters
-        a50, a99 = lc.analysis_ms.percentiles(50, 99)
-        i50, i99 = self.image_ms.percentiles(50, 99)
-        return [("way_back", int(self.way_back is not None)), ("listening", int(self.listening)),
-                ("input_device", self.input_device or "none"), ("input_level_db", round(lc.level_db, 2)),
-                ("analyses", lc.analyses), ("silent_frames", lc.silent_frames), ("silences", lc.silences),
-                ("listen_stale", lc.stale), ("listen_failed", lc.failed),
-                ("analysis_p50_ms", round(a50, 4)), ("analysis_p99_ms", round(a99, 4)),
-                ("image_p50_ms", round(i50, 4)), ("image_p99_ms", round(i99, 4))]
+        return StatusReport(
+            version=__version__, model_id=self.models.manifest.model_id, provider=self.models.provider,
+            device=str(getattr(self.audio, "description", "?")), audio_state=str(getattr(self.audio, "state", "?")),
+            audio_ok=self.audio_healthy(), samplerate=self.cfg.audio.samplerate, blocksize=self.cfg.audio.blocksize,
+            voices=self.cfg.synth.voices, received=o.received, handled=o.handled + p.handled,
+            coalesced=p.coalesced, errors=o.errors + p.errors, dropped=o.dropped, pending=self.pipeline.pending(),
+            clamped=o.clamped, errors_unreplied=o.errors_unreplied, datagrams=o.datagrams, overflowed=o.overflowed,
+            replies_failed=self.replies.failed, table_hits=p.table_hits, subscribers=len(self.replies.subscribers),
+            subscribers_refused=self.replies.subscribers.refused, table_filled=self.pipeline.table.filled,
+            inference_ms=self.pipeline.inference_ms.percentiles(50, 99), latency_ms=self.latency_ms.percentiles(50, 99),
+            audio=self.audio_stats(), synth=self.synth.snapshot(), reloads=self.reloads,
+            uptime_s=time.monotonic() - self.t0,
+            listen=ListenStatus(way_back=self.way_back is not None, listening=self.listening,
+                                input_device=self.input_device, input_level_db=lc.level_db, analyses=lc.analyses,
+                                silent_frames=lc.silent_frames, silences=lc.silences, stale=lc.stale,
+                                failed=lc.failed, analysis_ms=lc.analysis_ms.percentiles(50, 99),
+                                image_ms=self.image_ms.percentiles(50, 99)),
+            subscriber_addresses=tuple(format_address(a) for a in self.replies.subscribers.targets()))
+
+    def status_pairs(self) -> list[tuple[str, Any]]:
+        return status_pairs(self.status_report())
 
     def summary(self) -> str:
         """One line for systemd's STATUS= and the logs."""
@@ -340,7 +305,7 @@ class Runtime:
         p = self.pipeline.counters
         _, inf99 = self.pipeline.inference_ms.percentiles(50, 99)
         try:
-            underruns = int(self.audio.stats().get("underruns", 0))
+            underruns = int(self.audio.stats().underruns)
         except Exception:
             underruns = -1
         return (f"{self.models.manifest.model_id} on {self.models.provider}; "

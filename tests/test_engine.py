@@ -86,7 +86,7 @@ def test_fifo_applies_every_command_in_order() -> None:
                 eng.render(out)
         eng.render(out)
         s = eng.stats()
-        assert s["applied"] == s["pushed"] == 5000 and s["last_seq"] == 5000
+        assert s.applied == s.pushed == 5000 and s.last_seq == 5000
     finally:
         eng.close()
 
@@ -127,8 +127,8 @@ def test_counters_time_every_block() -> None:
         for _ in range(50):
             eng.render(out)
         us = eng.callback_us()
-        assert len(us) == 50 and np.all(us > 0) and eng.stats()["blocks"] == 50
-        assert eng.stats()["max_callback_us"] >= float(us.max()) - 1e-3
+        assert len(us) == 50 and np.all(us > 0) and eng.stats().blocks == 50
+        assert eng.stats().max_callback_us >= float(us.max()) - 1e-3
     finally:
         eng.close()
 
@@ -142,6 +142,6 @@ def test_bad_config_and_bad_values_are_refused() -> None:
             eng.set_voice(0, float("nan"), 0.0)
         with pytest.raises(IndexError):
             eng.set_voice(8, 60.0, 0.0)
-        assert eng.stats()["pushed"] == 0
+        assert eng.stats().pushed == 0
     finally:
         eng.close()

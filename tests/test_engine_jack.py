@@ -65,10 +65,10 @@ _SCRIPT = textwrap.dedent("""
     time.sleep(0.8)                                   # long enough that the final tone outlasts some xruns
     s = engine.stats()
     us = engine.callback_us()
-    print(json.dumps({"pushed": s["pushed"], "applied": s["applied"], "last_seq": s["last_seq"],
-                      "written": written, "rate": rate, "hog_calls": hog_calls[0], "underruns": s["underruns"],
-                      "blocks": s["blocks"], "p50_us": float(np.percentile(us, 50)),
-                      "p99_us": float(np.percentile(us, 99)), "max_us": s["max_callback_us"]}), flush=True)
+    print(json.dumps({"pushed": s.pushed, "applied": s.applied, "last_seq": s.last_seq,
+                      "written": written, "rate": rate, "hog_calls": hog_calls[0], "underruns": s.underruns,
+                      "blocks": s.blocks, "p50_us": float(np.percentile(us, 50)),
+                      "p99_us": float(np.percentile(us, 99)), "max_us": s.max_callback_us}), flush=True)
     sys.stdin.readline()
     out.stop()
 """)

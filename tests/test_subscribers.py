@@ -1,7 +1,7 @@
 """Subscriptions (bounded, expiring) and the state messages pushed to subscribers."""
 from __future__ import annotations
 
-from isudt.daemon.state import SILENT_DB, DaemonState, state_messages
+from isudt.daemon.status import SILENT_DB, DaemonState, state_messages
 from isudt.daemon.subscribers import Subscribers, format_address
 
 
