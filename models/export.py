@@ -26,6 +26,7 @@ from tqdm import tqdm
 from isudt.daemon.bundle import sha256
 from isudt.daemon.mel import DEFAULT_MEL
 from isudt.daemon.square import DEFAULT_SPEC
+from isudt.daemon.synths import SINE
 
 from . import checkpoint
 from .data import image_set
@@ -216,6 +217,7 @@ def export(runs: Path, out: Path, opset: int = 17) -> dict:
                   "amplitude_range": [DEFAULT_MEL.amp_min, DEFAULT_MEL.amp_max],
                   "latent_range": latent_box(z_snd)},
         "synth_params": {"outputs": ["midi_pitch", "db"], "db_reference": "20*log10(linear amplitude), 0 dB = full scale"},
+        "synth": SINE.manifest(),
         **({"reverse": reverse_section} if reverse_section else {}),
         "files": files,
         "provenance": {
