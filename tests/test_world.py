@@ -100,6 +100,7 @@ def tiny_bundle(tmp_path_factory) -> tuple[Path, Path, dict]:
     return runs, out, export_world(cfg, runs, out)
 
 
+@pytest.mark.slow
 def test_the_tiny_world_exports_seven_onnx_files_that_onnxruntime_runs(tiny_bundle) -> None:
     import onnxruntime as ort
 
@@ -119,6 +120,7 @@ def test_the_tiny_world_exports_seven_onnx_files_that_onnxruntime_runs(tiny_bund
     assert img.run(None, {"z_image": np.zeros((4, 3), np.float32)})[0].shape == (4, 1, 16, 16)
 
 
+@pytest.mark.slow
 def test_the_tiny_world_is_measured_and_plotted(tiny_bundle, tmp_path: Path) -> None:
     from isudt.models.world_eval import TARGETS, evaluate_world
 
@@ -132,6 +134,7 @@ def test_the_tiny_world_is_measured_and_plotted(tiny_bundle, tmp_path: Path) -> 
         assert (tmp_path / png).stat().st_size > 5000, png
 
 
+@pytest.mark.slow
 def test_the_serving_loader_refuses_a_world_it_cannot_play_in_one_line(tiny_bundle) -> None:
     from isudt.daemon.bundle import BundleError, open_bundle
 
@@ -141,6 +144,7 @@ def test_the_serving_loader_refuses_a_world_it_cannot_play_in_one_line(tiny_bund
     assert "'fm' is not playable" in str(e.value) and "\n" not in str(e.value)
 
 
+@pytest.mark.slow
 def test_a_world_stage_resumes_exactly(tmp_path: Path) -> None:
     torch = pytest.importorskip("torch")
     from isudt.models.world_train import train_world
