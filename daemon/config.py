@@ -21,6 +21,8 @@ from typing import Any, Callable
 
 import yaml
 
+from . import limits
+
 LOG_LEVELS = ("debug", "info", "warning", "error")
 PROVIDERS = ("auto", "cpu", "cuda")
 
@@ -125,10 +127,10 @@ class OscConfig:
 @dataclass(frozen=True)
 class AudioSection:
     device: int | str = field(default="auto", metadata=_opt((int, str), _device))
-    samplerate: int = field(default=48000, metadata=_opt(int, _int_range(8000, 384000)))
-    blocksize: int = field(default=128, metadata=_opt(int, _int_range(16, 4096)))
+    samplerate: int = field(default=limits.DEFAULT_SAMPLERATE, metadata=_opt(int, _int_range(*limits.SAMPLERATE)))
+    blocksize: int = field(default=limits.DEFAULT_BLOCKSIZE, metadata=_opt(int, _int_range(*limits.BLOCKSIZE)))
     latency: str | float = field(default="low", metadata=_opt((str, float), _latency))
-    channels: int = field(default=2, metadata=_opt(int, _int_range(1, 32)))
+    channels: int = field(default=2, metadata=_opt(int, _int_range(*limits.CHANNELS)))
     mlock: bool = field(default=False, metadata=_opt(bool))
     input: int | str | None = field(default=None, metadata=_opt((int, str, type(None)), _input_device))
     input_channels: int = field(default=1, metadata=_opt(int, _int_range(1, 32)))
@@ -136,9 +138,9 @@ class AudioSection:
 
 @dataclass(frozen=True)
 class SynthSection:
-    voices: int = field(default=8, metadata=_opt(int, _int_range(1, 64)))   # the C engine plays up to 64
-    glide_ms: float = field(default=10.0, metadata=_opt(float, _float_range(0, 10000)))
-    gain_db: float = field(default=0.0, metadata=_opt(float, _float_range(-120, 24)))
+    voices: int = field(default=limits.DEFAULT_VOICES, metadata=_opt(int, _int_range(*limits.VOICES)))
+    glide_ms: float = field(default=limits.DEFAULT_GLIDE_MS, metadata=_opt(float, _float_range(*limits.GLIDE_MS)))
+    gain_db: float = field(default=limits.DEFAULT_GAIN_DB, metadata=_opt(float, _float_range(*limits.GAIN_DB)))
     limiter_threshold_db: float = field(default=-1.0, metadata=_opt(float, _float_range(-60, 0)))
     limiter_release_ms: float = field(default=50.0, metadata=_opt(float, _float_range(1, 5000)))
     fade_ms: float = field(default=30.0, metadata=_opt(float, _float_range(0, 500)))

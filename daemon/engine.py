@@ -40,16 +40,17 @@ from typing import Any
 
 import numpy as np
 
+from . import limits
 from ._engine import ffi, lib
 from .status import EngineStats
 
 __all__ = ["SynthConfig", "Engine", "db_to_amp", "EngineQueueFull"]
 
 MIN_LEVEL_RAMP_MS = 2.0   # a level jump must never be a step (a click)
-DB_FLOOR = -120.0         # at or below this a voice target is silence
-MAX_GAIN_DB = 24.0
-MAX_GLIDE_MS = 10_000.0
-MAX_VOICES = int(lib.ISUDT_MAX_VOICES)
+DB_FLOOR = limits.SILENT_DB        # at or below this a voice target is silence
+MAX_GAIN_DB = limits.GAIN_DB[1]
+MAX_GLIDE_MS = limits.GLIDE_MS[1]
+MAX_VOICES = int(lib.ISUDT_MAX_VOICES)   # = limits.VOICES[1] (tests/test_engine.py checks)
 PUSH_TIMEOUT_S = 0.05     # a full FIFO (audio stalled) waits this long, then the change is refused
 
 
@@ -64,15 +65,15 @@ def db_to_amp(db: float) -> float:
 
 @dataclass
 class SynthConfig:
-    samplerate: int = 48000
-    voices: int = 8
+    samplerate: int = limits.DEFAULT_SAMPLERATE
+    voices: int = limits.DEFAULT_VOICES
     channels: int = 2
-    glide_ms: float = 10.0            # pitch (MIDI units) and level glide, like the Max patch's 10 ms ramps
-    gain_db: float = 0.0              # master gain
+    glide_ms: float = limits.DEFAULT_GLIDE_MS   # pitch (MIDI units) and level glide
+    gain_db: float = limits.DEFAULT_GAIN_DB     # master gain
     limiter_threshold_db: float = -1.0
     limiter_release_ms: float = 50.0
     fade_ms: float = 30.0             # voice start/stop, mute and shutdown fades
-    max_block: int = 4096
+    max_block: int = limits.BLOCKSIZE[1]
     in_channels: int = 0              # input channels of a duplex stream (0: output only)
 
     def __post_init__(self) -> None:
@@ -201,7 +202,7 @@ class Engine:
 
     @staticmethod
     def _clamp_gain(db: float) -> float:
-        return min(max(db, DB_FLOOR), MAX_GAIN_DB)
+        return min(max(db, limits.GAIN_DB[0]), limits.GAIN_DB[1])
 
     def _voice_index(self, voice: int | float) -> int:
         if isinstance(voice, float) and voice.is_integer():
@@ -245,7 +246,7 @@ class Engine:
 
     def set_glide(self, ms: float) -> None:
         """Glide time for later pitch and level changes, in ms (clamped to [0, 10000])."""
-        ms = min(max(self._check_finite(ms, "glide"), 0.0), MAX_GLIDE_MS)
+        ms = min(max(self._check_finite(ms, "glide"), limits.GLIDE_MS[0]), limits.GLIDE_MS[1])
         with self._lock:
             self._push(lib.ISUDT_CMD_PITCH_RAMP, 0, self._samples(ms))
             self._ctl.glide_ms = ms

@@ -31,8 +31,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-GAIN_RANGE_DB = (-120.0, 24.0)
-GLIDE_RANGE_MS = (0.0, 10000.0)
+from .limits import GAIN_DB, GLIDE_MS, SILENT_DB
+
 MAX_LIST_SIDE = 64
 
 # the sound-producing addresses, valid bare (voice 0) or under /voice/N/
@@ -45,7 +45,7 @@ REPLY_ADDRESSES = ("/error", "/status.reply", "/sineparams", "/subscribed", "/un
 # the way back (sound -> image): answered at once on the event loop, never queued behind sound requests
 IMAGE_ADDRESSES = ("/image/sine", "/image/mel", "/image/latent/sound", "/image/listen")
 SINE_PITCH_RANGE = (0.0, 127.0)     # MIDI
-SINE_DB_RANGE = (-120.0, 0.0)       # dB re a full-scale sine
+SINE_DB_RANGE = (SILENT_DB, 0.0)    # dB re a full-scale sine
 
 
 class Refused(Exception):
@@ -320,12 +320,12 @@ def validate(address: str, args: Sequence[Any], limits: Limits) -> Request | Con
     if addr == "/gain":
         _count(address, args, 1, "a gain in dB")
         db = _number(address, args[0], "gain")
-        g = min(max(db, GAIN_RANGE_DB[0]), GAIN_RANGE_DB[1])
+        g = min(max(db, GAIN_DB[0]), GAIN_DB[1])
         return Gain(clamped=g != db, db=g)
     if addr == "/glide":
         _count(address, args, 1, "a glide time in ms")
         ms = _number(address, args[0], "glide")
-        m = min(max(ms, GLIDE_RANGE_MS[0]), GLIDE_RANGE_MS[1])
+        m = min(max(ms, GLIDE_MS[0]), GLIDE_MS[1])
         return Glide(clamped=m != ms, ms=m)
     if addr == "/mute":
         _count(address, args, 1, "0 or 1")

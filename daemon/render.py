@@ -38,6 +38,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .engine import EngineQueueFull
+from .limits import BLOCKSIZE, CHANNELS, SAMPLERATE, VOICES
 from .messages import Control, FrameRequest, Gain, Glide, Limits, Mute, Refused, Request, StatusQuery, validate
 
 IMAGE_SUFFIXES = {".npy", ".pgm", ".png", ".jpg", ".jpeg"}
@@ -442,11 +443,11 @@ def settings_from(args: Any, cfg: Any) -> RenderSettings:
                        blocksize=int(pick("blocksize", cfg.audio.blocksize)),
                        fps=float(pick("fps", 20.0)), fmt=pick("format", "pcm16"),
                        tail=getattr(args, "tail", None), progress=not getattr(args, "quiet", False))
-    checks = ((8000 <= s.samplerate <= 384000, f"--samplerate {s.samplerate}: must be 8000..384000"),
-              (1 <= s.channels <= 32, f"--channels {s.channels}: must be 1..32"),
-              (1 <= s.voices <= 64, f"--voices {s.voices}: must be 1..64"),
-              (16 <= s.blocksize <= 4096, f"--blocksize {s.blocksize}: must be 16..4096"),
-              (math.isfinite(s.fps) and 0 < s.fps <= 1000, f"--fps {s.fps:g}: must be in (0, 1000]"),
+    for flag, value, (lo, hi) in (("samplerate", s.samplerate, SAMPLERATE), ("channels", s.channels, CHANNELS),
+                                  ("voices", s.voices, VOICES), ("blocksize", s.blocksize, BLOCKSIZE)):
+        if not lo <= value <= hi:
+            raise RenderError(f"--{flag} {value}: must be {lo}..{hi}")
+    checks = ((math.isfinite(s.fps) and 0 < s.fps <= 1000, f"--fps {s.fps:g}: must be in (0, 1000]"),
               (s.fmt in FORMATS, f"--format {s.fmt}: one of {', '.join(FORMATS)}"),
               (s.tail is None or (math.isfinite(s.tail) and s.tail >= 0), "--tail must be >= 0 seconds"))
     for ok, message in checks:

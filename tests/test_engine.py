@@ -145,3 +145,19 @@ def test_bad_config_and_bad_values_are_refused() -> None:
         assert eng.stats().pushed == 0
     finally:
         eng.close()
+
+
+def test_the_shared_limits_are_the_engines() -> None:
+    """daemon/limits.py's voice range is what engine.h allocates; its gain and glide ranges are what the engine clamps to."""
+    from isudt.daemon import limits
+    from isudt.daemon.engine import MAX_VOICES
+
+    assert limits.VOICES[1] == MAX_VOICES
+    eng = Engine(SynthConfig(samplerate=SR))
+    try:
+        eng.set_gain(1e9)
+        eng.set_glide(-5.0)
+        snap = eng.snapshot()
+        assert (snap["gain_db"], snap["glide_ms"]) == (limits.GAIN_DB[1], limits.GLIDE_MS[0])
+    finally:
+        eng.close()
