@@ -43,6 +43,14 @@ def kaiming_init(module: nn.Module) -> None:
                 nn.init.zeros_(m.bias)
 
 
+def zero_layer(layer: nn.Module) -> None:
+    """Zero a linear or conv layer's weight and bias (so it starts by adding nothing)."""
+    assert isinstance(layer, (nn.Linear, nn.Conv2d)), type(layer)
+    nn.init.zeros_(layer.weight)
+    if layer.bias is not None:
+        nn.init.zeros_(layer.bias)
+
+
 def groups_for(channels: int) -> int:
     """One GroupNorm group per 16 features, at least one (the published rule)."""
     return max(1, channels // 16)
@@ -138,6 +146,8 @@ def coordinate_grid(size: int) -> torch.Tensor:
 class AddCoords(nn.Module):
     """CoordConv: append x and y coordinate channels, so convolutions can read position directly."""
 
+    grid: torch.Tensor  # buffer
+
     def __init__(self, size: int) -> None:
         super().__init__()
         self.register_buffer("grid", coordinate_grid(size), persistent=False)
@@ -182,6 +192,8 @@ class ImageDecoder(nn.Module):
     upsamples bilinearly back to 128 x 128.
     """
 
+    grid: torch.Tensor  # buffer
+
     def __init__(self, latent: int = 2, width: int = 32, pool: int = 4, size: int = 128) -> None:
         super().__init__()
         self.side = size // pool
@@ -215,6 +227,8 @@ class PainterDecoder(nn.Module):
     glow and the square's shape are learned, not given.
     """
 
+    pixels: torch.Tensor  # buffer
+
     def __init__(self, latent: int = 2, width: int = 16, size: int = 128, hidden: int = 128) -> None:
         super().__init__()
         self.size = size
@@ -229,8 +243,7 @@ class PainterDecoder(nn.Module):
         """Start flat and centred: the painter's last layer at zero (a grey image, no blow-up of the first
         steps' reconstruction loss) and every z at the image centre; the painter then learns a profile around
         the centre, and the glow's long tail pulls each image's point towards its square."""
-        for layer in (self.head[-1], self.paint[-1]):
-            nn.init.zeros_(layer.weight); nn.init.zeros_(layer.bias)
+        zero_layer(self.head[-1]); zero_layer(self.paint[-1])
 
     def centre(self, z: torch.Tensor) -> torch.Tensor:
         """[N, 2] (x, y) in pixels: the point the painter draws around, kept within a margin of one image."""
@@ -269,7 +282,7 @@ class ImageVAE(VAE):
             raise ValueError(f"image decoder must be 'broadcast' or 'painter', not {decoder!r}")
         self.full_res = decoder == "painter"  # the painter reconstructs the full image, not the pooled one
         kaiming_init(self)
-        if self.full_res:
+        if isinstance(self.decoder, PainterDecoder):  # self.full_res
             self.decoder.init_start()
         # Start with little posterior noise: at initialisation the means barely depend on the image
         # (std ~0.02), and with unit noise the decoder learns to ignore z (posterior collapse).
@@ -347,6 +360,10 @@ class Mapper(nn.Module):
     """
 
     WIDTHS = (8, 16, 32, 64, 128, 256, 128, 64, 32, 16, 8)
+    in_mean: torch.Tensor  # buffers: the alignment
+    in_std: torch.Tensor
+    out_mean: torch.Tensor
+    out_std: torch.Tensor
 
     def __init__(self, latent_in: int = 2, latent_out: int = 2, identity_start: bool = True) -> None:
         super().__init__()
@@ -359,8 +376,7 @@ class Mapper(nn.Module):
         self.net = nn.Sequential(*layers)
         kaiming_init(self)
         if identity_start:
-            nn.init.zeros_(self.net[-1].weight)
-            nn.init.zeros_(self.net[-1].bias)
+            zero_layer(self.net[-1])
         self.register_buffer("in_mean", torch.zeros(latent_in))
         self.register_buffer("in_std", torch.ones(latent_in))
         self.register_buffer("out_mean", torch.zeros(latent_out))
@@ -406,6 +422,9 @@ class Inversion(nn.Module):
     map, so a slow drag glides instead of stepping. Outputs are de-normalised
     inside the network, so ONNX returns pitch and dB directly.
     """
+
+    center: torch.Tensor  # buffers: the de-normalisation
+    half_span: torch.Tensor
 
     def __init__(self, n_mels: int = 64, hidden: int = 128, pitch_range=(38.0, 86.0), db_range=(-40.0, 0.0)) -> None:
         super().__init__()
@@ -475,6 +494,10 @@ class SynthInversion(nn.Module):
     parameters in log space), and the de-normalisation happens inside the
     network, so ONNX returns natural units, as the sine world's `Inversion` does.
     """
+
+    is_log: torch.Tensor  # buffers: the de-normalisation
+    lo: torch.Tensor
+    span: torch.Tensor
 
     def __init__(self, n_mels: int = 64, hidden: int = 128, lo: tuple = (38.0,), hi: tuple = (86.0,),
                  log: tuple = (False,)) -> None:
