@@ -110,6 +110,7 @@ class SoundSet:
 
     def sample_two_phases(self, n: int, generator: torch.Generator | None = None):
         """Like `sample_with_target`, plus a second, independently drawn phase of the same tones (needs views)."""
+        assert self.views is not None, "sample_two_phases needs views"
         mel, target, pitch, amp = self.sample_with_target(n, generator)
         view = torch.randint(self.views.shape[1], (n,), generator=generator)
         idx = self._last_idx
