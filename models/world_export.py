@@ -24,7 +24,7 @@ from isudt.daemon.bundle import sha256
 
 from .export import PARITY_ATOL, EncoderMu, FullSizeImageDecoder, export_one, final_losses, latent_box, write_manifest
 from .world import WorldConfig
-from .world_train import (WORLD_STAGES, image_domain, image_vae_of, inversion_of, mapper_of, posteriors,
+from .world_train import (WORLD_STAGES, frozen, image_domain, image_vae_of, inversion_of, mapper_of, posteriors,
                           sound_vae_of, sounds_of, stage_ck, train_images)
 from .networks import ReverseMapper
 
@@ -37,9 +37,7 @@ def export_world(cfg: WorldConfig, runs: Path, out: Path, opset: int = 17) -> di
     cks = {s: stage_ck(runs, s) for s in WORLD_STAGES}
     image_vae, sound_vae = image_vae_of(cks["image"]), sound_vae_of(cks["sound"])
     mapper, inversion = mapper_of(cks["mapper"]), inversion_of(cks["inversion"])
-    reverse = ReverseMapper(**cks["reverse"]["net"])
-    reverse.load_state_dict(cks["reverse"]["model"])
-    reverse.eval()
+    reverse = frozen(ReverseMapper, cks["reverse"])
     spec, synth, size = cfg.mel_spec, cfg.synth_def, cfg.image_size
     li, ls = image_vae.latent_dim, sound_vae.latent_dim
     jobs = [

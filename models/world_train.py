@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, TypeVar, cast
 
 import numpy as np
 import torch
@@ -27,7 +27,7 @@ from . import checkpoint, distributed
 from .data import TorchMel
 from .factor_vae import Weights, step
 from .image_data import ImageDomain, load_domain
-from .networks import Discriminator, Mapper, ReverseMapper, SoundVAE, SynthInversion, WorldImageVAE
+from .networks import VAE, Discriminator, Mapper, ReverseMapper, SoundVAE, SynthInversion, WorldImageVAE
 from .synth_torch import render as render_torch
 from .train import bar, log_epoch, mean_stats, pick_device, restore, rng_state, set_lr
 from .world import SoundDomain, WorldConfig, sound_domain
@@ -60,28 +60,30 @@ def train_images(cfg: WorldConfig) -> torch.Tensor:
 
 # ---------------------------------------------------------------- networks from checkpoints
 
+M = TypeVar("M", bound=torch.nn.Module)
+
+
+def frozen(cls: type[M], ck: dict) -> M:
+    """The network a stage's checkpoint holds, in eval mode and frozen."""
+    net = cls(**ck["net"])
+    net.load_state_dict(ck["model"])
+    return net.eval().requires_grad_(False)
+
+
 def image_vae_of(ck: dict) -> WorldImageVAE:
-    vae = WorldImageVAE(**ck["net"])
-    vae.load_state_dict(ck["model"])
-    return vae.eval().requires_grad_(False)
+    return frozen(WorldImageVAE, ck)
 
 
 def sound_vae_of(ck: dict) -> SoundVAE:
-    vae = SoundVAE(**ck["net"])
-    vae.load_state_dict(ck["model"])
-    return vae.eval().requires_grad_(False)
+    return frozen(SoundVAE, ck)
 
 
 def inversion_of(ck: dict) -> SynthInversion:
-    inv = SynthInversion(**ck["net"])
-    inv.load_state_dict(ck["model"])
-    return inv.eval().requires_grad_(False)
+    return frozen(SynthInversion, ck)
 
 
 def mapper_of(ck: dict) -> Mapper:
-    m = Mapper(**ck["net"])
-    m.load_state_dict(ck["model"])
-    return m.eval().requires_grad_(False)
+    return frozen(Mapper, ck)
 
 
 def stage_ck(runs: Path, stage: str) -> dict:
@@ -108,8 +110,8 @@ def train_world_vae(domain: str, cfg: WorldConfig, run_dir: Path, device: str = 
     torch.manual_seed(cfg.seed)
     if domain == "image":
         x_all = train_images(cfg)
-        net = {"latent": st.latent, "width": st.width, "res_blocks": cfg.image.res_blocks, "size": cfg.image_size,
-               "init_logvar": st.init_logvar}
+        net: dict[str, Any] = {"latent": st.latent, "width": st.width, "res_blocks": cfg.image.res_blocks,
+                               "size": cfg.image_size, "init_logvar": st.init_logvar}
         vae: WorldImageVAE | SoundVAE = WorldImageVAE(**net).to(dev)
         steps = math.ceil(len(x_all) / st.batch_size)
         rec_loss: Callable = F.mse_loss
@@ -127,7 +129,8 @@ def train_world_vae(domain: str, cfg: WorldConfig, run_dir: Path, device: str = 
     if resume and ck_path.exists():
         state = restore(ck_path, {"model": vae, "disc": disc, "opt": opt, "disc_opt": disc_opt},
                         ("epoch", "history"), domain, quiet)
-    model, critic = vae, disc
+    model: torch.nn.Module = vae
+    critic: torch.nn.Module = disc
     if ranks.world > 1:
         model, critic = distributed.ParallelVAE(vae), DistributedDataParallel(disc)
     for epoch in range(state["epoch"], st.epochs):
@@ -145,7 +148,8 @@ def train_world_vae(domain: str, cfg: WorldConfig, run_dir: Path, device: str = 
                     x = sounds[torch.randint(len(sounds), (st.batch_size,))].to(dev)
                     x2 = sounds[torch.randint(len(sounds), (st.batch_size,))].to(dev)
                 x, x2 = ranks.shard(x), ranks.shard(x2)
-                rows.append(step(model, critic, opt, disc_opt, x, x, x2, rec_loss,
+                # a DDP wrapper forwards (and answers encode) like the module it wraps
+                rows.append(step(cast(VAE, model), cast(Discriminator, critic), opt, disc_opt, x, x, x2, rec_loss,
                                  Weights(st.w_rec, st.w_kld, st.w_tc), st.grad_clip))
                 pbar.set_postfix(rec=f"{rows[-1]['rec']:.3g}", kld=f"{rows[-1]['kld']:.3g}", tc=f"{rows[-1]['tc']:.3g}")
                 pbar.update()
@@ -267,7 +271,7 @@ def train_world_mapper(cfg: WorldConfig, runs: Path, device: str = "auto", resum
     mu, logvar = posteriors(image_vae.encode, train_images(cfg))
     mu, std = mu.to(dev), torch.exp(0.5 * logvar).to(dev)
     z_real = posteriors(sound_vae.encode, torch.from_numpy(sounds_of(cfg, cfg.sound.n_sounds, cfg.seed).mel))[0].to(dev)
-    net = {"latent_in": mu.shape[1], "latent_out": sound_vae.latent_dim}
+    net: dict[str, Any] = {"latent_in": mu.shape[1], "latent_out": sound_vae.latent_dim}
     mapper = Mapper(**net).to(dev)
     mapper.set_alignment(mu, z_real, st.align_spread)
     opt = torch.optim.AdamW(mapper.parameters(), lr=st.lr)
@@ -348,7 +352,7 @@ def train_world_reverse(cfg: WorldConfig, runs: Path, device: str = "auto", resu
     z_heard = torch.from_numpy(heard_latents(cfg, runs, z_img, offsets)).to(dev)
     z_target = torch.from_numpy(z_img).float().to(dev)
     forward = mapper_of(stage_ck(runs, "mapper"))
-    net = {"latent_in": forward.out_mean.numel(), "latent_out": forward.in_mean.numel()}
+    net: dict[str, Any] = {"latent_in": forward.out_mean.numel(), "latent_out": forward.in_mean.numel()}
     model = ReverseMapper(**net).to(dev)
     model.set_inverse_alignment(forward)
     opt = torch.optim.AdamW(model.parameters(), lr=st.lr)
