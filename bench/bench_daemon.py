@@ -37,17 +37,10 @@ load average says the machine is busy.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import random
-import re
 import select
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -56,15 +49,12 @@ from typing import Any, Callable
 import numpy as np
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))   # support.jack: the private jackd of --jack
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import Client, machine, merge, start_daemon, write_results  # noqa: E402
 from isudt.daemon.bundle import default_bundle_dir, load_manifest  # noqa: E402
 from isudt.daemon.osc_server import decode_packet, encode_message  # noqa: E402
 from isudt.daemon.square import render_square  # noqa: E402
-
-READY = re.compile(r"isudt ready: osc \[?([0-9a-fA-F.:]+?)\]?:(\d+) ")
 
 # issue 8, "Targets": the control path without hops (20 msg/s round trips; sustained rates answered in full)
 TARGETS = {
@@ -74,94 +64,6 @@ TARGETS = {
     "pictslider_sustained_per_s": (">=", 1500), "frame_sustained_per_s": (">=", 1000),
     "start_to_ready_s": ("<", 1.0), "rss_mb": ("<", 150.0),
 }
-
-
-# --- the daemon under test ------------------------------------------------------
-
-class Daemon:
-    def __init__(self, workdir: Path, config: dict, args: list[str]) -> None:
-        self.path = workdir / f"bench-{int(time.time() * 1000)}.yaml"
-        self.path.write_text(yaml.safe_dump(config))
-        self.log: list[str] = []
-        t0 = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, "-m", "isudt.daemon.cli", "serve", "--config", str(self.path), *args],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        ready = threading.Event()
-        found: dict[str, Any] = {}
-
-        def read() -> None:
-            assert self.proc.stderr is not None
-            for line in self.proc.stderr:
-                self.log.append(line.rstrip())
-                m = READY.search(line)
-                if m and not ready.is_set():
-                    found["t"] = time.perf_counter()
-                    found["addr"] = (m.group(1), int(m.group(2)))
-                    ready.set()
-            ready.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        if not ready.wait(30) or "addr" not in found:
-            self.proc.kill()
-            raise SystemExit("daemon did not become ready:\n" + "\n".join(self.log[-20:]))
-        self.ready_s = found["t"] - t0
-        self.addr = found["addr"]
-
-    def rss_mb(self) -> tuple[float, float]:
-        text = Path(f"/proc/{self.proc.pid}/status").read_text()
-        rss = int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024
-        hwm = int(re.search(r"VmHWM:\s+(\d+)", text).group(1)) / 1024
-        return rss, hwm
-
-    def stop(self) -> tuple[int, float]:
-        t = time.perf_counter()
-        self.proc.terminate()
-        try:
-            rc = self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait(5)
-        return rc, time.perf_counter() - t
-
-
-class Client:
-    def __init__(self, addr: tuple[str, int]) -> None:
-        self.addr = addr
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-        self.sock.bind(("127.0.0.1", 0))
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendto(data, self.addr)
-
-    def recv(self, timeout: float) -> tuple[str, list] | None:
-        self.sock.settimeout(timeout)
-        try:
-            data, _ = self.sock.recvfrom(65536)
-        except (socket.timeout, OSError):
-            return None
-        return decode_packet(data, 4, 1024)[0]
-
-    def wait_for(self, address: str, timeout: float = 2.0) -> list | None:
-        deadline = time.perf_counter() + timeout
-        while (left := deadline - time.perf_counter()) > 0:
-            m = self.recv(left)
-            if m is None:
-                return None
-            if m[0] == address:
-                return m[1]
-        return None
-
-    def drain(self) -> None:
-        while self.recv(0.05) is not None:
-            pass
-
-    def status(self) -> dict[str, Any]:
-        self.drain()
-        self.send(encode_message("/status"))
-        args = self.wait_for("/status.reply", 2.0) or []
-        return dict(zip(args[0::2], args[1::2]))
 
 
 # --- measurements ----------------------------------------------------------------
@@ -269,17 +171,6 @@ def sustained(client: Client, make: Any, rates: list[float], seconds: float) -> 
 
 # --- main -----------------------------------------------------------------------------
 
-def machine() -> dict[str, Any]:
-    cpu = "?"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return {"host": platform.node(), "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(), "loadavg_at_start": os.getloadavg()}
-
-
 def parse_sets(items: list[str]) -> dict[str, Any]:
     """`--set section.key=value` (value parsed as YAML) -> a nested config dict."""
     out: dict[str, Any] = {}
@@ -290,18 +181,6 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
         section, name = key.split(".", 1)
         out.setdefault(section, {})[name] = yaml.safe_load(value)
     return out
-
-
-def merge(base: dict, extra: dict) -> dict:
-    out = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
-    for k, v in extra.items():
-        out[k] = {**out.get(k, {}), **v} if isinstance(v, dict) else v
-    return out
-
-
-def start_daemon(work: Path, config: dict, device: str = "null", args: list[str] | None = None) -> Daemon:
-    """One daemon on `device` (null unless asked): the one place a benchmark mode chooses where it plays."""
-    return Daemon(work, merge(config, {"audio": {"device": device}}), list(args or []))
 
 
 class Workload:
@@ -497,15 +376,6 @@ def main() -> int:
     print_table(results, summary)
     write_results(results, a.out, f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{info['host']}{'-full' if full else ''}")
     return 0
-
-
-def write_results(results: dict, out: str | None, stem: str) -> Path:
-    """Write `results` as JSON to `out`, or to bench/results/STEM.json; say where."""
-    path = Path(out) if out else ROOT / "bench" / "results" / f"{stem}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2, default=float))
-    print(f"\nwrote {path}")
-    return path
 
 
 def verdict(key: str, value: Any) -> str:

@@ -28,9 +28,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ROOT, Client, machine, merge, start_daemon, write_results  # noqa: E402
 
 WINDOW_S = 10.0
 LOAD = {"pictslider": 1000.0, "frame": 100.0, "latent": 200.0}
@@ -68,7 +68,6 @@ def window(d: Any, c: Any, seconds: float, load: bool, reloads: int = 0) -> dict
 
 def run(work: Path, base: dict[str, Any]) -> dict[str, Any]:
     """Start jackd (realtime if allowed), a daemon on it, and measure idle / load / reloads windows."""
-    from bench_daemon import Client, merge, start_daemon
     from support.jack import jack_server
 
     from isudt.daemon.osc_server import encode_message
@@ -119,8 +118,6 @@ def print_table(r: dict[str, Any]) -> None:
 
 def main() -> int:
     import tempfile
-
-    from bench_daemon import machine, write_results
 
     info = machine()
     work = Path(tempfile.mkdtemp(prefix="isudt-bench-jack-"))

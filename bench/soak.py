@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 FUZZ = ROOT / "tests" / "support" / "fuzz.py"
 
-from bench_daemon import Client, Daemon, machine, write_results  # noqa: E402
+from common import Client, Daemon, machine, start_daemon, write_results  # noqa: E402
 from isudt.daemon.bundle import default_bundle_dir, load_manifest  # noqa: E402
 from isudt.daemon.osc_server import encode_message  # noqa: E402
 
@@ -150,10 +150,9 @@ def maybe_jack(use: bool) -> Iterator[dict[str, str]]:
 
 
 def start(work: Path, jack: dict[str, str], voices: int, level: str = "warning") -> Daemon:
-    cfg = {"osc": {"port": 0, "reply_port": 0, "reply_to_sender": True},
-           "audio": {"device": jack.get("device", "null")}, "synth": {"voices": voices},
+    cfg = {"osc": {"port": 0, "reply_port": 0, "reply_to_sender": True}, "synth": {"voices": voices},
            "inference": {"providers": "cpu"}, "logging": {"level": level}}
-    return Daemon(work, cfg, [])
+    return start_daemon(work, cfg, jack.get("device", "null"))
 
 
 def rss(pid: int) -> float:
