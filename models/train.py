@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Literal, overload
 
 import torch
 import torch.nn.functional as F
@@ -20,7 +20,7 @@ from . import checkpoint
 from .config import InversionConfig, MapperConfig, VAEConfig, as_dict
 from .data import image_set, sound_set
 from .factor_vae import Weights, step
-from .networks import Discriminator, ImageVAE, Inversion, Mapper, SoundVAE
+from .networks import Discriminator, ImageVAE, Inversion, Mapper, PainterDecoder, SoundVAE
 
 
 def pick_device(name: str) -> torch.device:
@@ -42,21 +42,21 @@ def set_lr(opt: torch.optim.Optimizer, base: float, step_no: int, warmup_steps: 
         group["lr"] = base * scale
 
 
-def rng_state() -> dict:
-    state = {"cpu": torch.get_rng_state()}
+def rng_state() -> dict[str, Any]:
+    state: dict[str, Any] = {"cpu": torch.get_rng_state()}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
 
 
-def restore_rng(state: dict) -> None:
+def restore_rng(state: dict[str, Any]) -> None:
     torch.set_rng_state(state["cpu"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def restore(ck_path: Path, parts: dict, keys: tuple[str, ...], stage: str, quiet: bool,
-            optional: tuple[str, ...] = ()) -> dict:
+def restore(ck_path: Path, parts: dict[str, Any], keys: tuple[str, ...], stage: str, quiet: bool,
+            optional: tuple[str, ...] = ()) -> dict[str, Any]:
     """Load `parts` (checkpoint key -> module or optimiser) and the RNG state; return the saved `keys`, and
     those of `optional` the checkpoint holds (a step that runs after the epochs, like the point polish)."""
     ck = checkpoint.load(ck_path)
@@ -87,8 +87,8 @@ def mean_stats(rows: list[dict[str, float]]) -> dict[str, float]:
 
 # ---------------------------------------------------------------- FactorVAEs
 
-def vae_net_kwargs(domain: str, cfg: VAEConfig) -> dict:
-    kw = {"latent": cfg.latent, "width": cfg.width, "init_logvar": cfg.init_logvar}
+def vae_net_kwargs(domain: str, cfg: VAEConfig) -> dict[str, Any]:
+    kw: dict[str, Any] = {"latent": cfg.latent, "width": cfg.width, "init_logvar": cfg.init_logvar}
     if domain == "image":
         kw |= {"res_blocks": cfg.res_blocks, "pool": cfg.pool}
         if cfg.decoder != "broadcast":  # older checkpoints (and the broadcast default) keep their net kwargs
@@ -136,7 +136,9 @@ def peak_term(vae: ImageVAE, x: torch.Tensor, weight: float) -> Callable:
     onto the square, found in the input image itself (no position labels).
     """
     where = peak_of(x)
-    return lambda out: weight * (vae.decoder.centre(out.z) - where).abs().mean() / x.shape[-1]
+    painter = vae.decoder
+    assert isinstance(painter, PainterDecoder)
+    return lambda out: weight * (painter.centre(out.z) - where).abs().mean() / x.shape[-1]
 
 
 HEAD_BATCH = 1024   # the point head is a 2-D regression: big batches cost little and steady it
@@ -151,7 +153,9 @@ def polish_head(vae: ImageVAE, data, cfg: VAEConfig, dev: torch.device, quiet: b
     than 2 px from the square). The daemon decodes means; this regression on
     exactly those inputs moves only the point (the painter draws around it).
     """
-    head = vae.decoder.head.requires_grad_(True)
+    painter = vae.decoder
+    assert isinstance(painter, PainterDecoder)
+    head = painter.head.requires_grad_(True)
     mu = image_posteriors(vae, data)[0].to(dev)
     where = torch.cat([peak_of(data.batch(torch.arange(k, min(k + 1024, len(mu))))) for k in range(0, len(mu), 1024)]).to(dev)
     opt = torch.optim.Adam(head.parameters(), lr=cfg.lr)
@@ -159,13 +163,13 @@ def polish_head(vae: ImageVAE, data, cfg: VAEConfig, dev: torch.device, quiet: b
         for i in range(cfg.head_steps):
             set_lr(opt, cfg.lr, i, 0, cfg.head_steps)
             idx = torch.randint(len(mu), (HEAD_BATCH,), device=dev)
-            loss = (vae.decoder.centre(mu[idx]) - where[idx]).abs().mean()
+            loss = (painter.centre(mu[idx]) - where[idx]).abs().mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             pbar.update()
     with torch.no_grad():
-        err = torch.linalg.norm(vae.decoder.centre(mu) - where, dim=1)
+        err = torch.linalg.norm(painter.centre(mu) - where, dim=1)
     return {"head_point_med_px": err.median().item(), "head_point_p95_px": torch.quantile(err, 0.95).item()}
 
 
@@ -179,7 +183,13 @@ def phase_term(vae: SoundVAE, other_phase: torch.Tensor, weight: float) -> Calla
     return lambda out: weight * (out.mu - vae.encode(other_phase)[0]).pow(2).sum(1).mean()
 
 
-def build_vae(domain: str, net: dict) -> ImageVAE | SoundVAE:
+@overload
+def build_vae(domain: Literal["image"], net: dict[str, Any]) -> ImageVAE: ...
+@overload
+def build_vae(domain: Literal["sound"], net: dict[str, Any]) -> SoundVAE: ...
+@overload
+def build_vae(domain: str, net: dict[str, Any]) -> ImageVAE | SoundVAE: ...
+def build_vae(domain: str, net: dict[str, Any]) -> ImageVAE | SoundVAE:
     return ImageVAE(**net) if domain == "image" else SoundVAE(**net)
 
 
@@ -195,7 +205,7 @@ def train_vae(domain: str, cfg: VAEConfig, run_dir: Path, device: str = "auto",
         take_encoder(vae, Path(cfg.encoder_from), cfg.freeze_encoder)
     opt = torch.optim.AdamW([p for p in vae.parameters() if p.requires_grad], lr=cfg.lr)
     disc_opt = torch.optim.AdamW(disc.parameters(), lr=cfg.disc_lr)
-    state = {"epoch": 0, "w_kld": cfg.w_kld, "history": []}
+    state: dict[str, Any] = {"epoch": 0, "w_kld": cfg.w_kld, "history": []}
 
     if domain == "image":
         data = image_set(subset=cfg.subset, seed=cfg.seed)
@@ -233,12 +243,13 @@ def train_vae(domain: str, cfg: VAEConfig, run_dir: Path, device: str = "auto",
                     x = data.batch(order[sl]).to(dev)
                     x2 = data.batch(order2[sl]).to(dev)
                     target = F.avg_pool2d(x, cfg.pool)
-                    if vae.full_res:
+                    if isinstance(vae, ImageVAE) and vae.full_res:
                         pixels, target = sample_pixels(x, cfg.paint_pixels)
                         decode_kw = {"pixels": pixels}
                         aux = peak_term(vae, x, cfg.w_peak)
                 else:
                     if cfg.w_phase > 0:
+                        assert isinstance(vae, SoundVAE)
                         x, xb, target = (t.to(dev) for t in sounds.sample_two_phases(cfg.batch_size)[:3])
                         aux = phase_term(vae, xb, cfg.w_phase)
                     else:
@@ -255,19 +266,31 @@ def train_vae(domain: str, cfg: VAEConfig, run_dir: Path, device: str = "auto",
         state["epoch"] = epoch + 1
         log_epoch(domain, epoch + 1, cfg.epochs, stats, quiet)
         save_state()
-    if domain == "image" and vae.full_res and cfg.head_steps and "head" not in state:
+    if isinstance(vae, ImageVAE) and vae.full_res and cfg.head_steps and "head" not in state:
         state["head"] = polish_head(vae, data, cfg, dev, quiet)
         log_epoch("image", state["epoch"], cfg.epochs, state["head"], quiet)
         save_state()
     return checkpoint.load(ck_path)
 
 
+@overload
+def load_vae(run: str | Path, domain: Literal["image"]) -> ImageVAE: ...
+@overload
+def load_vae(run: str | Path, domain: Literal["sound"]) -> SoundVAE: ...
+@overload
+def load_vae(run: str | Path, domain: str) -> ImageVAE | SoundVAE: ...
 def load_vae(run: str | Path, domain: str) -> ImageVAE | SoundVAE:
     """A trained VAE from its run directory, in eval mode and frozen."""
     return vae_of(checkpoint.load(Path(run) / "checkpoint.pt"), domain)
 
 
-def vae_of(ck: dict, domain: str) -> ImageVAE | SoundVAE:
+@overload
+def vae_of(ck: dict[str, Any], domain: Literal["image"]) -> ImageVAE: ...
+@overload
+def vae_of(ck: dict[str, Any], domain: Literal["sound"]) -> SoundVAE: ...
+@overload
+def vae_of(ck: dict[str, Any], domain: str) -> ImageVAE | SoundVAE: ...
+def vae_of(ck: dict[str, Any], domain: str) -> ImageVAE | SoundVAE:
     """The VAE a loaded checkpoint holds, in eval mode and frozen."""
     vae = build_vae(domain, ck["net"])
     vae.load_state_dict(ck["model"])
@@ -323,7 +346,7 @@ def train_mapper(cfg: MapperConfig, run_dir: Path, device: str = "auto", resume:
     z_sound = sound_posterior_means(sound_vae, cfg.seed + 2, cfg.seed, device=dev, level_dist=sound_level_dist(cfg.sound_run))
     mapper.set_alignment(mu, z_sound, cfg.align_spread)
     opt = torch.optim.AdamW(mapper.parameters(), lr=cfg.lr)
-    state = {"epoch": 0, "history": []}
+    state: dict[str, Any] = {"epoch": 0, "history": []}
     ck_path = run_dir / "checkpoint.pt"
     if resume and ck_path.exists():
         state = restore(ck_path, {"model": mapper, "opt": opt}, ("epoch", "history"), "mapper", quiet)
@@ -376,12 +399,12 @@ def train_inversion(cfg: InversionConfig, run_dir: Path, device: str = "auto", r
     sound_vae = load_vae(cfg.sound_run, "sound").to(dev)
     sounds = sound_set(cfg.n_pitches, seed=cfg.seed + 1, level_dist=sound_level_dist(cfg.sound_run))
     spec = sounds.spec
-    net = {"n_mels": sounds.unit_mel.shape[1], "hidden": cfg.hidden,
+    net: dict[str, Any] = {"n_mels": sounds.unit_mel.shape[1], "hidden": cfg.hidden,
            "pitch_range": [spec.pitch_min, spec.pitch_max],
            "db_range": [20 * math.log10(spec.amp_min), 20 * math.log10(spec.amp_max)]}
     model = Inversion(**net).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
-    state = {"step": 0, "history": []}
+    state: dict[str, Any] = {"step": 0, "history": []}
     ck_path = run_dir / "checkpoint.pt"
     if resume and ck_path.exists():
         state = restore(ck_path, {"model": model, "opt": opt}, ("step", "history"), "inversion", quiet)
