@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -122,7 +123,7 @@ def train_ear(cfg: EarConfig, run_dir: Path, device: str = "auto", resume: bool 
     vae.to(dev)                                  # frozen by vae_of; only its encoder learns
     encoder, decoder = vae.encoder.train().requires_grad_(True), vae.decoder
     opt = torch.optim.Adam(encoder.parameters(), lr=cfg.lr)
-    state = {"epoch": 0, "history": []}
+    state: dict[str, Any] = {"epoch": 0, "history": []}
     ck_path = run_dir / "checkpoint.pt"
     if resume and ck_path.exists():
         state = restore(ck_path, {"model": vae, "opt": opt}, ("epoch", "history"), "ear", quiet)
@@ -139,7 +140,7 @@ def train_ear(cfg: EarConfig, run_dir: Path, device: str = "auto", resume: bool 
                 idx = order[i * cfg.batch_size:(i + 1) * cfg.batch_size].to(dev)
                 ridx = torch.randint(n_random, (max(1, len(idx) // 2),)).to(dev)
                 terms = losses(encoder, decoder, data, idx, ridx)
-                loss = sum(weights[k] * v for k, v in terms.items())
+                loss = cast(torch.Tensor, sum(weights[k] * v for k, v in terms.items()))  # sum() types its 0 start
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(encoder.parameters(), cfg.grad_clip)

@@ -268,6 +268,9 @@ class PainterDecoder(nn.Module):
 
 
 class ImageVAE(VAE):
+    encoder: ImageEncoder
+    decoder: ImageDecoder | PainterDecoder
+
     def __init__(self, latent: int = 2, width: int = 32, res_blocks: int = 2, pool: int = 4, size: int = 128,
                  init_logvar: float = -6.0, decoder: str = "broadcast", paint_width: int = 16) -> None:
         super().__init__()
@@ -320,6 +323,9 @@ class SoundDecoder(nn.Module):
 
 
 class SoundVAE(VAE):
+    encoder: SoundEncoder
+    decoder: SoundDecoder
+
     def __init__(self, latent: int = 2, width: int = 256, n_mels: int = 64, init_logvar: float = 0.0) -> None:
         super().__init__()
         self.latent_dim = latent
@@ -475,6 +481,9 @@ class ConvImageDecoder(nn.Module):
 
 class WorldImageVAE(VAE):
     """The image FactorVAE of a drawn world: the square world's CoordConv encoder (no pooling), a conv decoder."""
+
+    encoder: ImageEncoder
+    decoder: ConvImageDecoder
 
     def __init__(self, latent: int = 3, width: int = 32, res_blocks: int = 2, size: int = 32,
                  init_logvar: float = -2.0) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -46,7 +47,10 @@ class ReverseData:
         return len(self.z_image)
 
 
-def load_module(run: str | Path, cls: type) -> torch.nn.Module:
+M = TypeVar("M", bound=torch.nn.Module)
+
+
+def load_module(run: str | Path, cls: type[M]) -> M:
     """A trained mapper/inversion from its run directory, frozen, in eval mode."""
     ck = checkpoint.load(Path(run) / "checkpoint.pt")
     m = cls(**ck["net"])
@@ -168,7 +172,7 @@ def train_reverse(cfg: ReverseConfig, run_dir: Path, device: str = "auto", resum
     rev.set_inverse_alignment(mapper)
     rev.to(dev)
     opt = torch.optim.AdamW(rev.parameters(), lr=cfg.lr)
-    state = {"epoch": 0, "history": []}
+    state: dict[str, Any] = {"epoch": 0, "history": []}
     ck_path = run_dir / "checkpoint.pt"
     if resume and ck_path.exists():
         state = restore(ck_path, {"model": rev, "opt": opt}, ("epoch", "history"), "reverse", quiet)
