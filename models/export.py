@@ -30,7 +30,8 @@ from isudt.daemon.synths import SINE
 
 from . import checkpoint
 from .data import image_set
-from .networks import PAINTER_CHANGE, REVERSE_CHANGE, SIZE_CHANGES, Inversion, Mapper, ReverseMapper
+from .networks import (PAINTER_CHANGE, REVERSE_CHANGE, SIZE_CHANGES, ConvImageDecoder, ImageDecoder, Inversion, Mapper,
+                       PainterDecoder, ReverseMapper)
 from .train import build_vae, image_posteriors, sound_posterior_means
 
 PARITY_ATOL = 1e-4
@@ -48,7 +49,7 @@ class EncoderMu(nn.Module):
 
 
 class FullSizeImageDecoder(nn.Module):
-    def __init__(self, decoder: nn.Module) -> None:
+    def __init__(self, decoder: ImageDecoder | PainterDecoder | ConvImageDecoder) -> None:
         super().__init__()
         self.decoder = decoder
 

@@ -29,7 +29,7 @@ from torch import nn
 
 from . import checkpoint
 from .config import STAGES, VAEConfig
-from .networks import ImageVAE, Inversion, Mapper, SoundVAE
+from .networks import Heads, ImageVAE, Inversion, Mapper, SoundVAE
 from .train import vae_net_kwargs
 
 LOGVAR = -20.0
@@ -39,7 +39,8 @@ def initialisers(path: Path) -> tuple[dict[str, np.ndarray], list[np.ndarray], l
     """Named initialisers, and the unnamed Mul / Add constants (GroupNorm affine) in graph order."""
     model = onnx.load(str(path))
     init = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
-    muls, adds = [], []
+    muls: list[np.ndarray] = []
+    adds: list[np.ndarray] = []
     for node in model.graph.node:
         for name in node.input:
             if name.startswith("onnx::") and name in init:
@@ -71,7 +72,7 @@ def fill_groupnorms(module: nn.Module, muls: list[np.ndarray], adds: list[np.nda
     return done
 
 
-def constant_logvar(heads: nn.Module) -> set[str]:
+def constant_logvar(heads: Heads) -> set[str]:
     with torch.no_grad():
         heads.logvar.weight.zero_(); heads.logvar.bias.fill_(LOGVAR)
     return set()
