@@ -115,12 +115,14 @@ def test_subscribe_abuse_is_bounded_expires_and_amplifies_nothing(daemon_factory
         time.sleep(0.5)
         received += read_all(socks)
         st = d.status()
-        direct = [(p, m) for p, m in received if m in ("/subscribed", "/error")]
-        pushed_to = {p for p, m in received if m in ("/state", "/state/voice", "/heartbeat")}
+        direct = [(p, m, n) for p, m, n in received if m in ("/subscribed", "/error")]
+        pushed_to = {p for p, m, _ in received if m in ("/state", "/state/voice", "/heartbeat")}
         print(f"\nsubscribe abuse: sent {sent}, direct replies {len(direct)}, received {len(received)} in all, "
               f"subscribers {st['subscribers']}, refused {st['subscribers_refused']}, pushes to {len(pushed_to)} ports")
         assert st["subscribers"] == 8 and st["subscribers_refused"] > 0
-        assert len(direct) <= sent and all(len(m) < 64 for m in ("/subscribed",))
+        assert len(direct) <= sent                        # at most one direct reply per datagram ...
+        assert all(n <= (32 if m == "/subscribed" else 128) for _, m, n in direct), \
+            sorted({(m, n) for _, m, n in direct})      # ... and a small one (the request is 20 bytes)
         assert len(pushed_to) <= 8
         assert len(received) <= sent + 8 * 40            # direct replies + the 8 subscribers' state and heartbeats
         time.sleep(2.5)                                    # no renewal: all of them expire
@@ -130,7 +132,8 @@ def test_subscribe_abuse_is_bounded_expires_and_amplifies_nothing(daemon_factory
             s.close()
 
 
-def read_all(socks: list[socket.socket]) -> list[tuple[int, str]]:
+def read_all(socks: list[socket.socket]) -> list[tuple[int, str, int]]:
+    """Every message waiting on `socks`: (the socket's port, address, size of its datagram in bytes)."""
     out = []
     for s in socks:
         while True:
@@ -139,5 +142,5 @@ def read_all(socks: list[socket.socket]) -> list[tuple[int, str]]:
             except BlockingIOError:
                 break
             for m, _ in decode_packet(data):
-                out.append((s.getsockname()[1], m))
+                out.append((s.getsockname()[1], m, len(data)))
     return out
