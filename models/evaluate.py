@@ -13,6 +13,7 @@ import json
 import operator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import yaml
@@ -126,8 +127,8 @@ def encode_all_squares(models: Models) -> tuple[np.ndarray, np.ndarray]:
 def sound_grid(n: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The 64 x 64 grid of sines (pitch linear in [38, 86], amplitude linear in [0.01, 1]) as mel vectors."""
     s = DEFAULT_MEL
-    pitch, amp = np.meshgrid(np.linspace(s.pitch_min, s.pitch_max, n), np.linspace(s.amp_min, s.amp_max, n))
-    pitch, amp = pitch.ravel(), amp.ravel()
+    pitch_grid, amp_grid = np.meshgrid(np.linspace(s.pitch_min, s.pitch_max, n), np.linspace(s.amp_min, s.amp_max, n))
+    pitch, amp = pitch_grid.ravel(), amp_grid.ravel()
     mel = np.concatenate([mel_vectors(sines_batch(pitch[k:k + 512], amp[k:k + 512])) for k in range(0, len(pitch), 512)])
     return pitch, amp, mel.astype(np.float32)
 
@@ -208,7 +209,8 @@ def position_from_latent(z: np.ndarray, table: np.ndarray, positions: int, chunk
 def position_from_image(images: np.ndarray, positions: int, block: int = 2) -> np.ndarray:
     """Top-left (x, y) of the brightest block x block window, x, y in [0, positions) (`from_image` readout)."""
     img = images[:, 0].astype(np.float64)
-    sums = sum(img[:, dy:dy + positions, dx:dx + positions] for dy in range(block) for dx in range(block))
+    sums = cast(np.ndarray, sum(img[:, dy:dy + positions, dx:dx + positions]  # sum() types its 0 start
+                                for dy in range(block) for dx in range(block)))
     flat = sums.reshape(len(img), -1).argmax(1)
     return np.stack([flat % positions, flat // positions], 1).astype(np.float64)
 
@@ -272,7 +274,8 @@ def measure_reverse(models: Models, fwd: dict, seed: int = SEED, every_position:
     return metrics, diagnostics, {"rt_err": err, "table": table, "pitch_range": (lo_p, hi_p), "db_range": (lo_d, hi_d)}
 
 
-def decoded_sine_grid(models: Models, table: np.ndarray, pitch_range, db_range, n_pitch: int = 7, n_db: int = 5) -> dict:
+def decoded_sine_grid(models: Models, table: np.ndarray, pitch_range: tuple[float, float], db_range: tuple[float, float],
+                      n_pitch: int = 7, n_db: int = 5) -> dict:
     """Images decoded from a pitch x level grid of heard sines, with the positions read from their latents."""
     p = models.manifest.square.positions
     pitches, dbs = np.linspace(*pitch_range, n_pitch), np.linspace(db_range[1], db_range[0], n_db)
