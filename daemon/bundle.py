@@ -412,6 +412,8 @@ def load_position_table(manifest: Manifest) -> np.ndarray:
             z = np.asarray(f["z"], np.float32)
     except Exception as e:  # not an npz, no `z`
         raise BundleError(f"{path}: cannot read the position table ({e.__class__.__name__})") from None
+    if manifest.square is None:  # only the square world has positions (check_servable refuses the others)
+        raise BundleError(f"{path}: a position table needs the square world, not {manifest.image_world!r}")
     p, li = manifest.square.positions, manifest.image_latent
     if z.shape != (p, p, li) or not np.all(np.isfinite(z)):
         raise BundleError(f"{path}: z must be finite with shape [{p}, {p}, {li}], got {list(z.shape)}")
