@@ -53,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Client, machine, merge, start_daemon, write_results  # noqa: E402
 from isudt.daemon.bundle import default_bundle_dir, load_manifest  # noqa: E402
-from isudt.daemon.osc_server import decode_packet, encode_message  # noqa: E402
+from isudt.daemon.osc_codec import decode_packet, encode_message  # noqa: E402
 from isudt.daemon.square import render_square  # noqa: E402
 
 # issue 8, "Targets": the control path without hops (20 msg/s round trips; sustained rates answered in full)

@@ -70,7 +70,7 @@ def run(work: Path, base: dict[str, Any]) -> dict[str, Any]:
     """Start jackd (realtime if allowed), a daemon on it, and measure idle / load / reloads windows."""
     from support.jack import jack_server
 
-    from isudt.daemon.osc_server import encode_message
+    from isudt.daemon.osc_codec import encode_message
 
     with jack_server(rescan_portaudio=False, realtime=True) as server:
         cfg = merge(base, {"synth": {"voices": 8}, "inference": {"position_table": False}})

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))   # support.daemon (the driver), support.jack (the private jackd of --jack)
 
-from isudt.daemon.osc_server import decode_packet, encode_message  # noqa: E402
+from isudt.daemon.osc_codec import decode_packet, encode_message  # noqa: E402
 from support.daemon import Daemon as _Daemon  # noqa: E402
 from support.daemon import start_daemon as _start_daemon  # noqa: E402
 

@@ -54,7 +54,7 @@ FUZZ = ROOT / "tests" / "support" / "fuzz.py"
 
 from common import Client, Daemon, machine, start_daemon, write_results  # noqa: E402
 from isudt.daemon.bundle import default_bundle_dir, load_manifest  # noqa: E402
-from isudt.daemon.osc_server import encode_message  # noqa: E402
+from isudt.daemon.osc_codec import encode_message  # noqa: E402
 
 GROWTH_TARGET_PCT = 5.0
 WARMUP_FRACTION = 0.2

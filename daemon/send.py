@@ -19,7 +19,7 @@ import sys
 import time
 from typing import Any
 
-from .osc_server import DecodeError, decode_packet, encode_message
+from .osc_codec import DecodeError, decode_packet, encode_message
 
 _INT = re.compile(r"[+-]?\d+\Z")
 

@@ -34,7 +34,8 @@ from .listen import Listener, Seen, WayBack
 from .messages import (Control, Gain, Glide, ImageLatentSound, ImageMel, ImageRequest, ImageSine, Limits, Mute, Request,
                        VoiceOff)
 from .notify import Notifier, watchdog_interval
-from .osc_server import AllowList, OscCounters, OscServer, ReplySender, bind_udp, encode_message, image_replies, resolve
+from .osc_codec import encode_message, image_replies
+from .osc_server import AllowList, OscCounters, OscServer, ReplySender, bind_udp, resolve
 from .status import AudioStats, DaemonState, ListenStatus, StatusReport, state_messages, status_pairs
 from .subscribers import Subscribers, format_address
 from .pipeline import Pipeline, Result, Ring

@@ -22,8 +22,8 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 
 from isudt.daemon.messages import (FrameRequest, Gain, Glide, LatentImageRequest, LatentSoundRequest, Limits,
                                    Mute, PositionRequest, Refused, StatusQuery, VoiceOff, validate)
-from isudt.daemon.osc_server import (AllowList, DecodeError, OscServer, ReplySender, TokenBucket, decode_message,
-                                     decode_packet, encode_floats, encode_message)
+from isudt.daemon.osc_codec import DecodeError, decode_message, decode_packet, encode_floats, encode_message
+from isudt.daemon.osc_server import AllowList, OscServer, ReplySender, TokenBucket
 
 LIMITS = Limits(voices=8, positions=126, image_latent=2, sound_latent=2,
                 image_lo=np.array([-1, -1], np.float32), image_hi=np.array([1, 1], np.float32),
@@ -115,6 +115,16 @@ def test_encoder_is_read_back_by_python_osc(address: str, args: list) -> None:
 
 def test_fast_float_reply_matches_general_encoder() -> None:
     assert encode_floats("/sineparams", (61.5, -7.25)) == encode_message("/sineparams", [61.5, -7.25])
+
+
+def test_the_codec_imports_nothing_of_the_server() -> None:
+    """Clients (`isudt send`, bench/, the tests' helpers) take the wire format alone."""
+    import subprocess
+    import sys
+    code = ("import sys, isudt.daemon.osc_codec; "
+            "print(sorted(m for m in sys.modules if m.startswith('isudt.daemon.') and m != 'isudt.daemon.osc_codec'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 @SETTINGS

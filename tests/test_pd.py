@@ -34,7 +34,7 @@ import pytest
 
 from isudt.daemon.config import OscConfig, SynthSection
 from isudt.daemon.messages import Limits, Refused, validate
-from isudt.daemon.osc_server import DecodeError, decode_packet, encode_message
+from isudt.daemon.osc_codec import DecodeError, decode_packet, encode_message
 from support.pd_file import pd_records, read_pd
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -46,7 +46,7 @@ import pytest
 import yaml
 
 from isudt.daemon.bundle import default_bundle_dir
-from isudt.daemon.osc_server import DecodeError, decode_packet
+from isudt.daemon.osc_codec import DecodeError, decode_packet
 from support.audio_analysis import find_gaps, longest_clean_segment, max_step, midi_to_hz, tones
 from support.daemon import Daemon, OscClient, child_env, merged, run_serve, serve_command
 from support.fuzz import Limits, Mix, Totals, msg, pad

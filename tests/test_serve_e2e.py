@@ -138,7 +138,7 @@ def test_replies_go_to_the_configured_target(daemon_factory) -> None:
         c = d.client()
         c.send("/pictslider", 1, 2)
         data, _ = listener.recvfrom(65536)
-        from isudt.daemon.osc_server import decode_packet
+        from isudt.daemon.osc_codec import decode_packet
         assert decode_packet(data)[0][0] == "/sineparams"
         assert c.recv(0.3) is None                  # not to the sender
     finally:
@@ -227,7 +227,7 @@ def test_above_capacity_stays_bounded_and_the_last_input_wins(daemon_factory) ->
     message is answered or coalesced (none queued), nothing lags, and the last reply is the last input."""
     d = daemon_factory({"inference": {"position_table": False}})
     c = d.client()
-    from isudt.daemon.osc_server import encode_message
+    from isudt.daemon.osc_codec import encode_message
     xy = np.random.default_rng(1).integers(0, 126, (5000, 2))
     datagrams = [encode_message("/pictslider", [int(x), int(y)]) for x, y in xy]
     t0 = time.monotonic()

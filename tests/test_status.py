@@ -1,7 +1,7 @@
 """daemon/status.py: /status.reply's pairs from typed snapshots (names, order and wire types are the contract)."""
 from __future__ import annotations
 
-from isudt.daemon.osc_server import decode_message, encode_message
+from isudt.daemon.osc_codec import decode_message, encode_message
 from isudt.daemon.status import AudioStats, ListenStatus, StatusReport, audio_pairs, flatten, status_pairs
 
 NAMES = ("version model_id provider device audio_state audio_ok samplerate blocksize voices received handled "

@@ -6,7 +6,7 @@ import socket
 import time
 from typing import Any
 
-from isudt.daemon.osc_server import decode_packet, encode_message
+from isudt.daemon.osc_codec import decode_packet, encode_message
 from support.daemon import OscClient
 
 

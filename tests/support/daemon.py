@@ -52,7 +52,7 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
-from isudt.daemon.osc_server import DecodeError, decode_packet, encode_message
+from isudt.daemon.osc_codec import DecodeError, decode_packet, encode_message
 
 READY = re.compile(r"isudt ready: osc \[?([0-9a-fA-F.:]+?)\]?:(\d+) ")
 TEST_DEFAULTS: dict[str, dict[str, Any]] = {

@@ -45,7 +45,7 @@ from typing import Any, Callable, Iterable, Sequence
 if __name__ == "__main__":   # run as a script: make `isudt` importable the same way the tests do
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from isudt.daemon.osc_server import encode_message  # noqa: E402
+from isudt.daemon.osc_codec import encode_message  # noqa: E402
 
 NAN, INF = float("nan"), float("inf")
 _I32 = struct.Struct(">i")
