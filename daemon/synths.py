@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .mel import midi_to_hz
 
@@ -138,7 +139,7 @@ def synth_from_manifest(section: object) -> SynthDef:
     return synth
 
 
-def guard_index(fc: np.ndarray, ratio: np.ndarray, index: np.ndarray, sample_rate: float) -> np.ndarray:
+def guard_index(fc: ArrayLike, ratio: ArrayLike, index: ArrayLike, sample_rate: float) -> np.ndarray:
     """The alias guard: `index` lowered so that fc * (1 + (index + 1) * ratio) <= 0.45 * sample_rate."""
     ceiling = (ALIAS_LIMIT * sample_rate / np.asarray(fc, np.float64) - 1.0) / np.asarray(ratio, np.float64) - 1.0
     return np.clip(np.minimum(index, ceiling), 0.0, None)
