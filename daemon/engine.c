@@ -6,6 +6,13 @@
  * exp2(pitch / 12 + offset), the phase is a running sum wrapped once per block,
  * voices are summed in voice order, and the limiter's gain follows
  * g[k] = min(thr / bound[k], g[k-1] + release).
+ *
+ * FM voices: the modulator's increment is the carrier's times exp2(log2 ratio),
+ * the alias guard is evaluated per sample on the glided values
+ * (index <= (limit / carrier increment - 1) / ratio - 1, and >= 0), and the
+ * sample is sin(2 pi carrier phase + index * sin(2 pi modulator phase)). The
+ * modulator's phase moves on only in blocks the voice renders as FM (index
+ * not resting at 0); a sine voice renders exactly as before FM existed.
  */
 #define _GNU_SOURCE
 #include "engine.h"
@@ -21,6 +28,7 @@
 #define PA_INPUT_OVERFLOW 0x2u    /* PortAudio's paInputOverflow */
 #define PA_OUTPUT_UNDERFLOW 0x4u  /* PortAudio's paOutputUnderflow */
 #define TWO_PI 6.283185307179586
+#define LRATIO_MAX 16.0            /* |log2 ratio| the engine accepts: beyond, the modulator's phase overflows */
 
 typedef struct {           /* a linear ramp that holds at its goal */
     double cur, goal, step, left;
@@ -31,11 +39,13 @@ struct isudt_engine {
     double incr_offset;    /* MIDI / 12 + this = log2(cycles per sample) */
     /* targets, as the control side set them (changed only by commands) */
     double t_pitch[ISUDT_MAX_VOICES], t_amp[ISUDT_MAX_VOICES], t_amp_ramp[ISUDT_MAX_VOICES];
+    double t_lratio[ISUDT_MAX_VOICES], t_index[ISUDT_MAX_VOICES];   /* FM: log2(ratio), index (0: a sine) */
     double t_pitch_ramp, t_master, t_master_ramp;
     int t_fading;
     /* render state */
-    double phase[ISUDT_MAX_VOICES];
+    double phase[ISUDT_MAX_VOICES], mphase[ISUDT_MAX_VOICES];        /* carrier, modulator (cycles) */
     ramp pitch[ISUDT_MAX_VOICES], amp[ISUDT_MAX_VOICES], master;
+    ramp lratio[ISUDT_MAX_VOICES], index[ISUDT_MAX_VOICES];
     double limiter_gain;
     /* work buffers, max_block long */
     double *mix, *bound, *master_buf;
@@ -63,7 +73,7 @@ static int config_ok(const isudt_config *c)
            c->channels <= ISUDT_MAX_CHANNELS && c->in_channels >= 0 && c->in_channels <= ISUDT_MAX_CHANNELS &&
            c->max_block >= 1 && c->limiter_threshold > 0 && c->limiter_threshold <= 1 &&
            c->limiter_release > 0 && c->start_master_ramp >= 1 && c->start_amp_ramp >= 1 &&
-           c->start_pitch_ramp >= 1;
+           c->start_pitch_ramp >= 1 && c->alias_limit > 0 && c->alias_limit <= 0.5;
 }
 
 isudt_engine *isudt_engine_new(const isudt_config *cfg)
@@ -179,6 +189,16 @@ static void apply(isudt_engine *e, const isudt_cmd *c)
             e->t_pitch[c->voice] = c->a;
             e->t_amp[c->voice] = c->b;
             e->t_amp_ramp[c->voice] = c->c;
+            e->t_index[c->voice] = 0.0;
+        }
+        break;
+    case ISUDT_CMD_VOICE_FM:
+        if (c->voice >= 0 && c->voice < e->cfg.voices && c->c >= 1 && isfinite(c->p[0]) && isfinite(c->p[1])) {
+            e->t_pitch[c->voice] = c->a;
+            e->t_amp[c->voice] = c->b;
+            e->t_amp_ramp[c->voice] = c->c;
+            e->t_lratio[c->voice] = c->p[0] < -LRATIO_MAX ? -LRATIO_MAX : (c->p[0] > LRATIO_MAX ? LRATIO_MAX : c->p[0]);
+            e->t_index[c->voice] = c->p[1] > 0.0 ? c->p[1] : 0.0;
         }
         break;
     case ISUDT_CMD_MASTER:
@@ -237,14 +257,23 @@ static inline double ramp_at(const ramp *r, double k1)   /* value at sample k (k
     return r->left <= 0.0 ? r->cur : r->cur + r->step * (k1 < r->left ? k1 : r->left);
 }
 
+static void jump(ramp *r, double target)
+{
+    r->cur = r->goal = target;
+    r->left = 0.0;
+}
+
 static void retarget(isudt_engine *e)
 {
     for (int v = 0; v < e->cfg.voices; v++) {
-        if (e->amp[v].cur == 0.0 && e->amp[v].left == 0.0) {   /* silent: take the new pitch at once */
-            e->pitch[v].cur = e->pitch[v].goal = e->t_pitch[v];
-            e->pitch[v].left = 0.0;
+        if (e->amp[v].cur == 0.0 && e->amp[v].left == 0.0) {   /* silent: take the new pitch and timbre at once */
+            jump(&e->pitch[v], e->t_pitch[v]);
+            jump(&e->lratio[v], e->t_lratio[v]);
+            jump(&e->index[v], e->t_index[v]);
         }
         start_ramp(&e->pitch[v], e->t_pitch[v], e->t_pitch_ramp);
+        start_ramp(&e->lratio[v], e->t_lratio[v], e->t_pitch_ramp);
+        start_ramp(&e->index[v], e->t_index[v], e->t_pitch_ramp);
         start_ramp(&e->amp[v], e->t_amp[v], e->t_amp_ramp[v]);
     }
     if (e->t_master != e->master.goal) {
@@ -254,9 +283,55 @@ static void retarget(isudt_engine *e)
     }
 }
 
+/* The alias guard on one sample's values: the index played (incr = carrier cycles per sample). */
+static inline double guard_index(double incr, double ratio, double index, double limit)
+{
+    double ceiling = (limit / incr - 1.0) / ratio - 1.0;
+    double g = index < ceiling ? index : ceiling;
+    return g > 0.0 ? g : 0.0;
+}
+
+/* One FM voice into mix and bound; moves both phases on. Whatever does not
+ * glide in this block is computed once (the same value ramp_at would give). */
+static void render_fm(isudt_engine *e, int v, int n)
+{
+    const ramp *p = &e->pitch[v], *a = &e->amp[v], *r = &e->lratio[v], *x = &e->index[v];
+    const double limit = e->cfg.alias_limit;
+    double acc = e->phase[v], macc = e->mphase[v];
+    int glide_p = p->left > 0.0, glide_r = r->left > 0.0, gliding = glide_p || glide_r || x->left > 0.0;
+    double incr = exp2(p->cur * (1.0 / 12.0) + e->incr_offset);
+    double ratio = exp2(r->cur);
+    double index = guard_index(incr, ratio, x->cur, limit);
+    double mincr = incr * ratio;
+    int silent = a->left <= 0.0 && a->cur == 0.0;
+    for (int k = 0; k < n; k++) {
+        if (gliding) {
+            if (glide_p)
+                incr = exp2(ramp_at(p, k + 1.0) * (1.0 / 12.0) + e->incr_offset);
+            if (glide_r)
+                ratio = exp2(ramp_at(r, k + 1.0));
+            index = guard_index(incr, ratio, ramp_at(x, k + 1.0), limit);
+            mincr = incr * ratio;
+        }
+        acc += incr;
+        macc += mincr;
+        if (!silent) {
+            double level = ramp_at(a, k + 1.0);
+            e->mix[k] += sin(acc * TWO_PI + index * sin(macc * TWO_PI)) * level;
+            e->bound[k] += level;
+        }
+    }
+    e->phase[v] = fmod(acc, 1.0);
+    e->mphase[v] = fmod(macc, 1.0);
+}
+
 /* One voice into mix (sine * level) and bound (level); moves its phase on. */
 static void render_voice(isudt_engine *e, int v, int n)
 {
+    if (!(e->index[v].left <= 0.0 && e->index[v].cur == 0.0)) {
+        render_fm(e, v, n);
+        return;
+    }
     const ramp *p = &e->pitch[v], *a = &e->amp[v];
     double acc = e->phase[v];
     int constant_pitch = p->left <= 0.0;
@@ -301,6 +376,8 @@ static void render_block(isudt_engine *e, float *out, int n)
     int active = 0;
     for (int v = 0; v < e->cfg.voices; v++) {
         advance_ramp(&e->pitch[v], n);
+        advance_ramp(&e->lratio[v], n);
+        advance_ramp(&e->index[v], n);
         advance_ramp(&e->amp[v], n);
         active += e->amp[v].cur != 0.0;
     }

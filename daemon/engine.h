@@ -1,8 +1,21 @@
-/* isudt audio engine: the sine synth that runs on the audio thread.
+/* isudt audio engine: the synth that runs on the audio thread.
  *
- * One engine = up to ISUDT_MAX_VOICES phase-continuous sines with pitch glides
- * in the MIDI domain, level ramps, a master gain (which also carries mute and
- * the shutdown fade) and a limiter on the peak bound of the mix.
+ * One engine = up to ISUDT_MAX_VOICES phase-continuous voices, each a sine or
+ * a two-operator FM voice (daemon/synths.py defines both), with every
+ * parameter gliding per sample (pitch in MIDI units, the FM ratio in log2
+ * units, the FM index linearly), level ramps, a master gain (which also
+ * carries mute and the shutdown fade) and a limiter on the peak bound of the mix.
+ *
+ * A voice's kind is the command that last set it: ISUDT_CMD_VOICE makes it a
+ * sine, ISUDT_CMD_VOICE_FM an FM voice. A sine is an FM voice at index 0, so
+ * switching kinds never jumps: the index glides (to 0, or from 0) like every
+ * other parameter, and a voice whose index rests at 0 is rendered by the
+ * plain sine path (the same arithmetic as before FM existed, bit for bit).
+ *
+ * Alias guard (the rule of daemon/synths.guard_index): per sample, on the
+ * glided values, the FM index played is lowered so that the highest sideband
+ * Carson's rule counts stays at or below alias_limit * samplerate:
+ *     fc * (1 + (index + 1) * ratio) <= alias_limit * samplerate, index >= 0.
  *
  * Threads: exactly one producer (the Python control side, serialised by a
  * lock there) pushes commands; exactly one consumer (PortAudio's callback, or
@@ -27,9 +40,12 @@
 /* What a command sets. Each one carries the whole new target of one thing, so
  * applying the queue in order gives the same targets as the control side has. */
 enum isudt_cmd_kind {
-    ISUDT_CMD_VOICE = 1,       /* voice: a = MIDI pitch, b = linear amplitude, c = level ramp (samples) */
+    ISUDT_CMD_VOICE = 1,       /* sine voice: a = MIDI pitch, b = linear amplitude, c = level ramp (samples);
+                                  its FM index goes to 0 (its ratio is kept) */
     ISUDT_CMD_MASTER = 2,      /* a = linear master gain, b = ramp (samples), voice = 1 if shutdown fade */
-    ISUDT_CMD_PITCH_RAMP = 3   /* a = pitch glide (samples) for ramps that start later */
+    ISUDT_CMD_PITCH_RAMP = 3,  /* a = glide (samples) of pitch, ratio and index, for ramps that start later */
+    ISUDT_CMD_VOICE_FM = 4     /* FM voice: a, b, c as ISUDT_CMD_VOICE; p[0] = log2(ratio) (clamped to +-16),
+                                  p[1] = index (negative: 0); refused unless both are finite */
 };
 
 typedef struct {
@@ -38,6 +54,7 @@ typedef struct {
     double a;
     double b;
     double c;
+    double p[4];               /* a voice's timbre (see the kinds); fixed size, so a command never allocates */
     uint64_t seq;              /* the producer's running number; the engine reports the last applied */
 } isudt_cmd;
 
@@ -54,6 +71,7 @@ typedef struct {
     double start_master_ramp;  /* samples, for the first master change */
     double start_amp_ramp;     /* samples, for each voice's first level change */
     double start_pitch_ramp;   /* samples */
+    double alias_limit;        /* FM alias guard ceiling, a fraction of samplerate (0, 0.5]: synths.ALIAS_LIMIT */
 } isudt_config;
 
 typedef struct {

@@ -18,10 +18,18 @@ once: a `threading.Lock` makes them one producer. The audio thread never
 takes it.
 
 Sound (engine.c does it, as the reference did):
-* phase-continuous sines; pitch glides linearly in MIDI units over glide_ms;
+* phase-continuous voices, each a sine or a two-operator FM voice (the
+  synths of daemon/synths.py): y = level * sin(carrier phase + index *
+  sin(modulator phase)), the modulator at ratio x the carrier; a sine is an
+  FM voice at index 0, so switching kinds glides the index instead of
+  jumping, and a sine voice costs what it always did;
+* pitch glides linearly in MIDI units over glide_ms, an FM voice's ratio in
+  log2 units and its index linearly over the same glide (no zipper noise);
+* the FM alias guard (synths.guard_index's rule) is applied per sample to
+  the glided values, in the engine: no setting folds back above Nyquist;
   the level glides linearly in amplitude, never faster than 2 ms (a level jump
   is a click, a pitch jump of a continuous sine is not);
-* a silent voice takes its new pitch at once and fades in over fade_ms;
+* a silent voice takes its new pitch (and timbre) at once and fades in over fade_ms;
 * voices are summed, then the master gain (which carries mute and the
   shutdown fade, each ramped), then a limiter on the peak bound of the mix
   (gain = min(1, threshold / (master * sum of levels)), released at a limited
@@ -35,16 +43,19 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from . import limits
 from ._engine import ffi, lib
+from .mel import midi_to_hz
 from .status import EngineStats
+from .synths import ALIAS_LIMIT, SynthDef, guard_index
 
-__all__ = ["SynthConfig", "Engine", "db_to_amp", "EngineQueueFull"]
+__all__ = ["SynthConfig", "Engine", "db_to_amp", "EngineQueueFull", "VOICE_KINDS"]
 
 MIN_LEVEL_RAMP_MS = 2.0   # a level jump must never be a step (a click)
 DB_FLOOR = limits.SILENT_DB        # at or below this a voice target is silence
@@ -52,6 +63,9 @@ MAX_GAIN_DB = limits.GAIN_DB[1]
 MAX_GLIDE_MS = limits.GLIDE_MS[1]
 MAX_VOICES = int(lib.ISUDT_MAX_VOICES)   # = limits.VOICES[1] (tests/test_engine.py checks)
 PUSH_TIMEOUT_S = 0.05     # a full FIFO (audio stalled) waits this long, then the change is refused
+VOICE_KINDS = ("sine", "fm")          # daemon/synths.py's synths, as the engine plays them
+FM_RATIO = (1.0 / 64.0, 64.0)         # an FM ratio is clamped into this (the models use 0.1-10: synths.FM)
+FM_INDEX = (0.0, 100.0)               # an FM index is clamped into this before the alias guard
 
 
 class EngineQueueFull(RuntimeError):
@@ -98,6 +112,15 @@ class _Control:
     muted: bool = False
     fading: bool = False
     glide_ms: float = 10.0
+    kind: list[str] = field(default_factory=list)      # per voice, VOICE_KINDS (all "sine" at start)
+    ratio: list[float] = field(default_factory=list)   # per voice, the last FM ratio (kept while it plays a sine)
+    index: list[float] = field(default_factory=list)   # per voice, the last FM index asked for (before the guard)
+
+    @classmethod
+    def start(cls, voices: int, cfg: SynthConfig) -> _Control:
+        """Every voice silent, a sine at MIDI 60; FM ratio 1, index 0 until one is set."""
+        return cls(active=[False] * voices, pitch=[60.0] * voices, db=[DB_FLOOR] * voices, gain_db=cfg.gain_db,
+                   glide_ms=cfg.glide_ms, kind=["sine"] * voices, ratio=[1.0] * voices, index=[0.0] * voices)
 
 
 class Engine:
@@ -112,8 +135,7 @@ class Engine:
         self._seq = 0
         self.refused = 0                  # changes refused because the FIFO stayed full
         v = cfg.voices
-        self._ctl = _Control(active=[False] * v, pitch=[60.0] * v, db=[DB_FLOOR] * v,
-                             gain_db=cfg.gain_db, glide_ms=cfg.glide_ms)
+        self._ctl = _Control.start(v, cfg)
         c = ffi.new("isudt_config *")
         c.samplerate, c.voices, c.channels = cfg.samplerate, v, cfg.channels
         c.in_channels, c.max_block = cfg.in_channels, cfg.max_block
@@ -123,6 +145,7 @@ class Engine:
         c.start_master = db_to_amp(self._clamp_gain(cfg.gain_db))
         c.start_master_ramp = c.start_amp_ramp = self._samples(cfg.fade_ms)
         c.start_pitch_ramp = self._samples(cfg.glide_ms)
+        c.alias_limit = ALIAS_LIMIT
         ptr = lib.isudt_engine_new(c)
         if ptr == ffi.NULL:
             raise MemoryError("isudt: the audio engine could not be created")
@@ -170,13 +193,16 @@ class Engine:
         total = lib.isudt_read_input(self._ptr, ffi.from_buffer("float[]", buf), n)
         return buf, int(total)
 
-    def _push(self, kind: int, voice: int = 0, a: float = 0.0, b: float = 0.0, c: float = 0.0) -> None:
+    def _push(self, kind: int, voice: int = 0, a: float = 0.0, b: float = 0.0, c: float = 0.0,
+              p: tuple[float, ...] = ()) -> None:
         """Queue one command (caller holds the lock). Waits briefly if the FIFO is full, then refuses."""
         if self._ptr is None:            # closed (shutdown): nothing plays any more
             return
         self._seq += 1
         cmd = self._cmd
         cmd.kind, cmd.voice, cmd.a, cmd.b, cmd.c, cmd.seq = kind, voice, a, b, c, self._seq
+        for i in range(4):
+            cmd.p[i] = p[i] if i < len(p) else 0.0
         deadline = None
         while not lib.isudt_push(self._ptr, cmd):
             now = time.monotonic()
@@ -216,26 +242,138 @@ class Engine:
         master = 0.0 if (c.muted or c.fading) else db_to_amp(self._clamp_gain(c.gain_db))
         self._push(lib.ISUDT_CMD_MASTER, int(fading or c.fading), master, ramp)
 
+    def _clamp_pitch(self, pitch_midi: float) -> float:
+        return min(max(self._check_finite(pitch_midi, "pitch"), 0.0), self._max_pitch)
+
+    def _clamp_fm(self, pitch_midi: float, ratio: float, index: float, db: float) -> tuple[float, float, float, float]:
+        """An FM voice's targets, checked and clamped (pitch as a sine's; ratio and index into FM_RATIO, FM_INDEX)."""
+        ratio = min(max(self._check_finite(ratio, "ratio"), FM_RATIO[0]), FM_RATIO[1])
+        index = min(max(self._check_finite(index, "index"), FM_INDEX[0]), FM_INDEX[1])
+        return self._clamp_pitch(pitch_midi), ratio, index, min(self._check_finite(db, "db"), MAX_GAIN_DB)
+
+    def _push_voice(self, v: int, amp: float, ramp: float) -> None:
+        """One command with all of voice v's targets as _ctl holds them, at level `amp` (caller holds the lock).
+
+        A sine command sends the engine's index to 0 (the ratio is kept), an FM
+        one carries log2(ratio) and the index: each command is the voice's whole target.
+        """
+        c = self._ctl
+        if c.kind[v] == "fm":
+            self._push(lib.ISUDT_CMD_VOICE_FM, v, c.pitch[v], amp, ramp, (math.log2(c.ratio[v]), c.index[v]))
+        else:
+            self._push(lib.ISUDT_CMD_VOICE, v, c.pitch[v], amp, ramp)
+
+    def _start_voice(self, v: int, kind: str, pitch: float, db: float, ratio: float | None = None,
+                     index: float | None = None) -> None:
+        """Set voice v's kind and targets and start it if silent (caller holds the lock)."""
+        c = self._ctl
+        ramp = self._level_ramp() if c.active[v] else self._samples(self.cfg.fade_ms)
+        old = (c.kind[v], c.pitch[v], c.ratio[v], c.index[v])
+        c.kind[v], c.pitch[v] = kind, pitch
+        if ratio is not None and index is not None:
+            c.ratio[v], c.index[v] = ratio, index
+        try:
+            self._push_voice(v, db_to_amp(db), ramp)
+        except EngineQueueFull:          # refused: the control side keeps what the engine still has
+            c.kind[v], c.pitch[v], c.ratio[v], c.index[v] = old
+            raise
+        c.active[v], c.db[v] = True, db
+
     def set_voice(self, voice: int, pitch_midi: float, db: float) -> None:
         """Set a voice's target pitch (MIDI) and level (dB, 0 = full-scale sine); starts it if silent.
 
+        The voice becomes (or stays) a sine: an FM voice glides its index to 0 over glide_ms.
         A starting voice fades in over fade_ms at this pitch; a sounding one glides over glide_ms.
         Pitch is clamped to what the sample rate can play; levels <= -120 dB mean silence.
         """
         v = self._voice_index(voice)
-        pitch = min(max(self._check_finite(pitch_midi, "pitch"), 0.0), self._max_pitch)
+        pitch = self._clamp_pitch(pitch_midi)
         db = min(self._check_finite(db, "db"), MAX_GAIN_DB)
         with self._lock:
-            ramp = self._level_ramp() if self._ctl.active[v] else self._samples(self.cfg.fade_ms)
-            self._push(lib.ISUDT_CMD_VOICE, v, pitch, db_to_amp(db), ramp)
-            self._ctl.active[v], self._ctl.pitch[v], self._ctl.db[v] = True, pitch, db
+            self._start_voice(v, "sine", pitch, db)
+
+    def set_voice_fm(self, voice: int, pitch_midi: float, ratio: float, index: float, db: float) -> None:
+        """Set a voice's FM targets (carrier MIDI pitch, ratio x carrier, index) and level; starts it if silent.
+
+        The voice becomes (or stays) an FM voice; every parameter glides over
+        glide_ms (pitch in MIDI units, ratio in log2 units, index linearly), so
+        a sine voice turning FM grows its index from 0 and never clicks. The
+        engine lowers the index it plays by the alias guard (`played_params`
+        says what it plays). `db` is the voice's level: a bundle's
+        synth.level_db for the models' FM.
+        """
+        v = self._voice_index(voice)
+        pitch, ratio, index, db = self._clamp_fm(pitch_midi, ratio, index, db)
+        with self._lock:
+            self._start_voice(v, "fm", pitch, db, ratio, index)
+
+    def set_voice_params(self, voice: int, synth: SynthDef, values: Sequence[float]) -> None:
+        """Play `values` (natural units, in `synth.params` order) on a voice: what a bundle's models give.
+
+        sine: (pitch, db); fm: (pitch, ratio, index) at synth.level_db. The
+        daemon need not know the kinds apart: this is the one call per result.
+        """
+        if len(values) != len(synth.params):
+            raise ValueError(f"synth {synth.kind!r} takes {len(synth.params)} values {list(synth.names)}, "
+                             f"got {len(values)}")
+        if synth.kind == "sine":
+            self.set_voice(voice, values[0], values[1])
+        elif synth.kind == "fm":
+            self.set_voice_fm(voice, values[0], values[1], values[2], synth.level_db)
+        else:
+            raise ValueError(f"the engine plays {', '.join(VOICE_KINDS)}, not {synth.kind!r}")
+
+    def set_voice_kind(self, voice: int, kind: str) -> None:
+        """Make a voice a sine or an FM voice, keeping its pitch and level (for a bundle switch).
+
+        fm takes the voice's last FM ratio and index (ratio 1, index 0 if it
+        never had any: it sounds as the sine until `set_voice_fm`). The index
+        glides like any parameter, so this never clicks, even on a sounding
+        voice; the daemon still switches bundles under a fade, because the
+        new bundle's tones are others.
+        """
+        v = self._voice_index(voice)
+        if kind not in VOICE_KINDS:
+            raise ValueError(f"voice kind must be one of {', '.join(VOICE_KINDS)}, got {kind!r}")
+        with self._lock:
+            c = self._ctl
+            old, c.kind[v] = c.kind[v], kind
+            active = c.active[v]
+            try:
+                self._push_voice(v, db_to_amp(c.db[v]) if active else 0.0,
+                                 self._level_ramp() if active else self._samples(self.cfg.fade_ms))
+            except EngineQueueFull:
+                c.kind[v] = old
+                raise
 
     def release_voice(self, voice: int) -> None:
-        """Fade that voice to silence over fade_ms (its pitch is kept while it fades)."""
+        """Fade that voice to silence over fade_ms (its pitch and timbre are kept while it fades)."""
         v = self._voice_index(voice)
         with self._lock:
-            self._push(lib.ISUDT_CMD_VOICE, v, self._ctl.pitch[v], 0.0, self._samples(self.cfg.fade_ms))
+            self._push_voice(v, 0.0, self._samples(self.cfg.fade_ms))
             self._ctl.active[v] = False
+
+    def voice_kind(self, voice: int) -> str:
+        """The kind the control side last gave the voice ("sine" or "fm")."""
+        v = self._voice_index(voice)
+        with self._lock:
+            return self._ctl.kind[v]
+
+    def played_params(self, voice: int) -> tuple[float, ...]:
+        """What the voice plays once its glides settle, in its synth's parameter order (for /synthparams).
+
+        sine: (pitch, db); fm: (pitch, ratio, index after the alias guard),
+        after the engine's clamps. The guard is synths.guard_index, the rule
+        the engine applies per sample (so a reply shows the index really heard).
+        """
+        v = self._voice_index(voice)
+        with self._lock:
+            c = self._ctl
+            kind, pitch, db, ratio, index = c.kind[v], c.pitch[v], c.db[v], c.ratio[v], c.index[v]
+        if kind == "sine":
+            return (pitch, db)
+        played = guard_index(midi_to_hz(pitch), ratio, index, self.cfg.samplerate)
+        return (pitch, ratio, float(played))
 
     def set_gain(self, db: float) -> None:
         """Master gain in dB (clamped to [-120, +24]); ramped over the level glide."""

@@ -1,18 +1,23 @@
 """The C audio engine against the numpy reference synth, sample for sample, and its FIFO and counters.
 
 The reference (tests/support/reference_synth.py) is the synth the daemon played
-before the engine moved to C; the engine must sound the same within 1e-6 on
-any parameter schedule, at any block size, including glides, fades, mute, the
-shutdown fade and limiting.
+before the engine moved to C, with the FM voice added; the engine must sound
+the same within 1e-6 on any parameter schedule, at any block size, including
+glides, fades, mute, the shutdown fade, limiting, FM voices (ratio and index
+glides, the alias guard) and voices switching between sine and FM.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from isudt.daemon import synths
 from isudt.daemon.engine import Engine, EngineQueueFull, SynthConfig
+from support.audio_analysis import max_step
 from support.reference_synth import Synth
 
 SR = 48000
@@ -28,6 +33,19 @@ ops = st.one_of(
     st.tuples(st.just("begin_fade_out"), st.floats(0, 60)),
 )
 schedule = st.lists(st.tuples(st.integers(0, 40), ops), max_size=30)
+
+# FM voices: ratio and index beyond the clamps, pitches where the alias guard bites, kinds switched while sounding
+fm_op = st.tuples(st.just("set_voice_fm"), st.integers(0, 7), st.floats(20, 110), st.floats(0.005, 150),
+                  st.floats(0, 150), st.floats(-90, 6))
+mixed_ops = st.one_of(
+    fm_op, fm_op, fm_op, voice_op,
+    st.tuples(st.just("set_voice_kind"), st.integers(0, 7), st.sampled_from(["sine", "fm"])),
+    st.tuples(st.just("release_voice"), st.integers(0, 7)),
+    st.tuples(st.just("set_gain"), st.floats(-40, 12)),
+    st.tuples(st.just("set_glide"), st.floats(0, 200)),
+    st.tuples(st.just("set_mute"), st.booleans()),
+)
+mixed_schedule = st.lists(st.tuples(st.integers(0, 40), mixed_ops), max_size=30)
 
 
 def run_both(cfg: SynthConfig, block: int, blocks: int, sched: list) -> tuple[np.ndarray, np.ndarray]:
@@ -58,6 +76,101 @@ def test_engine_matches_reference(block: int, sched: list) -> None:
     ref, eng = run_both(SynthConfig(samplerate=SR, glide_ms=15.0, fade_ms=10.0), block, blocks, sched)
     err = float(np.max(np.abs(ref - eng)))
     assert err <= TOL, f"max |engine - reference| = {err:.3g} at block {block}"
+
+
+@pytest.mark.parametrize("block", [1, 64, 128, 1024])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sched=mixed_schedule)
+def test_engine_matches_reference_with_fm_and_mixed_voices(block: int, sched: list) -> None:
+    blocks = max(4, 6000 // block)
+    ref, eng = run_both(SynthConfig(samplerate=SR, glide_ms=15.0, fade_ms=10.0), block, blocks, sched)
+    err = float(np.max(np.abs(ref - eng)))
+    assert err <= TOL, f"max |engine - reference| = {err:.3g} at block {block}"
+
+
+def test_fm_glides_and_kind_switches_match_the_reference() -> None:
+    """A fixed schedule that surely takes every FM path: glides of each parameter, the guard engaging mid-glide,
+    sine -> FM -> sine on a sounding voice, a release holding its timbre, a silent voice jumping to a new one."""
+    sched = [(0, ("set_voice", 0, 60.0, -6.0)), (0, ("set_voice_fm", 1, 50.0, 2.0, 3.0, -12.0)),
+             (5, ("set_voice_fm", 0, 62.0, 1.5, 4.0, -6.0)),          # sine -> FM while sounding
+             (10, ("set_voice_fm", 1, 100.0, 7.0, 9.0, -12.0)),       # the guard engages during the glide
+             (15, ("set_voice_kind", 0, "sine")), (20, ("set_voice_kind", 0, "fm")),
+             (25, ("release_voice", 1)), (40, ("set_voice_fm", 1, 40.0, 0.5, 1.0, -3.0)),
+             (45, ("set_voice", 1, 45.0, -3.0)), (50, ("set_glide", 0.0)),
+             (52, ("set_voice_fm", 0, 70.0, 3.0, 2.0, -6.0))]
+    ref, eng = run_both(SynthConfig(samplerate=SR, glide_ms=40.0, fade_ms=10.0), 128, 60, sched)
+    assert float(np.max(np.abs(eng))) > 0.1
+    assert float(np.max(np.abs(ref - eng))) <= TOL
+
+
+def test_fm_voice_is_the_synth_definition() -> None:
+    """A steady FM voice is daemon/synths.fm_wave (training's formula, with guard_index) to 1e-6: guard on and off."""
+    for pitch, ratio, index in [(57.0, 2.0, 3.0), (86.0, 10.0, 10.0), (74.0, 0.37, 6.5)]:
+        eng = Engine(SynthConfig(samplerate=SR, fade_ms=0.0))
+        try:
+            eng.set_voice_fm(0, pitch, ratio, index, synths.FM_LEVEL_DB)
+            out = np.zeros((4800, 2), np.float32)
+            eng.render(out)
+        finally:
+            eng.close()
+        want = synths.fm_wave([pitch], [ratio], [index], 4800, SR, offset=np.array([1.0]))[0]   # the engine's
+        assert float(np.max(np.abs(out[:, 0] - want))) <= TOL                                     # phase is (k+1) f
+        assert np.array_equal(out[:, 0], out[:, 1])
+
+
+def test_played_params_report_the_alias_guard() -> None:
+    eng = Engine(SynthConfig(samplerate=SR))
+    try:
+        eng.set_voice_fm(2, 86.0, 10.0, 10.0, -12.0)
+        pitch, ratio, index = eng.played_params(2)
+        fc = 440.0 * 2 ** ((86.0 - 69.0) / 12)
+        assert (pitch, ratio) == (86.0, 10.0) and index == pytest.approx((0.45 * SR / fc - 1) / 10 - 1)
+        assert fc * (1 + (index + 1) * ratio) == pytest.approx(0.45 * SR)
+        eng.set_voice_fm(2, 40.0, 1.0, 3.0, -12.0)
+        assert eng.played_params(2) == (40.0, 1.0, 3.0)               # far below the ceiling: untouched
+        eng.set_voice_fm(2, 80.0, 1e6, -4.0, -12.0)                    # clamped: ratio 64, index 0
+        assert eng.played_params(2) == (80.0, 64.0, 0.0)
+        assert eng.voice_kind(2) == "fm"
+        eng.set_voice(2, 61.0, -20.0)
+        assert eng.played_params(2) == (61.0, -20.0) and eng.voice_kind(2) == "sine"
+        eng.set_voice_params(3, synths.FM, [50.0, 2.0, 1.0])
+        assert eng.played_params(3) == (50.0, 2.0, 1.0) and eng.snapshot()["voices"][3]["db"] == synths.FM_LEVEL_DB
+        eng.set_voice_params(3, synths.SINE, [55.0, -9.0])
+        assert eng.played_params(3) == (55.0, -9.0)
+        with pytest.raises(ValueError, match="takes 3"):
+            eng.set_voice_params(3, synths.FM, [50.0, 2.0])
+        with pytest.raises(ValueError, match="kind"):
+            eng.set_voice_kind(3, "saw")
+        with pytest.raises(ValueError, match="index"):
+            eng.set_voice_fm(3, 60.0, 1.0, math.inf, 0.0)
+    finally:
+        eng.close()
+
+
+def test_switching_kinds_on_a_sounding_voice_never_clicks() -> None:
+    """sine -> fm -> sine at full level: the index glides from and to 0, so no step exceeds the FM tone's own."""
+    eng = Engine(SynthConfig(samplerate=SR, glide_ms=20.0))
+    try:
+        out = np.zeros((128, 2), np.float32)
+        chunks = []
+        for b in range(300):
+            if b == 0:
+                eng.set_voice(0, 60.0, -6.0)
+            elif b == 40:
+                eng.set_voice_fm(0, 60.0, 2.0, 5.0, -6.0)
+            elif b == 120:
+                eng.set_voice_kind(0, "sine")
+            elif b == 200:
+                eng.set_voice_kind(0, "fm")
+            eng.render(out)
+            chunks.append(out.copy())
+        y = np.concatenate(chunks)[:, 0]
+    finally:
+        eng.close()
+    steady_fm = max_step(y[100 * 128:120 * 128])                       # the FM tone at rest
+    assert max_step(y) <= 1.05 * steady_fm
+    sine = y[180 * 128:200 * 128]                                      # back to a plain sine
+    assert max_step(sine) <= 1.01 * 10 ** (-6 / 20) * 2 * math.sin(math.pi * 261.63 / SR) + 1e-6
 
 
 def test_loud_chord_is_limited_like_the_reference() -> None:
@@ -141,7 +254,7 @@ def test_bad_config_and_bad_values_are_refused() -> None:
         with pytest.raises(ValueError, match="pitch"):
             eng.set_voice(0, float("nan"), 0.0)
         with pytest.raises(IndexError):
-            eng.set_voice(8, 60.0, 0.0)
+            eng.set_voice(eng.cfg.voices, 60.0, 0.0)
         assert eng.stats().pushed == 0
     finally:
         eng.close()

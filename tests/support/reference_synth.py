@@ -21,6 +21,18 @@ Sound:
 
 * Phase-continuous sine per voice; float64 phase accumulators in cycles, wrapped
   to [0, 1) every block, so there is no drift over hours.
+* A voice is a sine (`set_voice`) or a two-operator FM voice (`set_voice_fm`,
+  daemon/synths.py's FM): y = level * sin(2 pi phase_c + index * sin(2 pi
+  phase_m)), the modulator at ratio x the carrier. A sine is an FM voice at
+  index 0: every voice is computed with the FM formula here (adding 0 * sin
+  changes no bit), while the engine takes a plain sine path for a voice whose
+  index rests at 0; the modulator phase moves on only in blocks where the
+  index is not resting at 0 (the engine's FM path), and is never reset.
+* The ratio glides in log2 units, the index linearly, both over `glide_ms`
+  like the pitch; a silent voice takes all of them at once. The alias guard
+  (daemon/synths.guard_index's rule) is applied per sample to the glided
+  values, in cycles per sample: index <= (limit / carrier increment - 1) /
+  ratio - 1, and >= 0.
 * Pitch glides linearly in MIDI units (the log domain) over `glide_ms`, and is
   converted to Hz per sample; the level glides linearly in amplitude (like the
   published Max patch: ``dbtoa -> line~ 10 ms``). The level ramp is never
@@ -63,6 +75,7 @@ __all__ = ["SynthConfig", "Synth", "db_to_amp"]
 
 from isudt.daemon.engine import (DB_FLOOR, MAX_GAIN_DB, MAX_GLIDE_MS, Engine, SynthConfig, _Control,  # noqa: E402
                                  db_to_amp)
+from isudt.daemon.synths import ALIAS_LIMIT  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -71,7 +84,9 @@ class _Params:
     pitch: np.ndarray        # [V] target MIDI pitch
     amp: np.ndarray          # [V] target linear amplitude (0: released)
     amp_ramp: np.ndarray     # [V] samples for the next level ramp of that voice
-    pitch_ramp: float        # samples for a pitch ramp (>= 1)
+    lratio: np.ndarray       # [V] target log2(FM ratio)
+    index: np.ndarray        # [V] target FM index (0: a sine voice)
+    pitch_ramp: float        # samples for a pitch, ratio and index ramp (>= 1)
     master: float            # target master gain, linear (gain * not muted * not fading)
     master_ramp: float       # samples for the next master ramp (>= 1)
     fading_out: bool = False
@@ -87,10 +102,17 @@ class _Views(NamedTuple):
     pitch: np.ndarray        # [V, n] pitch, then phase increment, then phase
     sine: np.ndarray         # [V, n] sine, then voice signal
     amp: np.ndarray          # [V, n] amplitude ramp
+    ratio: np.ndarray        # [V, n] log2 ratio, then ratio
+    index: np.ndarray        # [V, n] index, then guarded index
+    mod: np.ndarray          # [V, n] guard ceiling, then modulator increment, phase, index * sin
     pitch_rows: tuple        # V views [n] of pitch
     amp_rows: tuple          # V views [n] of amp
+    ratio_rows: tuple        # V views [n] of ratio
+    index_rows: tuple        # V views [n] of index
     first: np.ndarray        # [V] pitch[:, 0]
     last: np.ndarray         # [V] pitch[:, n-1]
+    mfirst: np.ndarray       # [V] mod[:, 0]
+    mlast: np.ndarray        # [V] mod[:, n-1]
     idx1: np.ndarray         # [n] 1..n
     mix: np.ndarray          # [n]
     mix_col: np.ndarray      # [n, 1] the same memory, broadcast onto the output channels
@@ -100,7 +122,7 @@ class _Views(NamedTuple):
 
 
 class Synth:
-    """The sine synth. Control methods may be called from any thread; `render` from one audio thread."""
+    """The sine/FM synth. Control methods may be called from any thread; `render` from one audio thread."""
 
     def __init__(self, cfg: SynthConfig) -> None:
         self.cfg = cfg
@@ -111,12 +133,13 @@ class Synth:
         self._thr = 10.0 ** (cfg.limiter_threshold_db / 20.0)
         self._rel_rate = 1.0 / max(1.0, cfg.limiter_release_ms * self._ms)
         self._incr_offset = math.log2(440.0 / cfg.samplerate) - 69.0 / 12.0  # MIDI/12 + this -> log2(cycles/sample)
-        self._ctl = _Control(active=[False] * v, pitch=[60.0] * v, db=[DB_FLOOR] * v, gain_db=cfg.gain_db,
-                             glide_ms=cfg.glide_ms)   # the engine's bookkeeping (its `pitch` unused here)
+        self._alias = ALIAS_LIMIT
+        self._ctl = _Control.start(v, cfg)   # the engine's bookkeeping (its `pitch` unused here)
         self._check_finite(cfg.gain_db, "gain_db")
         self._params = self._freeze(_Params(
             pitch=np.full(v, 60.0), amp=np.zeros(v), amp_ramp=np.full(v, self._samples(cfg.fade_ms)),
-            pitch_ramp=self._samples(cfg.glide_ms), master=db_to_amp(self._clamp_gain(cfg.gain_db)),
+            lratio=np.zeros(v), index=np.zeros(v), pitch_ramp=self._samples(cfg.glide_ms),
+            master=db_to_amp(self._clamp_gain(cfg.gain_db)),
             master_ramp=self._samples(cfg.fade_ms)))
         self._alloc_render_state(v, mb)
 
@@ -124,9 +147,14 @@ class Synth:
     def _alloc_render_state(self, v: int, mb: int) -> None:
         """Everything render touches, allocated once. Columns are [V, 1] views for broadcasting."""
         p = self._params
-        self._phase = np.zeros(v)
+        self._phase, self._mphase = np.zeros(v), np.zeros(v)
         self._p_cur, self._p_goal = p.pitch.copy(), p.pitch.copy()
         self._p_step, self._p_left = np.zeros(v), np.zeros(v)
+        self._r_cur, self._r_goal = p.lratio.copy(), p.lratio.copy()
+        self._r_step, self._r_left = np.zeros(v), np.zeros(v)
+        self._i_cur, self._i_goal = p.index.copy(), p.index.copy()
+        self._i_step, self._i_left = np.zeros(v), np.zeros(v)
+        self._fm = np.zeros(v, bool)
         self._a_cur, self._a_goal = np.zeros(v), np.zeros(v)
         self._a_step, self._a_left = np.zeros(v), np.zeros(v)
         self._tmp, self._tmp2 = np.zeros(v), np.zeros(v)
@@ -137,6 +165,7 @@ class Synth:
         self._w_pitch = np.zeros(v * mb)
         self._w_sine = np.zeros(v * mb)
         self._w_amp = np.zeros(v * mb)
+        self._w_ratio, self._w_index, self._w_mod = np.zeros(v * mb), np.zeros(v * mb), np.zeros(v * mb)
         self._w_idx = np.arange(1, mb + 1, dtype=np.float64)
         self._w_mix, self._w_master = np.zeros(mb), np.zeros(mb)
         self._w_bound, self._w_gain = np.zeros(mb), np.zeros(mb)
@@ -148,10 +177,13 @@ class Synth:
             v = self.cfg.voices
             pitch = self._w_pitch[: v * n].reshape(v, n)
             amp = self._w_amp[: v * n].reshape(v, n)
+            ratio = self._w_ratio[: v * n].reshape(v, n)
+            index = self._w_index[: v * n].reshape(v, n)
+            mod = self._w_mod[: v * n].reshape(v, n)
             mix = self._w_mix[:n]
-            w = _Views(pitch, self._w_sine[: v * n].reshape(v, n), amp, tuple(pitch), tuple(amp),
-                       pitch[:, 0], pitch[:, n - 1], self._w_idx[:n], mix, mix[:, None],
-                       self._w_master[:n], self._w_bound[:n], self._w_gain[:n])
+            w = _Views(pitch, self._w_sine[: v * n].reshape(v, n), amp, ratio, index, mod, tuple(pitch), tuple(amp),
+                       tuple(ratio), tuple(index), pitch[:, 0], pitch[:, n - 1], mod[:, 0], mod[:, n - 1],
+                       self._w_idx[:n], mix, mix[:, None], self._w_master[:n], self._w_bound[:n], self._w_gain[:n])
             self._views[n] = w
         return w
 
@@ -163,9 +195,12 @@ class Synth:
     _clamp_gain = staticmethod(Engine._clamp_gain)
     _voice_index = Engine._voice_index
 
+    _clamp_pitch = Engine._clamp_pitch
+    _clamp_fm = Engine._clamp_fm
+
     @staticmethod
     def _freeze(p: _Params) -> _Params:
-        for a in (p.pitch, p.amp, p.amp_ramp):
+        for a in (p.pitch, p.amp, p.amp_ramp, p.lratio, p.index):
             a.setflags(write=False)
         return p
 
@@ -184,15 +219,42 @@ class Synth:
         Pitch is clamped to what the sample rate can play; levels <= -120 dB mean silence.
         """
         v = self._voice_index(voice)
-        pitch = min(max(self._check_finite(pitch_midi, "pitch"), 0.0), self._max_pitch)
+        pitch = self._clamp_pitch(pitch_midi)
         db = min(self._check_finite(db, "db"), MAX_GAIN_DB)
         with self._lock:
+            self._start(v, "sine", pitch, db, self._ctl.ratio[v], 0.0)
+
+    def set_voice_fm(self, voice: int, pitch_midi: float, ratio: float, index: float, db: float) -> None:
+        """Set a voice's FM targets (pitch MIDI, ratio x carrier, index) and level; starts it if silent."""
+        v = self._voice_index(voice)
+        pitch, ratio, index, db = self._clamp_fm(pitch_midi, ratio, index, db)
+        with self._lock:
+            self._start(v, "fm", pitch, db, ratio, index)
+
+    def set_voice_kind(self, voice: int, kind: str) -> None:
+        """Make a voice a sine or an FM voice (its last FM ratio and index), keeping pitch and level."""
+        v = self._voice_index(voice)
+        if kind not in ("sine", "fm"):
+            raise ValueError(f"voice kind must be sine or fm, got {kind!r}")
+        with self._lock:
+            c = self._ctl
+            c.kind[v] = kind
             p = self._params
-            pitches, amps, ramps = p.pitch.copy(), p.amp.copy(), p.amp_ramp.copy()
-            pitches[v], amps[v] = pitch, db_to_amp(db)
-            ramps[v] = self._level_ramp() if self._ctl.active[v] else self._samples(self.cfg.fade_ms)
-            self._ctl.active[v], self._ctl.db[v] = True, db
-            self._publish(pitch=pitches, amp=amps, amp_ramp=ramps)
+            lratio, index = p.lratio.copy(), p.index.copy()
+            lratio[v], index[v] = math.log2(c.ratio[v]), c.index[v] if kind == "fm" else 0.0
+            self._publish(lratio=lratio, index=index)
+
+    def _start(self, v: int, kind: str, pitch: float, db: float, ratio: float, index: float) -> None:
+        """One voice's new targets, as one snapshot (the lock is held)."""
+        c, p = self._ctl, self._params
+        pitches, amps, ramps = p.pitch.copy(), p.amp.copy(), p.amp_ramp.copy()
+        lratio, indices = p.lratio.copy(), p.index.copy()
+        pitches[v], amps[v], lratio[v], indices[v] = pitch, db_to_amp(db), math.log2(ratio), index
+        ramps[v] = self._level_ramp() if c.active[v] else self._samples(self.cfg.fade_ms)
+        c.active[v], c.db[v], c.kind[v] = True, db, kind
+        if kind == "fm":
+            c.ratio[v], c.index[v] = ratio, index
+        self._publish(pitch=pitches, amp=amps, amp_ramp=ramps, lratio=lratio, index=indices)
 
     def release_voice(self, voice: int) -> None:
         """Fade that voice to silence over fade_ms (its pitch is kept while it fades)."""
@@ -266,15 +328,39 @@ class Synth:
         w = self._views_for(n)
         self._retarget(p)
         self._retarget_master(p)
-        # pitch ramp (MIDI) -> cycles per sample -> running phase (wrapped each block) -> sine
+        # pitch ramp (MIDI) -> cycles per sample; log2 ratio ramp -> ratio; index ramp -> alias guard
+        np.equal(self._i_cur, 0.0, out=self._fm)
+        np.less_equal(self._i_left, 0.0, out=self._b1)
+        np.logical_and(self._fm, self._b1, out=self._fm)
+        np.logical_not(self._fm, out=self._fm)             # the voices the engine renders as FM in this block
         _ramp_rows(w.pitch_rows, self._p_cur, self._p_step, self._p_left, w.idx1)
         np.multiply(w.pitch, 1.0 / 12.0, out=w.pitch)
         np.add(w.pitch, self._incr_offset, out=w.pitch)
         np.exp2(w.pitch, out=w.pitch)
+        _ramp_rows(w.ratio_rows, self._r_cur, self._r_step, self._r_left, w.idx1)
+        np.exp2(w.ratio, out=w.ratio)
+        _ramp_rows(w.index_rows, self._i_cur, self._i_step, self._i_left, w.idx1)
+        np.divide(self._alias, w.pitch, out=w.mod)         # ceiling = (limit / incr - 1) / ratio - 1
+        np.subtract(w.mod, 1.0, out=w.mod)
+        np.divide(w.mod, w.ratio, out=w.mod)
+        np.subtract(w.mod, 1.0, out=w.mod)
+        np.minimum(w.index, w.mod, out=w.index)
+        np.maximum(w.index, 0.0, out=w.index)
+        # modulator: increment = carrier's * ratio -> running phase (kept only for the FM voices)
+        np.multiply(w.pitch, w.ratio, out=w.mod)
+        np.add(w.mfirst, self._mphase, out=w.mfirst)
+        np.add.accumulate(w.mod, axis=1, out=w.mod)
+        np.remainder(w.mlast, 1.0, out=self._tmp)
+        np.copyto(self._mphase, self._tmp, where=self._fm)
+        np.multiply(w.mod, 2.0 * math.pi, out=w.mod)
+        np.sin(w.mod, out=w.mod)
+        np.multiply(w.mod, w.index, out=w.mod)
+        # carrier: running phase (wrapped each block) -> sin(2 pi phase + index * sin(2 pi modulator phase))
         np.add(w.first, self._phase, out=w.first)
         np.add.accumulate(w.pitch, axis=1, out=w.pitch)
         np.remainder(w.last, 1.0, out=self._phase)
         np.multiply(w.pitch, 2.0 * math.pi, out=w.sine)
+        np.add(w.sine, w.mod, out=w.sine)
         np.sin(w.sine, out=w.sine)
         # level ramp, voice sum
         _ramp_rows(w.amp_rows, self._a_cur, self._a_step, self._a_left, w.idx1)
@@ -321,7 +407,14 @@ class Synth:
         np.copyto(self._p_cur, p.pitch, where=silent)
         np.copyto(self._p_goal, p.pitch, where=silent)
         np.copyto(self._p_left, 0.0, where=silent)
+        for target, cur, goal, left in ((p.lratio, self._r_cur, self._r_goal, self._r_left),
+                                        (p.index, self._i_cur, self._i_goal, self._i_left)):
+            np.copyto(cur, target, where=silent)
+            np.copyto(goal, target, where=silent)
+            np.copyto(left, 0.0, where=silent)
         _start_ramps(p.pitch, p.pitch_ramp, self._p_cur, self._p_goal, self._p_step, self._p_left, chg, tmp)
+        _start_ramps(p.lratio, p.pitch_ramp, self._r_cur, self._r_goal, self._r_step, self._r_left, chg, tmp)
+        _start_ramps(p.index, p.pitch_ramp, self._i_cur, self._i_goal, self._i_step, self._i_left, chg, tmp)
         _start_ramps(p.amp, p.amp_ramp, self._a_cur, self._a_goal, self._a_step, self._a_left, chg, tmp)
 
     def _retarget_master(self, p: _Params) -> None:
@@ -333,6 +426,8 @@ class Synth:
     def _advance(self, n: int, p: _Params) -> None:
         """Move the ramp states on by n samples; a finished ramp lands exactly on its goal."""
         _advance_ramps(n, self._p_cur, self._p_goal, self._p_step, self._p_left, self._tmp, self._tmp2, self._b1)
+        _advance_ramps(n, self._r_cur, self._r_goal, self._r_step, self._r_left, self._tmp, self._tmp2, self._b1)
+        _advance_ramps(n, self._i_cur, self._i_goal, self._i_step, self._i_left, self._tmp, self._tmp2, self._b1)
         _advance_ramps(n, self._a_cur, self._a_goal, self._a_step, self._a_left, self._tmp, self._tmp2, self._b1)
         step = min(float(n), self._m_left)
         self._m_cur += self._m_step * step
