@@ -49,7 +49,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .mel import DEFAULT_MEL, MelFrontEnd, MelSpec, front_end, sine
-from .pipeline import Ring, resize_area
+from .util import Ring, resize_area
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,8 @@ from .osc_codec import encode_message, image_replies
 from .osc_server import AllowList, OscCounters, OscServer, ReplySender, bind_udp, resolve
 from .status import AudioStats, DaemonState, ListenStatus, StatusReport, state_messages, status_pairs
 from .subscribers import Subscribers, format_address
-from .pipeline import Pipeline, Result, Ring
+from .pipeline import Pipeline, Result
+from .util import Ring
 
 if TYPE_CHECKING:   # imported when serving starts (the C engine loads with them), typed against here
     from .audio_out import AudioOutput

@@ -79,6 +79,15 @@ def test_picture_is_area_averaged() -> None:
     assert picture_of(img, 48)[0, 0] > 0
 
 
+def test_the_way_back_does_not_import_the_forward_pipeline() -> None:
+    """listen.py takes its ring and its resize from daemon/util.py, not from pipeline.py."""
+    import subprocess
+    import sys
+    code = "import sys, isudt.daemon.listen; print('isudt.daemon.pipeline' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
 # ------------------------------------------------------------------- the way back
 def test_image_sine_is_the_evaluations_round_trip(way_back: WayBack) -> None:
     """/image/sine makes the mel as models/evaluate.py does and reads the position as the manifest says."""

@@ -13,8 +13,9 @@ import pytest
 
 from isudt.daemon.messages import (FrameRequest, LatentImageRequest, LatentSoundRequest, PositionRequest,
                                    VoiceOff)
-from isudt.daemon.pipeline import Pipeline, Result, Ring, resize_area
+from isudt.daemon.pipeline import Pipeline, Result
 from isudt.daemon.square import SquareSpec, render_square
+from isudt.daemon.util import Ring, resize_area
 
 @dataclass
 class FakeManifest:

@@ -20,8 +20,8 @@ import yaml
 
 from isudt.daemon import render
 from isudt.daemon.bundle import open_bundle
-from isudt.daemon.pipeline import resize_area
 from isudt.daemon.square import render_square
+from isudt.daemon.util import resize_area
 from support.audio_analysis import dominant_pitch, level_db, tones
 
 SR = 48000
