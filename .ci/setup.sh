@@ -4,8 +4,9 @@ set -euo pipefail
 need=()
 # gcc + libc6-dev build the C audio engine (pip install) and its AddressSanitizer check
 # puredata-extra: sigmund~ (pitch tests); puredata-gui + xvfb + imagemagick + x11-utils: the patch layout test
-# opens every patch in the real Pd GUI under Xvfb and screenshots it
-for pkg in jackd2 libportaudio2 libjack-jackd2-0 puredata-core puredata-extra puredata-gui xvfb imagemagick x11-utils systemd gcc libc6-dev; do
+# opens every patch in the real Pd GUI under Xvfb and screenshots it; chromium + chromium-driver: the web page's
+# tests drive Debian's headless Chromium through selenium (no browser download)
+for pkg in jackd2 libportaudio2 libjack-jackd2-0 puredata-core puredata-extra puredata-gui xvfb imagemagick x11-utils systemd gcc libc6-dev chromium chromium-driver; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

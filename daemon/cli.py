@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a shipped bundle's name (`isudt bundles`) or a bundle directory (default: square-sine)")
     s.add_argument("--providers", help="onnxruntime providers: auto, cpu, cuda")
     s.add_argument("--log-level", help="debug, info, warning, error")
+    s.add_argument("--web", type=int, metavar="PORT", help="serve the live web page on this port (default 12380)")
+    s.add_argument("--no-web", action="store_true", default=None, help="no web page")
 
     c = sub.add_parser("config", help="show the default configuration")
     c.add_argument("--print-default", action="store_true", help="print the default YAML config")

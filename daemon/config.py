@@ -170,6 +170,17 @@ class BundleSection:
 
 
 @dataclass(frozen=True)
+class WebSection:
+    """The live web page (daemon/web/): on the daemon's own event loop, loopback only unless `host` says otherwise."""
+
+    enabled: bool = field(default=True, metadata=_opt(bool))
+    host: str = field(default="127.0.0.1", metadata=_opt(str, _host))
+    port: int = field(default=12380, metadata=_opt(int, _int_range(0, 65535)))
+    max_pages: int = field(default=8, metadata=_opt(int, _int_range(1, 64)))
+    frame_rate: float = field(default=30.0, metadata=_opt(float, _float_range(1, 60)))
+
+
+@dataclass(frozen=True)
 class LoggingSection:
     level: str = field(default="info", metadata=_opt(str, _choice(*LOG_LEVELS)))
 
@@ -183,6 +194,7 @@ class Config:
     listen: ListenSection = ListenSection()
     bundle: BundleSection = BundleSection()
     logging: LoggingSection = LoggingSection()
+    web: WebSection = WebSection()
     source: str = "defaults"   # where it came from, for log lines (not a YAML key)
 
     def to_dict(self) -> dict:
@@ -335,6 +347,11 @@ def overrides_from_args(args: argparse.Namespace) -> tuple[dict, dict[str, str]]
     put("bundle", "path", get("bundle"), "--bundle")
     put("inference", "providers", get("providers"), "--providers")
     put("logging", "level", get("log_level"), "--log-level")
+    if get("web") is not None:
+        put("web", "port", get("web"), "--web")
+        put("web", "enabled", True, "--web")
+    if get("no_web"):
+        put("web", "enabled", False, "--no-web")
     return out, origins
 
 

@@ -84,6 +84,9 @@ class Runtime:
         self.way_back = make_way_back(models, cfg)
         self.image_ms = Ring()               # /image/... datagram receipt -> replies sent
         self._listen_sender: Any = None      # who sent the last /image/listen 1 (gets the stream if reply_to_sender)
+        self.points: list[Result | None] = [None] * cfg.synth.voices   # per voice, what it plays (the web page)
+        self.seen: Seen | None = None        # the way back's newest result, and a count of them (the web page)
+        self.seen_seq = 0
         read = getattr(synth, "read_input", None)
         self.listener = Listener(read if read is not None else _no_input, lambda: self.way_back, self._emit_heard,
                                  cfg.listen.rate, cfg.listen.silence_db)
@@ -141,6 +144,8 @@ class Runtime:
                 self.synth.release_voice(r.voice)
             elif result.params is not None:
                 self.synth.set_voice(r.voice, *result.params)
+            if result.release or result.params is not None:
+                self.points[r.voice] = None if result.release else result
         except Exception as e:
             log.warning("synth refused %s: %s", r.address or r.prefix, e)
             self.pipeline.counters.handled -= 1
@@ -177,6 +182,7 @@ class Runtime:
             return f"inference failed: {str(e).splitlines()[0][:120] if str(e) else e.__class__.__name__}"
         if not all(map(math.isfinite, seen.z_image)):
             return "the model produced a non-finite result"
+        self.seen, self.seen_seq = seen, self.seen_seq + 1
         for data in image_replies(seen):
             self.replies.send(data, sender)
         self.image_ms.add((time.perf_counter() - t) * 1e3)
@@ -207,6 +213,7 @@ class Runtime:
         if seen is None:
             self.replies.send(encode_message("/image/silent", [round(level, 2)]), self._listen_sender)
             return
+        self.seen, self.seen_seq = seen, self.seen_seq + 1
         for data in image_replies(seen):
             self.replies.send(data, self._listen_sender)
 
@@ -524,6 +531,14 @@ async def serve(runtime: Runtime, sock: Any, args: argparse.Namespace, t_start: 
 
     loop.add_signal_handler(signal.SIGHUP, on_hup)
 
+    web_page = None
+    if cfg.web.enabled:
+        try:
+            from .web.server import start as start_web
+            web_page = await start_web(runtime, cfg)
+        except Exception as e:   # the page is an extra: the daemon plays without it
+            log.warning("web page: not served (%s)", e)
+
     host, port = sock.getsockname()[:2]
     reply = (_fmt_addr(cfg.osc.reply_host, cfg.osc.reply_port) if cfg.osc.reply_port else "none") + \
         (" + sender" if cfg.osc.reply_to_sender else "")
@@ -534,7 +549,7 @@ async def serve(runtime: Runtime, sock: Any, args: argparse.Namespace, t_start: 
     line = (f"{READY_PREFIX} osc {_fmt_addr(host, port)} replies {reply} | "
             f"audio {getattr(runtime.audio, 'description', '?')} {cfg.audio.samplerate} Hz block {cfg.audio.blocksize} | "
             f"provider {m.provider} | bundle {m.manifest.model_id} ({m.manifest.root}) | "
-            f"voices {cfg.synth.voices} | in {elapsed:.2f} s")
+            f"voices {cfg.synth.voices} | in {elapsed:.2f} s" + (f" | web {web_page.url}" if web_page else ""))
     print(line, file=sys.stderr, flush=True)
     notifier.ready(runtime.summary())
 
@@ -549,6 +564,8 @@ async def serve(runtime: Runtime, sock: Any, args: argparse.Namespace, t_start: 
     loop.remove_reader(sock.fileno())
     tick.cancel()
     talk.cancel()
+    if web_page is not None:
+        await web_page.stop()
     runtime.listener.stop()
     runtime.synth.begin_fade_out()
     deadline = time.monotonic() + cfg.synth.fade_ms / 1000.0 + 0.25
@@ -633,6 +650,7 @@ async def reload(runtime: Runtime, args: argparse.Namespace, notifier: Notifier)
         ("osc reply target", (old.osc.reply_host, old.osc.reply_port, old.osc.reply_to_sender),
          (new_cfg.osc.reply_host, new_cfg.osc.reply_port, new_cfg.osc.reply_to_sender)),
         ("osc.allow", old.osc.allow, new_cfg.osc.allow),
+        ("web", old.web, new_cfg.web),
     ) if a != b]
     runtime.swap_models(new_models, new_cfg, new_path, chunk)
     runtime.pipeline.position_table = new_cfg.inference.position_table
@@ -653,7 +671,7 @@ async def reload(runtime: Runtime, args: argparse.Namespace, notifier: Notifier)
                                                    "reply_to_sender": old.osc.reply_to_sender, "allow": old.osc.allow}),
                          audio=old.audio, synth=new_cfg.synth.__class__(**{**new_cfg.synth.__dict__, "voices": old.synth.voices}),
                          inference=new_cfg.inference, listen=new_cfg.listen, bundle=new_cfg.bundle,
-                         logging=new_cfg.logging,
+                         logging=new_cfg.logging, web=old.web,
                          source=new_cfg.source)
     runtime.reloads += 1
     for name in needs_restart:

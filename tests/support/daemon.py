@@ -15,7 +15,8 @@ Usage (in a test module; the fixtures come from tests/conftest.py's `pytest_plug
 - `config` is a partial config mapping merged over test defaults: OSC on a
   free port chosen by the daemon (`osc.port: 0`; the port is read back from
   the ready line), no fixed reply target (`osc.reply_port: 0`; replies go to
-  the sender), the `null` audio device, 4 voices. Pass e.g.
+  the sender), the `null` audio device, 4 voices, no web page (`{"web": {"enabled": True, "port": 0}}`
+  serves one; the ready line ends `| web URL`). Pass e.g.
   `{"audio": {"device": "system"}}` to play on JACK (with the jackd
   fixture's environment in `env`).
 - `daemon_factory` stops every daemon it started at teardown (SIGTERM, then
@@ -60,6 +61,7 @@ TEST_DEFAULTS: dict[str, dict[str, Any]] = {
     "audio": {"device": "null"},
     "synth": {"voices": 4},
     "inference": {"providers": "cpu"},
+    "web": {"enabled": False},     # the web page only where a test asks for it (tests/test_web.py)
 }
 
 
