@@ -82,6 +82,13 @@ class AudioConfig:
         elif not (isinstance(self.latency, (int, float)) and 0 < self.latency < 10):
             raise ValueError(f"latency must be 'low', 'high' or seconds in (0, 10), got {self.latency!r}")
 
+    @classmethod
+    def from_config(cls, cfg: Any) -> AudioConfig:
+        """The output's settings from the daemon's `config.Config` (its `audio` section)."""
+        a = cfg.audio
+        return cls(device=a.device, samplerate=a.samplerate, blocksize=a.blocksize, latency=a.latency,
+                   channels=a.channels, input=a.input, input_channels=a.input_channels)
+
 
 # ---------------------------------------------------------------- devices
 def _sd() -> Any:

@@ -101,6 +101,19 @@ class SynthConfig:
             if not (0.0 <= getattr(self, name) <= MAX_GLIDE_MS):
                 raise ValueError(f"{name} must be within [0, {MAX_GLIDE_MS:g}] ms")
 
+    @classmethod
+    def from_config(cls, cfg: Any, **overrides: Any) -> SynthConfig:
+        """The engine's settings from the daemon's `config.Config` (its `synth` and `audio` sections), the one
+        place they are converted; `overrides` for what a caller decides itself (`isudt render`: its own rate,
+        channels, voices and block size, and no input)."""
+        s, a = cfg.synth, cfg.audio
+        values: dict[str, Any] = dict(
+            samplerate=a.samplerate, voices=s.voices, channels=a.channels, glide_ms=s.glide_ms, gain_db=s.gain_db,
+            limiter_threshold_db=s.limiter_threshold_db, limiter_release_ms=s.limiter_release_ms, fade_ms=s.fade_ms,
+            in_channels=a.input_channels if a.input is not None else 0)
+        values.update(overrides)
+        return cls(**values)
+
 
 @dataclass
 class _Control:

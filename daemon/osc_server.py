@@ -182,13 +182,20 @@ class OscServer(asyncio.DatagramProtocol):
         self.backend = backend
         self.replies = replies
         self.allow = allow
+        self.reconfigure(max_depth=max_depth, max_messages=max_messages, error_rate=error_rate,
+                         error_burst=error_burst, status_rate=status_rate)
+        self.counters = OscCounters()
+        self.clock = clock
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def reconfigure(self, *, max_depth: int, max_messages: int, error_rate: float, error_burst: int,
+                    status_rate: float) -> None:
+        """The limits a reload may change while serving (bundle size and depth, /error and /status rates);
+        the rate limits start afresh with full buckets."""
         self.max_depth = max_depth
         self.max_messages = max_messages
         self.error_bucket = TokenBucket(error_rate, error_burst)
         self.status_bucket = TokenBucket(status_rate, max(1.0, status_rate))
-        self.counters = OscCounters()
-        self.clock = clock
-        self.transport: asyncio.DatagramTransport | None = None
 
     # asyncio.DatagramProtocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:

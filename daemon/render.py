@@ -459,11 +459,8 @@ def settings_from(args: Any, cfg: Any) -> RenderSettings:
 def synth_for(cfg: Any, s: RenderSettings) -> Any:
     from .engine import Engine, SynthConfig
 
-    c = cfg.synth
-    return Engine(SynthConfig(samplerate=s.samplerate, voices=s.voices, channels=s.channels, glide_ms=c.glide_ms,
-                             gain_db=c.gain_db, limiter_threshold_db=c.limiter_threshold_db,
-                             limiter_release_ms=c.limiter_release_ms, fade_ms=c.fade_ms,
-                             max_block=s.blocksize))
+    return Engine(SynthConfig.from_config(cfg, samplerate=s.samplerate, voices=s.voices, channels=s.channels,
+                                          max_block=s.blocksize, in_channels=0))
 
 
 def write_params(path: Path, steps: Sequence[Step], ops: Sequence[tuple[str, tuple]]) -> None:

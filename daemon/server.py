@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -364,22 +365,6 @@ def reload_allowed(new: Path | None, current: Path | None, reload_dirs: tuple[st
     return any(new.is_relative_to(Path(d).expanduser().resolve()) for d in reload_dirs)
 
 
-def synth_config(cfg: Config) -> Any:
-    from .engine import SynthConfig
-    s = cfg.synth
-    return SynthConfig(samplerate=cfg.audio.samplerate, voices=s.voices, channels=cfg.audio.channels,
-                       glide_ms=s.glide_ms, gain_db=s.gain_db, limiter_threshold_db=s.limiter_threshold_db,
-                       limiter_release_ms=s.limiter_release_ms, fade_ms=s.fade_ms,
-                       in_channels=cfg.audio.input_channels if cfg.audio.input is not None else 0)
-
-
-def audio_config(cfg: Config) -> Any:
-    from .audio_out import AudioConfig
-    a = cfg.audio
-    return AudioConfig(device=a.device, samplerate=a.samplerate, blocksize=a.blocksize, latency=a.latency,
-                       channels=a.channels, input=a.input, input_channels=a.input_channels)
-
-
 def make_way_back(models: Models, cfg: Config) -> WayBack | None:
     """The way back of this bundle, warmed up (first ORT runs plan memory), or None when it has none."""
     if not getattr(models, "way_back", False):
@@ -452,10 +437,10 @@ def _main(args: argparse.Namespace, t_start: float) -> int:
         sock.close()
         return 1
 
-    from .audio_out import AudioDeviceError, AudioOutput
-    from .engine import Engine
+    from .audio_out import AudioConfig, AudioDeviceError, AudioOutput
+    from .engine import Engine, SynthConfig
 
-    synth = Engine(synth_config(cfg))  # the C engine; its control side is thread-safe (loop and worker write)
+    synth = Engine(SynthConfig.from_config(cfg))  # the C engine; its control side is thread-safe (loop and worker write)
     # replies leave from the listening socket, so "reply to sender" comes from the port they sent to
     subscribers = Subscribers(cfg.osc.max_subscribers, cfg.osc.subscription_ttl_s)
     replies = ReplySender(sock, target, cfg.osc.reply_to_sender, subscribers)
@@ -468,7 +453,7 @@ def _main(args: argparse.Namespace, t_start: float) -> int:
         return 1
 
     try:
-        audio = AudioOutput(audio_config(cfg), synth)
+        audio = AudioOutput(AudioConfig.from_config(cfg), synth)
         audio.start()
     except (AudioDeviceError, ValueError) as e:
         for line in str(e).splitlines():
@@ -659,20 +644,16 @@ async def reload(runtime: Runtime, args: argparse.Namespace, notifier: Notifier)
     if new_cfg.synth.glide_ms != old.synth.glide_ms:
         runtime.synth.set_glide(new_cfg.synth.glide_ms)
     if runtime.osc is not None:
-        from .osc_server import TokenBucket
-        runtime.osc.error_bucket = TokenBucket(new_cfg.osc.error_rate_limit, new_cfg.osc.error_burst)
-        runtime.osc.status_bucket = TokenBucket(new_cfg.osc.status_rate_limit, max(1.0, new_cfg.osc.status_rate_limit))
-        runtime.osc.max_depth = new_cfg.osc.max_bundle_depth
-        runtime.osc.max_messages = new_cfg.osc.max_bundle_messages
+        o = new_cfg.osc
+        runtime.osc.reconfigure(max_depth=o.max_bundle_depth, max_messages=o.max_bundle_messages,
+                                error_rate=o.error_rate_limit, error_burst=o.error_burst,
+                                status_rate=o.status_rate_limit)
     logging.getLogger().setLevel(new_cfg.logging.level.upper())
     # keep the settings that need a restart as they are running, so /status stays truthful
-    runtime.cfg = Config(osc=old.osc.__class__(**{**new_cfg.osc.__dict__, "host": old.osc.host, "port": old.osc.port,
-                                                   "reply_host": old.osc.reply_host, "reply_port": old.osc.reply_port,
-                                                   "reply_to_sender": old.osc.reply_to_sender, "allow": old.osc.allow}),
-                         audio=old.audio, synth=new_cfg.synth.__class__(**{**new_cfg.synth.__dict__, "voices": old.synth.voices}),
-                         inference=new_cfg.inference, listen=new_cfg.listen, bundle=new_cfg.bundle,
-                         logging=new_cfg.logging, web=old.web,
-                         source=new_cfg.source)
+    runtime.cfg = replace(new_cfg, osc=replace(new_cfg.osc, host=old.osc.host, port=old.osc.port,
+                                               reply_host=old.osc.reply_host, reply_port=old.osc.reply_port,
+                                               reply_to_sender=old.osc.reply_to_sender, allow=old.osc.allow),
+                          audio=old.audio, synth=replace(new_cfg.synth, voices=old.synth.voices), web=old.web)
     runtime.reloads += 1
     for name in needs_restart:
         log.warning("reload: %s changed; that takes effect only after a restart", name)

@@ -137,3 +137,21 @@ def test_serve_refuses_a_bad_config_with_exit_2(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "osc.port: 123456 is not allowed; allowed: an integer 0..65535" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_the_engine_and_the_output_read_their_sections_in_one_place() -> None:
+    from dataclasses import replace
+
+    from isudt.daemon.audio_out import AudioConfig
+    from isudt.daemon.engine import SynthConfig
+    cfg = from_dict({"audio": {"samplerate": 44100, "channels": 1, "blocksize": 256, "latency": 0.02},
+                     "synth": {"voices": 3, "glide_ms": 12.5, "gain_db": -6.0, "limiter_threshold_db": -2.0,
+                               "limiter_release_ms": 80.0, "fade_ms": 5.0}})
+    assert SynthConfig.from_config(cfg) == SynthConfig(samplerate=44100, voices=3, channels=1, glide_ms=12.5,
+                                                       gain_db=-6.0, limiter_threshold_db=-2.0,
+                                                       limiter_release_ms=80.0, fade_ms=5.0, in_channels=0)
+    duplex = replace(cfg, audio=replace(cfg.audio, input="mic", input_channels=2))
+    assert SynthConfig.from_config(duplex).in_channels == 2
+    assert SynthConfig.from_config(duplex, in_channels=0, max_block=64).max_block == 64
+    assert AudioConfig.from_config(duplex) == AudioConfig(device="auto", samplerate=44100, blocksize=256,
+                                                          latency=0.02, channels=1, input="mic", input_channels=2)

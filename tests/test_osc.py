@@ -335,6 +335,14 @@ def test_token_bucket_refills() -> None:
     assert not TokenBucket(0, 5).take()
 
 
+def test_reconfigure_sets_the_limits_a_reload_may_change() -> None:
+    osc, _, cap = make_server(max_messages=64, error_rate=20.0, error_burst=20)
+    osc.reconfigure(max_depth=2, max_messages=1, error_rate=1000.0, error_burst=1, status_rate=5.0)
+    assert (osc.max_depth, osc.max_messages) == (2, 1)
+    assert (osc.error_bucket.rate, osc.error_bucket.burst) == (1000.0, 1.0)
+    assert (osc.status_bucket.rate, osc.status_bucket.burst) == (5.0, 5.0)
+
+
 def test_senders_outside_the_allow_list_are_dropped_silently() -> None:
     srv, backend, cap = make_server()
     srv.handle(msg("/pictslider", 1, 1), ("192.168.1.20", 4000))
