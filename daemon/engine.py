@@ -149,6 +149,7 @@ class Engine:
         self.refused = 0                  # changes refused because the FIFO stayed full
         v = cfg.voices
         self._ctl = _Control.start(v, cfg)
+        self._amp_ramp = [self._samples(cfg.fade_ms)] * v   # per voice, the level ramp last sent (the engine's)
         c = ffi.new("isudt_config *")
         c.samplerate, c.voices, c.channels = cfg.samplerate, v, cfg.channels
         c.in_channels, c.max_block = cfg.in_channels, cfg.max_block
@@ -275,6 +276,7 @@ class Engine:
             self._push(lib.ISUDT_CMD_VOICE_FM, v, c.pitch[v], amp, ramp, (math.log2(c.ratio[v]), c.index[v]))
         else:
             self._push(lib.ISUDT_CMD_VOICE, v, c.pitch[v], amp, ramp)
+        self._amp_ramp[v] = ramp
 
     def _start_voice(self, v: int, kind: str, pitch: float, db: float, ratio: float | None = None,
                      index: float | None = None) -> None:
@@ -351,10 +353,8 @@ class Engine:
         with self._lock:
             c = self._ctl
             old, c.kind[v] = c.kind[v], kind
-            active = c.active[v]
-            try:
-                self._push_voice(v, db_to_amp(c.db[v]) if active else 0.0,
-                                 self._level_ramp() if active else self._samples(self.cfg.fade_ms))
+            try:   # the level's target and ramp as they are: only the timbre changes
+                self._push_voice(v, db_to_amp(c.db[v]) if c.active[v] else 0.0, self._amp_ramp[v])
             except EngineQueueFull:
                 c.kind[v] = old
                 raise
