@@ -21,6 +21,6 @@ SILENT_DB = -120.0                # a voice level at or below this is silence (t
 
 DEFAULT_SAMPLERATE = 48000
 DEFAULT_BLOCKSIZE = 128
-DEFAULT_VOICES = 8
+DEFAULT_VOICES = 16
 DEFAULT_GLIDE_MS = 10.0           # like the published Max patch's 10 ms ramps
 DEFAULT_GAIN_DB = 0.0

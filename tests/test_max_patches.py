@@ -54,6 +54,7 @@ MAX_DIR = ROOT / "max"
 PATCHES = sorted(MAX_DIR.glob("*.maxpat"))
 EXPECTED = {"isudt_control.maxpat", "isudt_max_synth.maxpat", "isudt_frames.maxpat", "isudt_listen_adc.maxpat"}
 LIMIT = "0.89125"     # -1 dBFS as an amplitude: the synth's limiter ceiling
+PATCH_VOICES = 8      # the patches play the daemon's first 8 voices (its default is SynthSection().voices)
 
 Counts = Callable[[list[str], dict], "tuple[int, int] | None"]
 
@@ -404,7 +405,7 @@ def test_every_sent_message_is_accepted_by_the_daemon(path: Path, limits: Limits
             raise AssertionError(f"{path.name} can send {address} {args[:6]}... which the daemon refuses: "
                                  f"{e.reason}") from None
     addresses = {a for a, _ in sent}
-    last = f"/voice/{SynthSection().voices - 1}"
+    last = f"/voice/{PATCH_VOICES - 1}"
     expected = {
         "isudt_control.maxpat": {"/pictslider", f"{last}/pictslider", "/latent/sound", f"{last}/latent/sound",
                                  "/gain", "/glide", "/mute", "/status", "/off", "/subscribe", "/unsubscribe",
@@ -590,8 +591,7 @@ def test_synth_mutes_the_daemon_on_every_subscribed() -> None:
 
 def test_synth_plays_eight_voices_through_the_limiter_to_the_dac() -> None:
     g = Graph(load(MAX_DIR / "isudt_max_synth.maxpat"))
-    voices = SynthSection().voices
-    assert voices == 8
+    voices = PATCH_VOICES
     assert not g.find("clip~") and not g.find("dac~")        # ezdac~ is the one output (two would double it)
     dsp, meter = g.named("dsp"), g.named("meter")
     assert g.boxes[dsp]["maxclass"] == "ezdac~" and g.boxes[dsp]["patching_rect"][2] >= 45
@@ -623,8 +623,8 @@ def test_synth_plays_eight_voices_through_the_limiter_to_the_dac() -> None:
 
 def test_synth_voice_addresses_reach_their_voice_and_off_stops_them() -> None:
     g = Graph(load(MAX_DIR / "isudt_max_synth.maxpat"))
-    (dispatch,) = g.find("route", *[str(n) for n in range(SynthSection().voices)])
-    for n in range(SynthSection().voices):
+    (dispatch,) = g.find("route", *[str(n) for n in range(PATCH_VOICES)])
+    for n in range(PATCH_VOICES):
         route, o = g.route_with(f"/voice/{n}/sineparams")
         (pre,) = [b for oo, b, _ in g.out[route] if oo == o]
         assert g.text(pre) == f"prepend {n}" and dispatch in g.downstream(pre)
@@ -635,9 +635,9 @@ def test_synth_voice_addresses_reach_their_voice_and_off_stops_them() -> None:
     assert [g.text(b) for oo, b, _ in g.out[route] if oo == o] == ["prepend 0"]
     route, o = g.route_with("/off")
     every = [i for i in g.downstream(route, o, without=dispatch) if g.boxes[i]["maxclass"] == "message"]
-    assert [g.text(i) for i in every] == [", ".join(f"{n} off" for n in range(SynthSection().voices))]
+    assert [g.text(i) for i in every] == [", ".join(f"{n} off" for n in range(PATCH_VOICES))]
     # inside each voice, "off" ramps the amplitude to 0 (the same 10 ms pack as the level)
-    for n in range(SynthSection().voices):
+    for n in range(PATCH_VOICES):
         (voff,) = [b for oo, b, _ in g.out[dispatch] if oo == n]
         assert box_class(g.boxes[voff]) == ("route", ["off"])
         (zero,) = [b for oo, b, _ in g.out[voff] if oo == 0]
@@ -688,11 +688,11 @@ def _routes_after_udpreceive(patcher: dict) -> list[dict]:
 
 def test_routed_reply_addresses_are_what_the_daemon_sends(daemon_factory: Any) -> None:
     """A subscribed client asks for everything the patches route on; every routed address must arrive."""
-    d = daemon_factory({"synth": {"voices": SynthSection().voices}})   # the patches play all 8
+    d = daemon_factory({"synth": {"voices": PATCH_VOICES}})   # the patches play all 8
     c = d.client()
     c.send("/subscribe", c.port)
     replies: dict[str, list[Any]] = {"/subscribed": c.wait_for("/subscribed")}
-    voices = SynthSection().voices
+    voices = PATCH_VOICES
     for address, args in ([("/pictslider", (40, 80)), ("/latent/image", (0.0, 0.0)), ("/status", ()),
                            ("/image/sine", (60.0, -12.0)),
                            ("/no/such/address", ()), ("/state", ())]

@@ -229,7 +229,7 @@ def test_snapshot_and_validation():
     assert snap["voices"][0]["active"] is False and snap["voices"][0]["db"] is None
     assert (snap["glide_ms"], snap["gain_db"], snap["muted"]) == (25.0, -3.0, False)
     with pytest.raises(IndexError):
-        s.set_voice(8, 60, 0)
+        s.set_voice(s.cfg.voices, 60, 0)
     with pytest.raises(IndexError):
         s.release_voice(-1)
     with pytest.raises(ValueError):
