@@ -128,9 +128,11 @@ class VoiceOff(Request):
     """Release the voice; queued in the voice's slot so it cannot overtake an earlier request."""
 
 
+# --- everything else: four kinds, each handled its own way (osc_server.OscServer's dispatch table) --------
+
 @dataclass(slots=True)
 class Control:
-    """Output controls and queries, applied at once on the event loop."""
+    """Output controls (`/gain`, `/glide`, `/mute`, `/off`), applied at once on the event loop."""
 
     clamped: bool = False
 
@@ -151,35 +153,55 @@ class Mute(Control):
 
 
 @dataclass(slots=True)
-class StatusQuery(Control):
-    pass
-
-
-@dataclass(slots=True)
-class StateQuery(Control):
-    """`/state`: the daemon's state (gain, glide, mute, listening, model, voices), answered to the sender."""
-
-
-@dataclass(slots=True)
 class AllOff(Control):
     """`/off`: every voice off (the panic button); each release queued behind that voice's requests."""
 
 
 @dataclass(slots=True)
-class Subscribe(Control):
+class Query:
+    """Questions (`/status`, `/state`): change nothing, answered to the asker (rate-limited)."""
+
+    clamped: bool = False
+
+
+@dataclass(slots=True)
+class StatusQuery(Query):
+    pass
+
+
+@dataclass(slots=True)
+class StateQuery(Query):
+    """`/state`: the daemon's state (gain, glide, mute, listening, model, voices), answered to the sender."""
+
+
+@dataclass(slots=True)
+class Subscription:
+    """`/subscribe [port]`, `/unsubscribe [port]`: the subscriber table, for (sender host, port or sender port)."""
+
+    clamped: bool = False
+    port: int | None = None
+
+
+@dataclass(slots=True)
+class Subscribe(Subscription):
     """`/subscribe [port]`: every reply and status message also goes to (sender host, port or sender port)."""
 
-    port: int | None = None
+
+@dataclass(slots=True)
+class Unsubscribe(Subscription):
+    pass
 
 
 @dataclass(slots=True)
-class Unsubscribe(Control):
-    port: int | None = None
+class WayBackRequest:
+    """The way back (sound -> image): `/image/...`, answered by the backend at once (no voice, no staging)."""
+
+    clamped: bool = False
 
 
 @dataclass(slots=True)
-class ImageRequest(Control):
-    """The way back (sound -> image): computed and answered at once on the event loop.
+class ImageRequest(WayBackRequest):
+    """A sound to see now (`/image/sine`, `/image/mel`, `/image/latent/sound`), computed on the event loop.
 
     Not a voice `Request`: it plays nothing, so it has no place in a voice's
     newest-wins slot, and its cost (~1-2 ms) is that of one sound request.
@@ -210,10 +232,13 @@ class ImageLatentSound(ImageRequest):
 
 
 @dataclass(slots=True)
-class Listen(Control):
+class Listen(WayBackRequest):
     """`/image/listen 1|0`: start / stop analysing the live audio input."""
 
     on: bool = False
+
+
+Message = Request | Control | Query | Subscription | WayBackRequest   # what `validate` returns
 
 
 # --- argument coercion --------------------------------------------------------
@@ -287,7 +312,7 @@ def split_voice(address: str, voices: int) -> tuple[int, str, str]:
     return n, "/" + rest, f"/voice/{n}"
 
 
-def validate(address: str, args: Sequence[Any], limits: Limits) -> Request | Control:
+def validate(address: str, args: Sequence[Any], limits: Limits) -> Message:
     """Turn one decoded OSC message into a request or raise Refused (never anything else)."""
     voice, addr, prefix = split_voice(address, limits.voices)
     if addr in REPLY_ADDRESSES or (addr in ("/off", "/state") and args):
@@ -352,7 +377,7 @@ def _clamp(v: float, lo_hi: tuple[float, float]) -> float:
     return min(max(v, lo_hi[0]), lo_hi[1])
 
 
-def _image(address: str, addr: str, args: Sequence, limits: Limits) -> Control:
+def _image(address: str, addr: str, args: Sequence, limits: Limits) -> WayBackRequest:
     """The way back's inputs (see the module docstring for what is clamped and what is refused)."""
     if addr == "/image/sine":
         _count(address, args, 2, "pitch dB")

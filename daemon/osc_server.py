@@ -187,6 +187,14 @@ class OscServer(asyncio.DatagramProtocol):
         self.counters = OscCounters()
         self.clock = clock
         self.transport: asyncio.DatagramTransport | None = None
+        # the one dispatch table: a validated message's type (its nearest listed class) -> its handler
+        self.handlers: dict[type, Callable[[Any, str, Any, float], None]] = {
+            Request: self._request, Control: self._control, AllOff: self._all_off,
+            StatusQuery: self._status, StateQuery: self._state,
+            Subscribe: self._subscribe, Unsubscribe: self._unsubscribe,
+            ImageRequest: self._see, Listen: self._listen,
+        }
+        self._resolved: dict[type, Callable[[Any, str, Any, float], None]] = {}
 
     def reconfigure(self, *, max_depth: int, max_messages: int, error_rate: float, error_burst: int,
                     status_rate: float) -> None:
@@ -271,55 +279,82 @@ class OscServer(asyncio.DatagramProtocol):
                 continue
             if req.clamped:
                 c.clamped += 1
-            if isinstance(req, Request):
-                req.t_received = t
-                req.reply_to = addr
-                req.address = address
-                self.backend.submit(req)
-            elif isinstance(req, StatusQuery):
-                c.handled += 1
-                self.flush()   # what arrived before the query is counted in its answer
-                if self.status_bucket.take():
-                    self.replies.send(encode_message("/status.reply", flatten(self.backend.status_pairs())), addr)
-            elif isinstance(req, (StateQuery, Subscribe, Unsubscribe, AllOff)):
-                c.handled += 1
-                self.session(req, addr)
-            elif isinstance(req, (ImageRequest, Listen)):
-                self.way_back(address, req, addr)
-            else:
-                c.handled += 1
-                self.backend.control(req)
+            self.handler(type(req))(req, address, addr, t)
 
-    def session(self, req: StateQuery | Subscribe | Unsubscribe | AllOff, addr: Any) -> None:
-        """/state, /subscribe, /unsubscribe, /off: each answered with one small reply, at most.
+    def handler(self, kind: type) -> Callable[[Any, str, Any, float], None]:
+        """The handler of a message type: the table's entry for its nearest class (PositionRequest -> Request)."""
+        h = self._resolved.get(kind)
+        if h is None:
+            h = next((self.handlers[k] for k in kind.__mro__ if k in self.handlers), None)
+            if h is None:
+                raise TypeError(f"no handler for {kind.__name__}")
+            self._resolved[kind] = h
+        return h
 
-        A subscription is for the sender's host and the port it names (or its
-        own); /subscribed and /unsubscribed go to that address. The table is
-        bounded, so a full one refuses with /error (rate-limited).
-        """
-        if isinstance(req, AllOff):
-            self.backend.all_off(addr)
-            self.flush()
-            self.replies.send(encode_message("/off", [1]), addr)
-        elif isinstance(req, StateQuery):
-            self.flush()
-            if self.status_bucket.take():
-                for address, args in self.backend.state_messages(True):
-                    self.replies.to(encode_message(address, args), addr)
+    # the handlers: (message, address it came in on, sender, receipt time)
+    def _request(self, req: Request, address: str, addr: Any, t: float) -> None:
+        """A voice's request: staged, run at the next flush, answered by `answer`."""
+        req.t_received = t
+        req.reply_to = addr
+        req.address = address
+        self.backend.submit(req)
+
+    def _control(self, req: Control, address: str, addr: Any, t: float) -> None:
+        self.counters.handled += 1
+        self.backend.control(req)
+
+    def _all_off(self, req: AllOff, address: str, addr: Any, t: float) -> None:
+        """/off: every voice released (behind its earlier requests), then `/off 1`."""
+        self.counters.handled += 1
+        self.backend.all_off(addr)
+        self.flush()
+        self.replies.send(encode_message("/off", [1]), addr)
+
+    def _status(self, req: StatusQuery, address: str, addr: Any, t: float) -> None:
+        self.counters.handled += 1
+        self.flush()   # what arrived before the query is counted in its answer
+        if self.status_bucket.take():
+            self.replies.send(encode_message("/status.reply", flatten(self.backend.status_pairs())), addr)
+
+    def _state(self, req: StateQuery, address: str, addr: Any, t: float) -> None:
+        """/state: the full state, to the asker only (rate-limited with /status)."""
+        self.counters.handled += 1
+        self.flush()
+        if self.status_bucket.take():
+            for reply, args in self.backend.state_messages(True):
+                self.replies.to(encode_message(reply, args), addr)
+
+    @staticmethod
+    def _subscriber(req: Subscribe | Unsubscribe, addr: Any) -> tuple:
+        """A subscription is for the sender's host and the port it names (or its own)."""
+        return (addr[0], req.port if req.port is not None else addr[1], *addr[2:])
+
+    def _subscribe(self, req: Subscribe, address: str, addr: Any, t: float) -> None:
+        """/subscribe: `/subscribed port ttl_s` to that address; the table is bounded, so a full one
+        refuses with /error (rate-limited)."""
+        self.counters.handled += 1
+        sub = self._subscriber(req, addr)
+        table = self.replies.subscribers
+        if table.subscribe(sub):
+            self.replies.to(encode_message("/subscribed", [sub[1], float(table.ttl_s)]), sub)
         else:
-            sub = (addr[0], req.port if req.port is not None else addr[1], *addr[2:])
-            table = self.replies.subscribers
-            if isinstance(req, Unsubscribe):
-                table.unsubscribe(sub)
-                self.replies.to(encode_message("/unsubscribed", [sub[1]]), sub)
-            elif table.subscribe(sub):
-                self.replies.to(encode_message("/subscribed", [sub[1], float(table.ttl_s)]), sub)
-            else:
-                self.refuse("/subscribe", f"{table.limit} subscribers already (the most this daemon takes)", addr)
+            self.refuse("/subscribe", f"{table.limit} subscribers already (the most this daemon takes)", addr)
 
-    def way_back(self, address: str, req: ImageRequest | Listen, addr: Any) -> None:
-        """`/image/...`: answered by the backend at once (no voice, no staging); a reason it cannot -> /error."""
-        reason = self.backend.listen(req.on, addr) if isinstance(req, Listen) else self.backend.see(req, addr)
+    def _unsubscribe(self, req: Unsubscribe, address: str, addr: Any, t: float) -> None:
+        self.counters.handled += 1
+        sub = self._subscriber(req, addr)
+        self.replies.subscribers.unsubscribe(sub)
+        self.replies.to(encode_message("/unsubscribed", [sub[1]]), sub)
+
+    def _see(self, req: ImageRequest, address: str, addr: Any, t: float) -> None:
+        """`/image/sine|mel|latent/sound`: answered by the backend at once (no voice, no staging)."""
+        self._way_back(address, self.backend.see(req, addr), addr)
+
+    def _listen(self, req: Listen, address: str, addr: Any, t: float) -> None:
+        self._way_back(address, self.backend.listen(req.on, addr), addr)
+
+    def _way_back(self, address: str, reason: str | None, addr: Any) -> None:
+        """The way back's outcome: counted as handled, or a reason it cannot -> /error."""
         if reason is None:
             self.counters.handled += 1
         else:

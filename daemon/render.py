@@ -39,7 +39,7 @@ import numpy as np
 
 from .engine import EngineQueueFull
 from .limits import BLOCKSIZE, CHANNELS, SAMPLERATE, VOICES
-from .messages import Control, FrameRequest, Gain, Glide, Limits, Mute, Refused, Request, StatusQuery, validate
+from .messages import FrameRequest, Gain, Glide, Limits, Message, Mute, Refused, Request, StatusQuery, validate
 
 IMAGE_SUFFIXES = {".npy", ".pgm", ".png", ".jpg", ".jpeg"}
 FORMATS = ("pcm16", "pcm24", "float32")
@@ -57,7 +57,7 @@ class Step:
     """One validated request or control at a time on the timeline; `origin` says where it came from."""
 
     t: float
-    item: Request | Control
+    item: Message
     origin: str
 
 
@@ -293,7 +293,7 @@ def infer(steps: Sequence[Step], models: Any, voices: int, progress: bool) -> li
     return [by_step[k] if k in by_step else control_op(s.item) for k, s in enumerate(steps)]
 
 
-def control_op(c: Request | Control) -> tuple[str, tuple]:
+def control_op(c: Message) -> tuple[str, tuple]:
     if isinstance(c, Gain):
         return "gain", (c.db,)
     if isinstance(c, Glide):

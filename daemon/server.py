@@ -54,6 +54,18 @@ FILL_DUTY = 0.25      # ... and takes at most this share of one core while it do
 SWITCH_INTERVAL_S = 0.0005   # the null output's clock thread gets the GIL back within a fraction of a block
 HEARTBEAT_S = 1.0            # /heartbeat to subscribers: a patch's "connected" lamp means "heard within 2 s"
 
+# what each kind of request does here (osc_server.OscServer's table sends it to `see` or `control`)
+SEE: dict[type, Callable[[WayBack, Any], Seen]] = {
+    ImageSine: lambda wb, r: wb.from_sine(r.pitch, r.db),
+    ImageMel: lambda wb, r: wb.from_mel(r.mel),
+    ImageLatentSound: lambda wb, r: wb.from_latent(r.z),
+}
+CONTROLS: dict[type, Callable[[Engine, Any], None]] = {
+    Gain: lambda synth, c: synth.set_gain(c.db),
+    Glide: lambda synth, c: synth.set_glide(c.ms),
+    Mute: lambda synth, c: synth.set_mute(c.on),
+}
+
 
 class Runtime:
     """The daemon's live state; the OSC server's backend (limits, submit, flush, control, status).
@@ -170,14 +182,10 @@ class Runtime:
             return NO_WAY_BACK
         t = time.perf_counter()
         try:
-            if isinstance(request, ImageSine):
-                seen = wb.from_sine(request.pitch, request.db)
-            elif isinstance(request, ImageMel):
-                seen = wb.from_mel(request.mel)
-            elif isinstance(request, ImageLatentSound):
-                seen = wb.from_latent(request.z)
-            else:
+            how = SEE.get(type(request))
+            if how is None:
                 return "unknown way-back request"
+            seen = how(wb, request)
         except Exception as e:  # ORT failing on a structurally valid bundle
             log.warning("the way back failed: %s", e)
             return f"inference failed: {str(e).splitlines()[0][:120] if str(e) else e.__class__.__name__}"
@@ -242,12 +250,9 @@ class Runtime:
         self.replies.broadcast(encode_message("/heartbeat", [round(time.monotonic() - self.t0, 3)]))
 
     def control(self, c: Control) -> None:
-        if isinstance(c, Gain):
-            self.synth.set_gain(c.db)
-        elif isinstance(c, Glide):
-            self.synth.set_glide(c.ms)
-        elif isinstance(c, Mute):
-            self.synth.set_mute(c.on)
+        apply = CONTROLS.get(type(c))
+        if apply is not None:
+            apply(self.synth, c)
 
     def swap_models(self, models: Models, cfg: Config, bundle_path: Path | None, fill_chunk: int = 1) -> None:
         self._limits = Limits.from_manifest(models.manifest, self.cfg.synth.voices, cfg.osc.max_blob_bytes)

@@ -335,6 +335,22 @@ def test_token_bucket_refills() -> None:
     assert not TokenBucket(0, 5).take()
 
 
+def test_every_kind_of_message_has_one_handler() -> None:
+    """The four kinds besides a voice's requests are separate types, and one table sends each to its handler."""
+    import dataclasses
+
+    from isudt.daemon import messages
+    osc, _, _ = make_server()
+    kinds = [k for k in vars(messages).values() if isinstance(k, type) and dataclasses.is_dataclass(k)
+             and k.__module__ == messages.__name__ and k is not messages.Limits and not k.__subclasses__()]
+    assert len(kinds) > 15   # what `validate` returns: the leaves
+    for k in kinds:
+        assert callable(osc.handler(k)), k
+    bases = (messages.Request, messages.Control, messages.Query, messages.Subscription, messages.WayBackRequest)
+    for k in kinds:   # each message type is of exactly one kind
+        assert sum(issubclass(k, b) for b in bases) == 1, k
+
+
 def test_reconfigure_sets_the_limits_a_reload_may_change() -> None:
     osc, _, cap = make_server(max_messages=64, error_rate=20.0, error_burst=20)
     osc.reconfigure(max_depth=2, max_messages=1, error_rate=1000.0, error_burst=1, status_rate=5.0)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..messages import (AllOff, Control, FrameRequest, LatentImageRequest, LatentSoundRequest, Listen,
+from ..messages import (AllOff, FrameRequest, LatentImageRequest, LatentSoundRequest, Listen, Message,
                         PositionRequest, Refused, Request, StateQuery, StatusQuery, Subscribe, Unsubscribe,
                         validate)
 
@@ -69,7 +69,7 @@ def parse_input(text: Any) -> tuple[str, list[Any]]:
     return address, args
 
 
-def apply_input(runtime: Any, address: str, args: list[Any]) -> Request | Control:
+def apply_input(runtime: Any, address: str, args: list[Any]) -> Message:
     """Validate with the OSC side's validator and apply as the OSC side does; Refused when it is not played."""
     if not PAGE_ADDRESS.match(address):
         raise Refused(address, f"not playable from the page; the page may send {PAGE_ADDRESSES_TEXT}")
