@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from isudt.daemon.notify import Notifier, watchdog_interval
+from support.require import require
 
 
 @pytest.fixture
@@ -156,9 +157,7 @@ def daemon_modules_missing() -> str | None:
 @pytest.fixture
 def daemon(notify_socket, tmp_path, monkeypatch):
     """`isudt serve` on the null device with the test's NOTIFY_SOCKET and a 1 s watchdog, as systemd would start it."""
-    missing = daemon_modules_missing()
-    if missing:
-        pytest.skip(missing)
+    require(daemon_modules_missing(), "ISUDT_REQUIRE_DAEMON")
     from support.daemon import start_daemon
 
     path, s = notify_socket

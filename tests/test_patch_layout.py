@@ -10,7 +10,6 @@ uses each box's saved `patching_rect`, widened to the text it must show
 from __future__ import annotations
 
 import json
-import os
 from itertools import combinations
 from pathlib import Path
 from typing import Iterator
@@ -19,6 +18,7 @@ import pytest
 
 from support.pd_gui import (Drawn, boxes_outside_window, cords_through_boxes, gui_available, open_in_gui,
                             overlapping_boxes, xvfb)
+from support.require import require
 
 ROOT = Path(__file__).resolve().parents[1]
 PD_PATCHES = sorted((ROOT / "pd").glob("*.pd"))
@@ -29,11 +29,7 @@ MAX_LINE_H = 15.0
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
-    reason = gui_available()
-    if reason:
-        if os.environ.get("ISUDT_REQUIRE_PDGUI") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require(gui_available(), "ISUDT_REQUIRE_PDGUI")
     with xvfb() as d:
         yield d
 

@@ -24,6 +24,7 @@ import yaml
 from support.audio_analysis import level_db, max_step, midi_to_hz, nonsilent, tones
 from support.daemon import run_serve
 from support.jack import Recorder
+from support.require import require_module
 
 SR = 48000
 GAIN_DB = -3.0
@@ -33,7 +34,7 @@ GAIN_DB = -3.0
 
 def make_linear_bundle(dst: Path) -> Path:
     """Same manifest as the packaged bundle, four tiny ONNX graphs with exact, known outputs."""
-    onnx = pytest.importorskip("onnx")
+    onnx = require_module("onnx", "ISUDT_REQUIRE_ONNX")
     from onnx import TensorProto, helper, numpy_helper
 
     from isudt.daemon.bundle import default_bundle_dir

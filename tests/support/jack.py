@@ -12,7 +12,8 @@ Stable API (other test modules rely on it)
 
 ``jackd``
     pytest fixture (function scope) wrapping ``jack_server()``; skips the test
-    when ``jackd`` is not installed unless ``ISUDT_REQUIRE_JACK=1`` (CI sets it).
+    when ``jackd`` is not installed, fails it in CI (``CI=true`` or
+    ``ISUDT_REQUIRE_JACK=1``, which .ci/run sets; see support/require.py).
 
 ``JackServer.env(base=None) -> dict``
     Environment for a subprocess (e.g. ``isudt serve --device system``) that
@@ -76,6 +77,8 @@ from typing import Iterator
 
 import numpy as np
 import pytest
+
+from .require import require
 
 __all__ = ["JackServer", "jack_server", "jackd", "jackd_rt", "Recorder", "reinit_portaudio", "jackd_available"]
 
@@ -240,11 +243,9 @@ def jack_server(name: str | None = None, samplerate: int = 48000, period: int = 
 
 
 def require_jackd() -> None:
-    """Skip the test when jackd is not installed, or fail it when ISUDT_REQUIRE_JACK=1 (CI) says it must be."""
-    if not jackd_available():
-        if os.environ.get("ISUDT_REQUIRE_JACK") == "1":
-            pytest.fail("jackd is not installed but ISUDT_REQUIRE_JACK=1")
-        pytest.skip("jackd is not installed")
+    """Skip the test when jackd is not installed, or fail it in CI (CI=true, or ISUDT_REQUIRE_JACK=1)."""
+    require(None if jackd_available() else "jackd is not installed (Debian: apt-get install jackd2)",
+            "ISUDT_REQUIRE_JACK")
 
 
 @pytest.fixture
