@@ -1,4 +1,4 @@
-"""Load a model bundle (Contract 1): validate the manifest, verify the files, open ORT sessions.
+"""Load a model bundle (docs/contracts.md, section 1): validate the manifest, verify the files, open ORT sessions.
 
 The daemon holds no constants about the models: sizes, ranges and file names
 all come from `manifest.yaml`. Everything that can be wrong with a bundle is
@@ -39,10 +39,10 @@ ROLES = {
     "sound_encoder": ("mel", "mu"),
     "sound_decoder": ("z_sound", "mel"),
     "inversion": ("mel", "params"),
-    "reverse_mapper": ("z_sound", "z_image"),  # optional: the way back (Contract 3)
+    "reverse_mapper": ("z_sound", "z_image"),  # optional: the way back (docs/contracts.md, section 3)
 }
 SERVING_ROLES = ("image_encoder", "mapper", "sound_decoder", "inversion")
-# the way back (sound -> image, Contract 3): optional; loaded with `way_back=True` when the bundle has all of them
+# the way back (sound -> image, docs/contracts.md, section 3): optional; loaded with `way_back=True` when the bundle has all of them
 WAY_BACK_ROLES = ("sound_encoder", "reverse_mapper", "image_decoder")
 NO_WAY_BACK = "this bundle has no way back"
 

@@ -1,4 +1,4 @@
-"""`isudt export`: trained checkpoints -> the ONNX bundle in `exported/square-sine/` (Contract 1).
+"""`isudt export`: trained checkpoints -> the ONNX bundle in `exported/square-sine/` (docs/contracts.md, section 1).
 
 One script from checkpoints to runtime files: each network is wrapped so its
 ONNX graph has the contract's input/output names, exported with a dynamic

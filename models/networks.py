@@ -1,6 +1,6 @@
 """Network definitions: image FactorVAE, sound FactorVAE, TC discriminators, mapper.
 
-Shapes follow the published system (reference-system.md) with the sizes shrunk
+Shapes follow the published system (Laczkó et al., CMMR 2025) with the sizes shrunk
 so that training fits two CPU cores; `SIZE_CHANGES` is written into the bundle
 manifest so the difference is on record.
 """
