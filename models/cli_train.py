@@ -63,7 +63,7 @@ def main(args: argparse.Namespace) -> int:
     import torch
 
     from .config import load_config
-    from .train import train
+    from .stages import train
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -440,21 +440,3 @@ def train_inversion(cfg: InversionConfig, run_dir: Path, device: str = "auto", r
                 rows = []
                 save()
     return checkpoint.load(ck_path)
-
-
-def train(stage: str, cfg, run_dir: Path, device: str = "auto", resume: bool = False, quiet: bool = False) -> dict:
-    """Dispatch one stage (the `isudt train` entry point)."""
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    if stage in ("image", "sound"):
-        return train_vae(stage, cfg, run_dir, device, resume, quiet)
-    if stage == "mapper":
-        return train_mapper(cfg, run_dir, device, resume, quiet)
-    if stage == "inversion":
-        return train_inversion(cfg, run_dir, device, resume, quiet)
-    if stage == "ear":
-        from .ear import train_ear
-        return train_ear(cfg, run_dir, device, resume, quiet)
-    if stage == "reverse":
-        from .reverse import train_reverse
-        return train_reverse(cfg, run_dir, device, resume, quiet)
-    raise ValueError(f"unknown stage {stage!r}: choose image, sound, mapper, inversion, ear or reverse")

@@ -12,7 +12,7 @@ ort = pytest.importorskip("onnxruntime")
 from isudt.daemon.mel import mel_vector, sine  # noqa: E402
 from isudt.models.config import load_config  # noqa: E402
 from isudt.models.data import TorchMel, sines, sound_set  # noqa: E402
-from isudt.models.train import train  # noqa: E402
+from isudt.models.stages import train  # noqa: E402
 
 TINY = {
     "image": dict(epochs=3, subset=384, batch_size=64),

@@ -12,7 +12,7 @@ pytest.importorskip("onnxruntime")
 
 from test_models_training import assert_resume_exact, tiny_config  # noqa: E402  (tests/ is on sys.path, see conftest.py)
 
-from isudt.models.train import train  # noqa: E402
+from isudt.models.stages import train  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +126,11 @@ def test_import_bundle_rebuilds_checkpoints_that_match_the_onnx_files(tiny_runs,
     x = torch.rand(3, 1, 128, 128)
     with torch.no_grad():
         assert torch.allclose(vae.encode(x)[0], load_vae(runs / "image", "image").encode(x)[0], atol=1e-5)
+
+
+def test_train_py_imports_no_later_stage() -> None:
+    """The stage dispatch is models/stages.py: train.py imports neither ear.py nor reverse.py (no import cycle)."""
+    import ast
+    tree = ast.parse((Path(__file__).resolve().parents[1] / "models" / "train.py").read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not imported & {"ear", "reverse", "stages"}, imported
