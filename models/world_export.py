@@ -23,7 +23,8 @@ from tqdm import tqdm
 from isudt.daemon.bundle import sha256
 
 from .export import PARITY_ATOL, EncoderMu, FullSizeImageDecoder, export_one, final_losses, latent_box, write_manifest
-from .world import WorldConfig
+from . import checkpoint
+from .world import WorldConfig, world_from_dict
 from .world_train import (WORLD_STAGES, frozen, image_domain, image_vae_of, inversion_of, mapper_of, posteriors,
                           sound_vae_of, sounds_of, stage_ck, train_images)
 from .networks import ReverseMapper
@@ -95,11 +96,21 @@ def export_world(cfg: WorldConfig, runs: Path, out: Path, opset: int = 17) -> di
 
 
 
-def main_world(args) -> int:
-    """`isudt export --world W [--runs R] [--out DIR]`: export, then measure unless --no-eval."""
+def world_of_runs(runs: Path) -> WorldConfig | None:
+    """The world a run folder was trained as (every world stage's checkpoint keeps it), or None (the square world)."""
+    path = runs / "image" / "checkpoint.pt"
+    if not path.exists():
+        return None
+    ck = checkpoint.load(path)
+    return world_from_dict(ck["world"]) if "world" in ck else None
+
+
+def main_world(args, cfg: WorldConfig | None = None) -> int:
+    """`isudt export --world W [--runs R] [--out DIR]` (or `--runs R` of a world's training, whose checkpoints name
+    the world): export, then measure unless --no-eval."""
     from .world import load_world
 
-    cfg = load_world(args.world)
+    cfg = cfg or load_world(args.world)
     out = Path(args.out or f"exported/{cfg.name}")
     runs = Path(args.runs if args.runs != "runs" else f"runs/{cfg.name}")
     manifest = export_world(cfg, runs, out, args.opset)

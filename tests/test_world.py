@@ -194,3 +194,27 @@ def test_two_cpu_processes_under_torchrun_train_one_model(tmp_path: Path) -> Non
     assert ck["epoch"] == 2 and ck["history"][-1]["rec"] < ck["history"][0]["rec"]
     mapper = torchrun("mapper")
     assert mapper.returncode != 0 and "only the image and sound stages run data-parallel" in mapper.stderr
+
+
+@pytest.mark.slow
+def test_your_own_folder_from_training_to_a_measured_bundle(tmp_path: Path, capsys) -> None:
+    """The README's commands for a folder of pictures, one epoch each: train all, export (the runs name the world),
+    eval. Unlabelled pictures: the digit targets are not measured, the other three are."""
+    pytest.importorskip("torch")
+    from isudt.daemon.cli import main
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(24):
+        h, w = rng.integers(20, 60, 2)
+        Image.fromarray((rng.random((h, w)) * 255).astype(np.uint8)).save(photos / f"p{i:02d}.png")
+    runs, bundle = tmp_path / "runs", tmp_path / "bundle"
+    assert main(["train", "all", "--data", str(photos), "--synth", "sine", "--epochs", "1", "--runs", str(runs)]) == 0
+    assert main(["export", "--runs", str(runs), "--out", str(bundle), "--no-eval"]) == 0
+    manifest = yaml.safe_load((bundle / "manifest.yaml").read_text())
+    assert manifest["world"]["name"] == "photos-sine" and manifest["synth"]["kind"] == "sine"
+    assert manifest["image"]["source"]["count"] == 24 and manifest["image"]["source"]["labelled"] is False
+    main(["eval", "--bundle", str(bundle), "--out", str(tmp_path / "eval"), "--no-plots"])
+    measured = yaml.safe_load((bundle / "manifest.yaml").read_text())["metrics"]["targets"]
+    assert set(measured) == {"locality", "range", "cycle"}
