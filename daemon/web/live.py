@@ -80,7 +80,7 @@ def apply_input(runtime: Any, address: str, args: list[Any]) -> Message:
         runtime.submit(req)
         runtime.flush()        # played and answered now (/voice/N/sineparams to the reply target and subscribers)
     elif isinstance(req, AllOff):
-        from ..osc_server import encode_message
+        from ..osc_codec import encode_message
         runtime.all_off(None)
         runtime.flush()
         runtime.replies.send(encode_message("/off", [1]))
