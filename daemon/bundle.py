@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from .mel import DEFAULT_MEL, MelSpec
 from .square import SquareSpec
-from .synths import SINE, SynthDef, SynthParam, parse_synth
+from .synths import SINE, SYNTHS, SynthDef, SynthParam, parse_synth
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,8 @@ class BundleError(Exception):
 
 
 DEFAULT_BUNDLE = "square-sine"
-PLAYABLE_SYNTHS = ("sine",)        # synth kinds the engine plays today
-SERVABLE_WORLDS = ("square",)      # image worlds the pipeline renders and reads (render_square, position table)
-# a sine's parameters, in the order the inversion model outputs them
+PLAYABLE_SYNTHS = ("sine", "fm")   # synth kinds the engine plays (daemon/synths.py, engine.set_voice_params)
+SQUARE_WORLD = "square"            # the one world with squares: /pictslider, /square and the position table
 
 
 def shipped_root() -> Path:
@@ -132,13 +132,14 @@ class Manifest:
     image_latent: int
     sound_latent: int
     n_mels: int
-    square: SquareSpec | None   # None only for a world other than the square (never served: check_servable)
+    square: SquareSpec | None   # None for a world other than the square (no /pictslider, /square, position table)
     image_box: Box
     sound_box: Box
     files: dict[str, Path]
     raw: dict = field(repr=False)
     image_world: str = "square"
     synth: SynthDef | None = None  # always set by load_manifest (a sine when the manifest has no `synth:`)
+    mel: MelSpec = DEFAULT_MEL     # the sound side's mel front end (the manifest's `sound:` fields)
 
     @property
     def name(self) -> str:
@@ -161,6 +162,23 @@ def _sine_from_sound(sound: dict) -> SynthDef:
     db = [round(20.0 * float(np.log10(float(a))), 6) for a in amp]
     return SynthDef("sine", (SynthParam("pitch", "MIDI", float(pitch[0]), float(pitch[1])),
                              SynthParam("db", "dB", db[0], db[1])))
+
+
+def mel_spec(sound: dict) -> MelSpec:
+    """The mel front end a manifest's `sound:` section describes (the fields it lacks keep DEFAULT_MEL's values).
+
+    square-sine's manifest gives exactly DEFAULT_MEL; digits-fm's its own band (40 Hz - 16 kHz).
+    """
+    d = DEFAULT_MEL
+    db = sound.get("db_range") or (d.db_min, d.db_max)
+    pitch = sound.get("pitch_range") or (d.pitch_min, d.pitch_max)
+    amp = sound.get("amplitude_range") or (d.amp_min, d.amp_max)
+    return MelSpec(sample_rate=int(sound.get("sample_rate", d.sample_rate)), n_fft=int(sound.get("n_fft", d.n_fft)),
+                   hop_length=int(sound.get("hop_length", d.hop_length)), n_mels=int(sound.get("n_mels", d.n_mels)),
+                   f_min=float(sound.get("f_min", d.f_min)), f_max=float(sound.get("f_max", d.f_max)),
+                   n_samples=int(sound.get("n_samples", d.n_samples)), top_db=float(sound.get("top_db", d.top_db)),
+                   db_min=float(db[0]), db_max=float(db[1]), pitch_min=float(pitch[0]), pitch_max=float(pitch[1]),
+                   amp_min=float(amp[0]), amp_max=float(amp[1]))
 
 
 def _synth(raw: dict, sound: dict, path: Path) -> SynthDef:
@@ -217,7 +235,8 @@ def load_manifest(root: str | Path, verify: bool = True) -> Manifest:
                               glow_scale=float(sq["glow_scale"]), glow_exponent=float(sq["glow_exponent"]))
         size = int(image["height"])
         li, ls, n_mels = int(image["latent_dim"]), int(sound["latent_dim"]), int(sound["n_mels"])
-    except (KeyError, TypeError, ValueError) as e:
+        mel = mel_spec(sound)
+    except (KeyError, TypeError, ValueError, IndexError) as e:
         raise BundleError(f"{path}: bad image/sound section ({e})") from None
     synth = _synth(raw, sound, path)
     paths: dict[str, Path] = {}
@@ -236,23 +255,29 @@ def load_manifest(root: str | Path, verify: bool = True) -> Manifest:
                 raise BundleError(f"{p}: sha256 does not match the manifest (corrupt or replaced)")
         paths[role] = p
     return Manifest(root, str(raw.get("model_id", "unknown")), size, li, ls, n_mels, spec,
-                    _box(image, "image.", li), _box(sound, "sound.", ls), paths, raw, world, synth)
+                    _box(image, "image.", li), _box(sound, "sound.", ls), paths, raw, world, synth, mel)
 
 
 def check_servable(manifest: Manifest) -> None:
-    """Refuse, with one line, a bundle this daemon cannot serve: a synth it cannot play or an image world
-    other than the square (the pipeline renders `/pictslider` squares and reads positions off the square)."""
+    """Refuse, with one line, a bundle this daemon cannot serve: a synth it cannot play (or whose parameters are
+    not that synth's), or images that are not square (the image encoder takes [N, 1, S, S]).
+
+    Any image world is served; what only the square world has (`/pictslider`, `/square`, the position table)
+    is refused per request in the others (docs/contracts.md, section 4).
+    """
     name = manifest.name
     synth = manifest.synth or SINE
     if synth.kind not in PLAYABLE_SYNTHS:
         raise BundleError(f"bundle {name}: synth kind {synth.kind!r} is not playable by this daemon "
                           f"(plays: {', '.join(PLAYABLE_SYNTHS)})")
-    if synth.params and synth.names != SINE.names:
-        raise BundleError(f"bundle {name}: a sine takes parameters {list(SINE.names)}, the manifest lists "
+    want = SYNTHS[synth.kind].names
+    if synth.names != want:
+        raise BundleError(f"bundle {name}: a {synth.kind} takes parameters {list(want)}, the manifest lists "
                           f"{list(synth.names)}")
-    if manifest.image_world not in SERVABLE_WORLDS or manifest.square is None:
-        raise BundleError(f"bundle {name}: image world {manifest.image_world!r} is not served by this daemon "
-                          f"(serves: {', '.join(SERVABLE_WORLDS)})")
+    w = int(manifest.raw.get("image", {}).get("width", manifest.image_size))
+    if w != manifest.image_size:
+        raise BundleError(f"bundle {name}: images of {manifest.image_size} x {w} are not served "
+                          f"(the image encoder takes square images, [N, 1, S, S])")
 
 
 def describe(manifest: Manifest) -> str:
@@ -304,8 +329,9 @@ def expected_shapes(manifest: Manifest) -> dict[str, tuple[list[int], list[int]]
     h = manifest.image_size
     w = int(manifest.raw.get("image", {}).get("width", h))
     li, ls, m = manifest.image_latent, manifest.sound_latent, manifest.n_mels
+    n = len((manifest.synth or SINE).params)     # the inversion gives the synth's parameters, in its order
     return {"image_encoder": ([1, h, w], [li]), "image_decoder": ([li], [1, h, w]), "mapper": ([li], [ls]),
-            "sound_encoder": ([m], [ls]), "sound_decoder": ([ls], [m]), "inversion": ([m], [2]),
+            "sound_encoder": ([m], [ls]), "sound_decoder": ([ls], [m]), "inversion": ([m], [n]),
             "reverse_mapper": ([ls], [li])}
 
 
@@ -343,10 +369,13 @@ class Models:
         self.manifest = manifest
         wanted = resolve_providers(providers)
         self.sessions = {}
-        self.position_table: np.ndarray | None = None   # [P*P, Li], index y * P + x (the way back's readout)
+        self.position_table: np.ndarray | None = None   # [P*P, Li], index y * P + x (the square world's readout)
+        self._way_back = False
         if way_back and has_way_back(manifest):
             roles = tuple(roles) + tuple(r for r in WAY_BACK_ROLES if r not in roles)
-            self.position_table = load_position_table(manifest)
+            if manifest.square is not None:
+                self.position_table = load_position_table(manifest)
+            self._way_back = True
         for role in roles:
             try:
                 self.sessions[role] = ort.InferenceSession(str(manifest.files[role]), session_options(threads), providers=wanted)
@@ -378,13 +407,14 @@ class Models:
         return self.run("sound_decoder", z_sound)
 
     def invert(self, mel: np.ndarray) -> np.ndarray:
-        """mel [N, M] -> [N, 2] (MIDI pitch, dB)."""
+        """mel [N, M] -> [N, P]: the synth's parameters in `manifest.synth.params` order (sine: MIDI pitch, dB)."""
         return self.run("inversion", mel)
 
     # the way back: present only when loaded with way_back=True from a bundle that has it
     @property
     def way_back(self) -> bool:
-        return self.position_table is not None and all(r in self.sessions for r in WAY_BACK_ROLES)
+        """Loaded with the way back (and, in the square world, its position table)."""
+        return self._way_back and all(r in self.sessions for r in WAY_BACK_ROLES)
 
     def encode_sound(self, mel: np.ndarray) -> np.ndarray:
         """mel [N, M] -> z_sound [N, Ls] (posterior mean)."""
@@ -400,8 +430,10 @@ class Models:
 
 
 def has_way_back(manifest: Manifest) -> bool:
-    """All the files the way back needs are listed (and, when verified, present and intact)."""
-    return all(r in manifest.files for r in WAY_BACK_ROLES + ("position_table",))
+    """All the files the way back needs are listed (and, when verified, present and intact): its three models,
+    and in the square world the position table (its `/square` readout)."""
+    extra = ("position_table",) if manifest.square is not None else ()
+    return all(r in manifest.files for r in WAY_BACK_ROLES + extra)
 
 
 def load_position_table(manifest: Manifest) -> np.ndarray:
@@ -412,7 +444,7 @@ def load_position_table(manifest: Manifest) -> np.ndarray:
             z = np.asarray(f["z"], np.float32)
     except Exception as e:  # not an npz, no `z`
         raise BundleError(f"{path}: cannot read the position table ({e.__class__.__name__})") from None
-    if manifest.square is None:  # only the square world has positions (check_servable refuses the others)
+    if manifest.square is None:  # only the square world has positions
         raise BundleError(f"{path}: a position table needs the square world, not {manifest.image_world!r}")
     p, li = manifest.square.positions, manifest.image_latent
     if z.shape != (p, p, li) or not np.all(np.isfinite(z)):

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import yaml
 
-from isudt.daemon.bundle import (DEFAULT_BUNDLE, ROLES, BundleError, default_bundle_dir, load_manifest, open_bundle,
-                                 resolve_bundle, shipped_bundles)
+from isudt.daemon.bundle import (DEFAULT_BUNDLE, ROLES, BundleError, default_bundle_dir, expected_shapes, load_manifest,
+                                 open_bundle, resolve_bundle, shipped_bundles)
 from isudt.models.evaluate import TARGETS, evaluate_bundle
 
 # re-measured values may differ from the manifest only by float noise (same files, same seeds)
@@ -161,27 +161,43 @@ def _edited(bundle_dir: Path, tmp_path: Path, name: str, edit) -> Path:
     return b
 
 
-def test_bundle_the_daemon_cannot_play_is_refused_with_one_line(bundle_dir: Path, tmp_path: Path):
+def test_any_world_and_both_synths_are_served_and_what_cannot_be_is_refused_in_one_line(bundle_dir: Path,
+                                                                                      tmp_path: Path):
+    fm_params = [{"name": "pitch", "unit": "MIDI", "min": 38.0, "max": 86.0, "scale": "linear"},
+                 {"name": "ratio", "unit": "x carrier", "min": 0.1, "max": 10.0, "scale": "log"},
+                 {"name": "index", "unit": "", "min": 0.1, "max": 10.0, "scale": "log"}]
+
     def fm(raw):
-        raw["synth"] = {"kind": "fm", "params": [
-            {"name": "pitch", "unit": "MIDI", "min": 38.0, "max": 86.0, "scale": "linear"},
-            {"name": "ratio", "unit": "x carrier", "min": 0.1, "max": 10.0, "scale": "log"},
-            {"name": "index", "unit": "", "min": 0.1, "max": 10.0, "scale": "log"}]}
-    b = _edited(bundle_dir, tmp_path, "digits-fm", fm)
-    m = load_manifest(b)                              # readable (listed, evaluated) ...
+        raw["synth"] = {"kind": "fm", "params": fm_params}
+    b = _edited(bundle_dir, tmp_path, "square-fm", fm)
+    m = load_manifest(b)                              # FM is playable: the shapes are what is checked ...
     assert m.synth.kind == "fm" and m.synth.names == ("pitch", "ratio", "index")
-    with pytest.raises(BundleError) as e:             # ... but not served
+    assert expected_shapes(m)["inversion"] == ([64], [3])
+    with pytest.raises(BundleError) as e:             # ... and square-sine's inversion gives 2 values, not 3
         open_bundle(b, "cpu")
-    assert str(e.value) == "bundle digits-fm: synth kind 'fm' is not playable by this daemon (plays: sine)"
+    assert str(e.value).endswith("output 'params' has shape ['N', 2], the manifest implies [N, 3]")
+    assert "\n" not in str(e.value)
+
+    def granular(raw):
+        raw["synth"]["kind"] = "granular"
+    b = _edited(bundle_dir, tmp_path, "square-granular", granular)
+    with pytest.raises(BundleError) as e:
+        open_bundle(b, "cpu")
+    assert str(e.value) == "bundle square-granular: synth kind 'granular' is not playable by this daemon (plays: sine, fm)"
+
+    def renamed(raw):
+        raw["synth"]["params"][1]["name"] = "level"
+    with pytest.raises(BundleError, match=r"^bundle renamed: a sine takes parameters \['pitch', 'db'\], the manifest "
+                                          r"lists \['pitch', 'level'\]$"):
+        open_bundle(_edited(bundle_dir, tmp_path, "renamed", renamed), "cpu")
 
     def world(raw):
         raw["image"]["world"] = "digits"
         del raw["image"]["square"]
     b = _edited(bundle_dir, tmp_path, "digits-sine", world)
     assert load_manifest(b).square is None
-    with pytest.raises(BundleError, match=r"^bundle digits-sine: image world 'digits' is not served by this daemon "
-                                          r"\(serves: square\)$"):
-        open_bundle(str(b), "cpu")
+    models = open_bundle(str(b), "cpu", way_back=True)   # another world is served: no squares, no position table
+    assert models.manifest.image_world == "digits" and models.position_table is None and models.way_back
 
     def world_export(raw):                              # the layout of models/world_export.py's manifests
         raw["world"] = {"name": "digits-fm"}
@@ -189,8 +205,12 @@ def test_bundle_the_daemon_cannot_play_is_refused_with_one_line(bundle_dir: Path
         del raw["image"]["square"]
     b = _edited(bundle_dir, tmp_path, "mnist-sine", world_export)
     assert load_manifest(b, verify=False).image_world == "mnist5k"
-    with pytest.raises(BundleError, match=r"^bundle mnist-sine: image world 'mnist5k' is not served"):
-        open_bundle(b, "cpu")
+    assert open_bundle(b, "cpu").manifest.square is None
+
+    def oblong(raw):
+        raw["image"]["width"] = 64
+    with pytest.raises(BundleError, match=r"^bundle oblong: images of 128 x 64 are not served"):
+        open_bundle(_edited(bundle_dir, tmp_path, "oblong", oblong), "cpu")
 
     def bad(raw):
         raw["synth"]["params"][0]["max"] = 10.0        # min >= max

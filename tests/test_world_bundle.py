@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from isudt.daemon.bundle import BundleError, load_manifest, open_bundle, resolve_bundle, sha256
+from isudt.daemon.bundle import load_manifest, open_bundle, resolve_bundle, sha256
 
 ROOT = resolve_bundle("digits-fm")
 MANIFEST = yaml.safe_load((ROOT / "manifest.yaml").read_text())
@@ -47,11 +47,18 @@ def test_every_file_matches_its_hash_and_runs_in_onnxruntime() -> None:
         assert out.shape[-1] == outs[name] and np.isfinite(out).all(), name
 
 
-def test_the_serving_loader_lists_it_and_refuses_to_play_it_in_one_line() -> None:
-    assert load_manifest(ROOT).synth.kind == "fm"
-    with pytest.raises(BundleError) as e:
-        open_bundle(ROOT, providers="cpu")
-    assert "fm" in str(e.value) and "\n" not in str(e.value)
+def test_the_serving_loader_serves_it_as_fm_with_its_way_back() -> None:
+    from isudt.daemon.bundle import expected_shapes
+    from isudt.daemon.mel import MelSpec
+
+    m = load_manifest(ROOT)
+    assert m.synth.kind == "fm" and m.square is None and m.image_size == 32
+    assert expected_shapes(m)["image_encoder"] == ([1, 32, 32], [3]) and expected_shapes(m)["inversion"] == ([64], [3])
+    assert m.mel == MelSpec(f_min=40.0, f_max=16000.0)          # its own mel band, from the manifest's `sound:`
+    models = open_bundle(ROOT, providers="cpu", way_back=True)
+    assert models.way_back and models.position_table is None   # the way back, without a square readout
+    params = models.invert(models.decode(models.map(models.encode_image(np.zeros((2, 1, 32, 32), np.float32)))))
+    assert params.shape == (2, 3) and np.isfinite(params).all()
 
 
 @pytest.fixture(scope="module")
