@@ -230,7 +230,7 @@ def test_float32_and_pcm24(tmp_path: Path) -> None:
     ("x,y\n10,20\n12,abc\n", ["row 2", "line 3", "y = 'abc'", "not a number"]),
     ("x,y\n130,5\n", ["row 1", "x = 130", "outside 0..125"]),
     ("x,y\n10\n", ["row 1", "expected 2 values"]),
-    ("x,y,voice\n10,20,9\n", ["row 1", "voice = '9'", "--voices"]),
+    ("x,y,voice\n10,20,16\n", ["row 1", "voice = '16'", "--voices"]),   # 16 voices by default: 0..15
     ("image_z0,image_z1,image_z2\n1,2,3\n", ["2 dimensions", "image_z0, image_z1"]),
     ("a,b\n1,2\n", ["header a, b"]),
 ])
