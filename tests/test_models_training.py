@@ -5,8 +5,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.require import require_module
 
-torch = pytest.importorskip("torch")
+torch = require_module("torch", "ISUDT_REQUIRE_TORCH")
 ort = pytest.importorskip("onnxruntime")
 
 from isudt.daemon.mel import mel_vector, sine  # noqa: E402

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.require import require_module
 
-torch = pytest.importorskip("torch")
+torch = require_module("torch", "ISUDT_REQUIRE_TORCH")
 pytest.importorskip("onnxruntime")
 
 from test_models_training import assert_resume_exact, tiny_config  # noqa: E402  (tests/ is on sys.path, see conftest.py)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support.require import require_module
 
 from isudt.daemon.mel import midi_to_hz
 from isudt.daemon.synths import ALIAS_LIMIT, FM, SINE, fm_wave, guard_index, render, synth_def, synth_from_manifest
@@ -71,7 +72,7 @@ def test_manifest_section_round_trips_and_wrong_parameters_are_named() -> None:
 
 
 def test_torch_renderer_matches_the_numpy_definition() -> None:
-    torch = pytest.importorskip("torch")
+    torch = require_module("torch", "ISUDT_REQUIRE_TORCH")
     from isudt.models.synth_torch import render as render_torch
 
     params = random_fm(64, seed=3)
@@ -85,7 +86,7 @@ def test_torch_renderer_matches_the_numpy_definition() -> None:
 
 
 def test_torch_renderer_passes_gradients_to_every_parameter() -> None:
-    torch = pytest.importorskip("torch")
+    torch = require_module("torch", "ISUDT_REQUIRE_TORCH")
     from isudt.models.synth_torch import render as render_torch
 
     p = torch.tensor([[60.0, 2.0, 1.5]], dtype=torch.float64, requires_grad=True)

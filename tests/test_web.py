@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support.require import require
 
 from isudt.daemon.bundle import load_manifest
 from isudt.daemon.messages import LatentImageRequest, LatentSoundRequest, Limits, Refused
@@ -369,7 +370,8 @@ def test_websocket_origin_limit_input_and_slow_pages(manifest: Any) -> None:
 
 def chrome() -> Any:
     if not Path(CHROMEDRIVER).exists() or not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()):
-        pytest.skip("Debian's chromium + chromium-driver are not installed (apt-get install chromium chromium-driver)")
+        require("Debian's chromium + chromium-driver are not installed (apt-get install chromium chromium-driver)",
+                "ISUDT_REQUIRE_CHROMIUM")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     o = webdriver.ChromeOptions()

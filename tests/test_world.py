@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.require import require_module
 import yaml
 from PIL import Image
 
@@ -88,7 +89,7 @@ def tiny_world():
 
 @pytest.fixture(scope="module")
 def tiny_bundle(tmp_path_factory) -> tuple[Path, Path, dict]:
-    torch = pytest.importorskip("torch")
+    torch = require_module("torch", "ISUDT_REQUIRE_TORCH")
     from isudt.models.world_export import export_world
     from isudt.models.world_train import WORLD_STAGES, train_world
 
@@ -146,7 +147,7 @@ def test_the_serving_loader_refuses_a_world_it_cannot_play_in_one_line(tiny_bund
 
 @pytest.mark.slow
 def test_a_world_stage_resumes_exactly(tmp_path: Path) -> None:
-    torch = pytest.importorskip("torch")
+    torch = require_module("torch", "ISUDT_REQUIRE_TORCH")
     from isudt.models.world_train import train_world
 
     cfg = tiny_world()
@@ -160,7 +161,7 @@ def test_a_world_stage_resumes_exactly(tmp_path: Path) -> None:
 
 
 def test_train_cli_names_a_bad_data_source(tmp_path: Path, capsys) -> None:
-    pytest.importorskip("torch")
+    require_module("torch", "ISUDT_REQUIRE_TORCH")
     from isudt.daemon.cli import main
 
     assert main(["train", "image", "--data", str(tmp_path / "nowhere"), "--runs", str(tmp_path)]) == 2
@@ -176,7 +177,7 @@ def test_two_cpu_processes_under_torchrun_train_one_model(tmp_path: Path) -> Non
     import subprocess
     import sys
 
-    torch = pytest.importorskip("torch")
+    torch = require_module("torch", "ISUDT_REQUIRE_TORCH")
     cfg = tiny_world()
     cfg.name = "tiny"
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(cfg.as_dict()))
@@ -200,7 +201,7 @@ def test_two_cpu_processes_under_torchrun_train_one_model(tmp_path: Path) -> Non
 def test_your_own_folder_from_training_to_a_measured_bundle(tmp_path: Path, capsys) -> None:
     """The README's commands for a folder of pictures, one epoch each: train all, export (the runs name the world),
     eval. Unlabelled pictures: the digit targets are not measured, the other three are."""
-    pytest.importorskip("torch")
+    require_module("torch", "ISUDT_REQUIRE_TORCH")
     from isudt.daemon.cli import main
 
     photos = tmp_path / "photos"
