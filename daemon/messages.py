@@ -41,7 +41,8 @@ CONTROL_ADDRESSES = ("/gain", "/glide", "/mute", "/status", "/state", "/off", "/
 # what the daemon only ever sends; as input each is refused silently (see Refused.silent). `/state`,
 # `/off` and `/voice/N/off` are inputs without arguments and replies with them.
 REPLY_ADDRESSES = ("/error", "/status.reply", "/sineparams", "/subscribed", "/unsubscribed", "/state/voice",
-                   "/heartbeat", "/square", "/image/latent", "/picture", "/picture/list", "/image/silent")
+                   "/heartbeat", "/square", "/image/latent", "/picture", "/picture/list", "/image/silent",
+                   "/synthparams", "/state/synth")
 # the way back (sound -> image): answered at once on the event loop, never queued behind sound requests
 IMAGE_ADDRESSES = ("/image/sine", "/image/mel", "/image/latent/sound", "/image/listen")
 SINE_PITCH_RANGE = (0.0, 127.0)     # MIDI
@@ -77,13 +78,21 @@ class Limits:
     sound_hi: np.ndarray
     max_blob_bytes: int = 65536
     n_mels: int = 64          # /image/mel length
+    no_squares: str = ""      # a world without squares (positions 0): why /pictslider is refused, naming the world
 
     @classmethod
     def from_manifest(cls, manifest: Any, voices: int, max_blob_bytes: int) -> "Limits":
-        return cls(voices, manifest.square.positions, manifest.image_latent, manifest.sound_latent,
+        square = manifest.square
+        why = "" if square is not None else no_squares(manifest)
+        return cls(voices, square.positions if square is not None else 0, manifest.image_latent, manifest.sound_latent,
                    np.asarray(manifest.image_box.lo, np.float32), np.asarray(manifest.image_box.hi, np.float32),
                    np.asarray(manifest.sound_box.lo, np.float32), np.asarray(manifest.sound_box.hi, np.float32),
-                   max_blob_bytes, int(manifest.n_mels))
+                   max_blob_bytes, int(manifest.n_mels), why)
+
+
+def no_squares(manifest: Any) -> str:
+    """Why `/pictslider` is refused in a world without squares: one line naming the world and the bundle."""
+    return f"the {manifest.image_world} world of bundle {manifest.name} has no squares (only the square world does)"
 
 
 # --- requests -----------------------------------------------------------------
@@ -324,6 +333,8 @@ def validate(address: str, args: Sequence[Any], limits: Limits) -> Message:
             raise Refused(address, f"unknown address under /voice/{voice}; known: "
                                    + ", ".join(a[1:] for a in SOUND_ADDRESSES) + ", off")
     if addr == "/pictslider":
+        if limits.no_squares:
+            raise Refused(address, limits.no_squares)
         _count(address, args, 2, "x y")
         x = _number(address, args[0], "x")
         y = _number(address, args[1], "y")

@@ -2,7 +2,7 @@
 
 Allow list, rate limits, validation and dispatch of requests in
 (`OscServer.handle`), and replies out (`OscServer.answer` turns an inference
-`Result` into `/sineparams`, `/latent/sound` or `/error`; `ReplySender` sends
+`Result` into `/sineparams` (or `/synthparams`), `/latent/sound` or `/error`; `ReplySender` sends
 each to the reply target, the sender and the subscribers). The server reads the socket
 itself (`OscServer.drain`, from `loop.add_reader`) rather than through an
 asyncio transport: it reads *everything* waiting, then has the backend run
@@ -378,8 +378,9 @@ class OscServer(asyncio.DatagramProtocol):
             self.counters.errors_unreplied += 1
 
     def answer(self, result: "Result") -> None:
-        """The replies for one inference result: `/sineparams pitch dB` (+ `/latent/sound z...` for
-        `/latent/image`), nothing for a release, `/error address reason` (rate-limited) for a failure.
+        """The replies for one inference result: `/sineparams pitch dB` (a sine bundle) or `/synthparams p1 ..
+        pN` (any other synth: the parameters as the engine plays them, `Result.played`), + `/latent/sound z...`
+        for `/latent/image`; nothing for a release, `/error address reason` (rate-limited) for a failure.
 
         Replies mirror the request's voice prefix (`/voice/N/sineparams`).
         """
@@ -392,7 +393,10 @@ class OscServer(asyncio.DatagramProtocol):
             if result.release and r.prefix:            # /voice/N/off -> /voice/N/off 1 ("done"; not for /off)
                 self.replies.send(encode_message(r.prefix + "/off", [1]), r.reply_to)
             return
-        self.replies.send(encode_floats(r.prefix + "/sineparams", result.params), r.reply_to)
+        if result.played is not None:
+            self.replies.send(encode_floats(r.prefix + "/synthparams", result.played), r.reply_to)
+        else:
+            self.replies.send(encode_floats(r.prefix + "/sineparams", result.params), r.reply_to)
         if result.z_sound is not None:
             self.replies.send(encode_floats(r.prefix + "/latent/sound", result.z_sound), r.reply_to)
 

@@ -20,11 +20,18 @@ so it can never overtake an earlier request for its voice.
 
 `/pictslider` positions form a finite set (126 x 126 for the published
 square) and the square image is a pure function of (x, y), so its result is
-too: a per-bundle `PositionTable` remembers each position's (pitch, dB) once
+too: a per-bundle `PositionTable` remembers each position's parameters once
 computed, and the server fills it ahead of use while the daemon is idle, in
 chunks of about half a millisecond paced to a quarter of one core (`fill`).
 It is kept because the measurements say so (docs/measurements.md, "The position
-table").
+table"). Only the square world has positions: in another world (digits-fm)
+the table is empty and `/pictslider` is refused (messages.validate, and here
+should a reload have changed the world under a staged request).
+
+Frames: in the square world a `/frame` is area-resized to the image size as
+it always was (its replies are pinned); in other worlds it is fitted as the
+world's training data was (`imagefit.fit_image`: aspect kept, centred on
+black, Pillow BOX), so any width x height works.
 
 `run` only computes: it returns `Result`s and touches neither the synth nor
 the wire. The server applies them to the synth and the OSC side encodes the
@@ -42,7 +49,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from .messages import (FrameRequest, LatentImageRequest, LatentSoundRequest, PositionRequest, Request,
-                       VoiceOff)
+                       VoiceOff, no_squares)
+from .imagefit import fit_image
 from .square import render_square
 from .util import Ring, resize_area
 
@@ -67,15 +75,20 @@ class ModelsLike(Protocol):
 class Result:
     """What one request comes to: parameters to play, a release, or a reason it failed.
 
-    `params` is (MIDI pitch, dB), finite, or None for a release (`VoiceOff`)
-    and for a failure (`error` set). `z_sound` is the mapped sound latent,
-    for `/latent/image` only (it is echoed to the client).
+    `params` is the bundle's synth's parameters in `manifest.synth.params`
+    order ((MIDI pitch, dB) for a sine, (pitch, ratio, index) for FM), all
+    finite, or None for a release (`VoiceOff`) and for a failure (`error`
+    set). `z_sound` is the mapped sound latent, for `/latent/image` only (it
+    is echoed to the client). `played` is set by whoever plays it when the
+    engine plays something else than asked (FM: the index after the alias
+    guard, `Engine.played_params`); the reply says `/synthparams` with it.
     """
 
     request: Request
-    params: tuple[float, float] | None = None
+    params: tuple[float, ...] | None = None
     z_sound: tuple[float, ...] | None = None
     error: str | None = None
+    played: tuple[float, ...] | None = None
 
     @property
     def release(self) -> bool:
@@ -83,24 +96,33 @@ class Result:
 
 
 class PositionTable:
-    """(pitch, dB) for every square position of one bundle; NaN where not computed yet."""
+    """The synth's parameters for every square position of one bundle; NaN where not computed yet.
 
-    def __init__(self, positions: int) -> None:
+    Empty (0 positions, always complete) in a world without squares.
+    """
+
+    def __init__(self, positions: int, n_params: int = 2) -> None:
         self.positions = positions
-        self.values = np.full((positions, positions, 2), np.nan, np.float32)   # [y, x, (pitch, dB)]
+        self.values = np.full((positions, positions, n_params), np.nan, np.float32)   # [y, x, params]
         self.filled = 0
         self.cursor = 0          # next flat index (y * P + x) the idle fill looks at
 
-    def get(self, x: int, y: int) -> tuple[float, float] | None:
+    @classmethod
+    def of(cls, models: ModelsLike) -> PositionTable:
+        man = models.manifest
+        synth = getattr(man, "synth", None)
+        return cls(man.square.positions if man.square is not None else 0, len(synth.params) if synth else 2)
+
+    def get(self, x: int, y: int) -> tuple[float, ...] | None:
         v = self.values[y, x]
         if v[0] != v[0]:  # NaN: not computed yet
             return None
-        return float(v[0]), float(v[1])
+        return tuple(float(a) for a in v)
 
-    def put(self, x: int, y: int, pitch: float, db: float) -> None:
+    def put(self, x: int, y: int, *params: float) -> None:
         if self.values[y, x, 0] != self.values[y, x, 0]:
             self.filled += 1
-        self.values[y, x] = (pitch, db)
+        self.values[y, x] = params
 
     @property
     def complete(self) -> bool:
@@ -142,7 +164,7 @@ class Pipeline:
         self.position_table = position_table
         self.fill_chunk = 1
         self._models = models
-        self._table = PositionTable(models.manifest.square.positions)
+        self._table = PositionTable.of(models)
         self._staged: list[Request] = []
         self.counters = PipelineCounters()
         self.inference_ms = Ring()
@@ -158,7 +180,7 @@ class Pipeline:
     def swap(self, models: ModelsLike, fill_chunk: int = 1) -> None:
         """Use another bundle (and a new, empty table) from the next run on: between drains, never mid-batch."""
         self._models = models
-        self._table = PositionTable(models.manifest.square.positions)
+        self._table = PositionTable.of(models)
         self.fill_chunk = fill_chunk
 
     # --- staging -------------------------------------------------------------------
@@ -201,8 +223,10 @@ class Pipeline:
         m = models or self._models
         man = m.manifest
         per_image_ms = 1.0
+        first = render_square(0, 0, man.square) if man.square is not None else \
+            np.zeros((man.image_size, man.image_size), np.float32)
         for k in (1, max(self.direct_limit, self.voices), 8, 8):
-            img = np.stack([render_square(0, 0, man.square)[None]] * k)
+            img = np.stack([first[None]] * k)
             t = time.perf_counter()
             m.invert(m.decode(m.map(m.encode_image(img))))
             per_image_ms = (time.perf_counter() - t) * 1e3 / k + 0.07   # + rendering the square
@@ -221,9 +245,9 @@ class Pipeline:
             return 0
         imgs = np.stack([render_square(x, y, models.manifest.square) for x, y in positions])[:, None]
         params = models.invert(models.decode(models.map(models.encode_image(imgs))))
-        for (x, y), (p, d) in zip(positions, params):
-            if math.isfinite(p) and math.isfinite(d):
-                table.put(x, y, float(p), float(d))
+        for (x, y), p in zip(positions, params):
+            if np.isfinite(p).all():
+                table.put(x, y, *map(float, p))
         return len(positions)
 
     def run(self, batch: list[Request], models: ModelsLike | None = None) -> list[Result]:
@@ -238,6 +262,11 @@ class Pipeline:
             return []
         table = self._table if self.position_table and models is self._models else None
         hits = self._lookup(batch, table)
+        if models.manifest.square is None:   # no squares in this world (validation refuses them; a reload may not)
+            for k, r in enumerate(batch):
+                if isinstance(r, PositionRequest):
+                    self.counters.errors += 1
+                    hits[k] = Result(r, error=no_squares(models.manifest))
         todo = [r for k, r in enumerate(batch) if k not in hits] if hits else batch
         t0 = time.perf_counter()
         params, z_sound, failed = self._infer(todo, models)
@@ -267,10 +296,11 @@ class Pipeline:
         self.counters.handled += len(hits)
         return hits
 
-    def _infer(self, batch: list[Request], models: ModelsLike) -> tuple[dict[int, tuple[float, float]] | None,
+    def _infer(self, batch: list[Request], models: ModelsLike) -> tuple[dict[int, tuple[float, ...]] | None,
                                                                        dict[int, np.ndarray], str | None]:
-        """(index -> (pitch, dB), index -> z_sound, failure) for the batch; None when nothing needed a model."""
+        """(index -> params, index -> z_sound, failure) for the batch; None when nothing needed a model."""
         size = models.manifest.image_size
+        square_world = models.manifest.square is not None
         images: list[np.ndarray] = []
         image_idx: list[int] = []
         z_img: list[np.ndarray] = []
@@ -284,7 +314,8 @@ class Pipeline:
             elif isinstance(r, FrameRequest):
                 px = r.pixels
                 scaled = px.astype(np.float32) * (1.0 / 255.0) if px.dtype == np.uint8 else px
-                images.append(resize_area(scaled, size))
+                # the square world's frames as they always were (pinned replies); others as their training fit
+                images.append(resize_area(scaled, size) if square_world else fit_image(scaled, size))
                 image_idx.append(k)
             elif isinstance(r, LatentImageRequest):
                 z_img.append(r.z)
@@ -294,7 +325,7 @@ class Pipeline:
                 z_snd_idx.append(k)
         if not (images or z_img or z_snd):
             return None, {}, None
-        out: dict[int, tuple[float, float]] = {}
+        out: dict[int, tuple[float, ...]] = {}
         z_sound_out: dict[int, np.ndarray] = {}
         try:
             if images:
@@ -309,22 +340,23 @@ class Pipeline:
                 z_snd_idx = z_img_idx + z_snd_idx
             p = models.invert(models.decode(np.stack(z_snd)))
             for j, k in enumerate(z_snd_idx):
-                out[k] = (float(p[j, 0]), float(p[j, 1]))
+                out[k] = tuple(float(v) for v in p[j])
         except Exception as e:  # ORT errors (e.g. a shape that the new bundle does not take)
             reason = f"inference failed: {str(e).splitlines()[0][:120] if str(e) else e.__class__.__name__}"
             log.warning("%s", reason)
             return {}, {}, reason
         return out, z_sound_out, None
 
-    def _result(self, k: int, r: Request, params: dict[int, tuple[float, float]] | None,
+    def _result(self, k: int, r: Request, params: dict[int, tuple[float, ...]] | None,
                 z_sound: dict[int, np.ndarray], failed: str | None) -> Result:
         if isinstance(r, VoiceOff):
             self.counters.handled += 1
             return Result(r)
         p = (params or {}).get(k)
-        if p is None or not (math.isfinite(p[0]) and math.isfinite(p[1])):
+        if p is None or not all(map(math.isfinite, p)):
             self.counters.errors += 1
             return Result(r, error=failed or "the model produced a non-finite result")
         self.counters.handled += 1
         zs = z_sound.get(k) if isinstance(r, LatentImageRequest) else None   # echoed for /latent/image only
         return Result(r, p, None if zs is None else tuple(float(v) for v in zs))
+

@@ -275,7 +275,11 @@ class Action:
 
 
 def infer(steps: Sequence[Step], models: Any, voices: int, progress: bool) -> list[tuple[str, tuple]]:
-    """Each request through the daemon's own inference (`Pipeline.run`); one synth operation per step, in order."""
+    """Each request through the daemon's own inference (`Pipeline.run`); one synth operation per step, in order.
+
+    A played step is ("voice", (voice, *params)): the bundle's synth's parameters in its order, played by
+    `apply` as the daemon plays them (`Engine.set_voice_params`).
+    """
     from .pipeline import Pipeline
 
     pipe = Pipeline(models, voices, position_table=False)   # every step computed: same input, same bits
@@ -303,9 +307,13 @@ def control_op(c: Message) -> tuple[str, tuple]:
     return "none", ()
 
 
-def apply(synth: Any, op: str, args: tuple) -> None:
+def apply(synth: Any, op: str, args: tuple, synth_def: Any = None) -> None:
+    """One operation on the engine; a voice plays `synth_def` (the bundle's synth; None: a sine)."""
     if op == "voice":
-        synth.set_voice(*args)
+        if synth_def is None:
+            synth.set_voice(*args)
+        else:
+            synth.set_voice_params(args[0], synth_def, args[1:])
     elif op == "release":
         synth.release_voice(*args)
     elif op == "gain":
@@ -392,8 +400,12 @@ def schedule(steps: Sequence[Step], ops: Sequence[tuple[str, tuple]], s: RenderS
             for st, (op, args) in zip(steps, ops) if op != "none"]
 
 
-def render_audio(actions: Sequence[Action], end: float, synth: Any, writer: WavWriter, s: RenderSettings) -> int:
-    """Run the synth block by block to `end`, then the shutdown fade; returns the frames written."""
+def render_audio(actions: Sequence[Action], end: float, synth: Any, writer: WavWriter, s: RenderSettings,
+                 synth_def: Any = None) -> int:
+    """Run the synth block by block to `end`, then the shutdown fade; returns the frames written.
+
+    `synth_def`: the bundle's synth (its voices play it, as the daemon's do); None: a sine.
+    """
     body_blocks = max(1, math.ceil(end * s.samplerate / s.blocksize))
     fade_blocks = math.ceil(synth.cfg.fade_ms * s.samplerate / 1000.0 / s.blocksize) + 1
     total = body_blocks + fade_blocks
@@ -404,7 +416,7 @@ def render_audio(actions: Sequence[Action], end: float, synth: Any, writer: WavW
     for b in range(total):
         while i < len(actions) and actions[i].block <= b:
             try:
-                apply(synth, actions[i].op, actions[i].args)
+                apply(synth, actions[i].op, actions[i].args, synth_def)
             except EngineQueueFull:
                 raise RenderError(f"more changes at {b * s.blocksize / s.samplerate:.3f} s than the engine "
                                   "queues in one block (8192); spread the input's times") from None
@@ -456,21 +468,28 @@ def settings_from(args: Any, cfg: Any) -> RenderSettings:
     return s
 
 
-def synth_for(cfg: Any, s: RenderSettings) -> Any:
+def synth_for(cfg: Any, s: RenderSettings, synth_def: Any = None) -> Any:
+    """The engine, its voices of the bundle's synth kind (`synth_def`; None: sines), as `isudt serve` sets them."""
     from .engine import Engine, SynthConfig
 
-    return Engine(SynthConfig.from_config(cfg, samplerate=s.samplerate, voices=s.voices, channels=s.channels,
-                                          max_block=s.blocksize, in_channels=0))
+    engine = Engine(SynthConfig.from_config(cfg, samplerate=s.samplerate, voices=s.voices, channels=s.channels,
+                                            max_block=s.blocksize, in_channels=0))
+    if synth_def is not None:
+        from .server import set_voice_kinds
+        set_voice_kinds(engine, synth_def, s.voices)
+    return engine
 
 
-def write_params(path: Path, steps: Sequence[Step], ops: Sequence[tuple[str, tuple]]) -> None:
-    """A sidecar CSV of what each step asked of the synth (time, voice, pitch, dB), for checking and plotting."""
+def write_params(path: Path, steps: Sequence[Step], ops: Sequence[tuple[str, tuple]],
+                 names: Sequence[str] = ("pitch", "db")) -> None:
+    """A sidecar CSV of what each step asked of the synth (time, voice, then the synth's parameters: pitch, db
+    for a sine, pitch, ratio, index for FM), for checking and plotting."""
     with path.open("w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["time", "voice", "pitch", "db", "origin"])
+        w.writerow(["time", "voice", *names, "origin"])
         for st, (op, args) in zip(steps, ops):
             if op == "voice":
-                w.writerow([f"{st.t:.6f}", args[0], f"{args[1]:.6f}", f"{args[2]:.6f}", st.origin])
+                w.writerow([f"{st.t:.6f}", args[0], *(f"{v:.6f}" for v in args[1:]), st.origin])
 
 
 def run(args: Any) -> int:
@@ -492,13 +511,15 @@ def run(args: Any) -> int:
     end = timeline.end if s.tail is None else (timeline.steps[-1].t if timeline.steps else 0.0) + s.tail
     ops = infer(timeline.steps, models, s.voices, s.progress)
     if getattr(args, "params", None):
-        write_params(Path(args.params), timeline.steps, ops)
+        write_params(Path(args.params), timeline.steps, ops, models.manifest.synth.names)
     out = Path(args.output)
     if not out.parent.is_dir():
         raise RenderError(f"{out.parent}: output folder does not exist")
     writer = WavWriter(out, s.samplerate, s.channels, s.fmt)
     try:
-        frames = render_audio(schedule(timeline.steps, ops, s), end, synth_for(cfg, s), writer, s)
+        synth_def = models.manifest.synth
+        frames = render_audio(schedule(timeline.steps, ops, s), end, synth_for(cfg, s, synth_def), writer, s,
+                              synth_def)
         writer.close()
     except BaseException:
         writer.abort()

@@ -150,13 +150,20 @@ class Runtime:
         self.loop.call_later(delay, self.fill_when_idle)
 
     def _apply(self, result: Result) -> None:
-        """Play, then answer; a synth that refuses (e.g. its command queue is full) turns it into an /error."""
+        """Play, then answer; a synth that refuses (e.g. its command queue is full) turns it into an /error.
+
+        The bundle's synth plays the result's parameters (`Engine.set_voice_params`); a synth other than
+        the sine is answered with what the engine plays (`played_params`: FM's index after the alias guard).
+        """
         r = result.request
         try:
             if result.release:
                 self.synth.release_voice(r.voice)
             elif result.params is not None:
-                self.synth.set_voice(r.voice, *result.params)
+                synth = self.models.manifest.synth
+                self.synth.set_voice_params(r.voice, synth, result.params)
+                if synth.kind != "sine":
+                    result.played = tuple(self.synth.played_params(r.voice))
             if result.release or result.params is not None:
                 self.points[r.voice] = None if result.release else result
         except Exception as e:
@@ -227,7 +234,8 @@ class Runtime:
             self.replies.send(data, self._listen_sender)
 
     def state(self) -> DaemonState:
-        return DaemonState.from_snapshot(self.synth.snapshot(), self.listening, self.models.manifest.model_id)
+        return DaemonState.from_snapshot(self.synth.snapshot(), self.listening, self.models.manifest.model_id,
+                                         synth_info(self.models.manifest.synth))
 
     def state_messages(self, full: bool) -> list[tuple[str, list[Any]]]:
         return state_messages(self.state(), None if full else self._pushed)
@@ -258,6 +266,7 @@ class Runtime:
         self._limits = Limits.from_manifest(models.manifest, self.cfg.synth.voices, cfg.osc.max_blob_bytes)
         self.pipeline.swap(models, fill_chunk)
         self.models = models
+        set_voice_kinds(self.synth, models.manifest.synth, self.cfg.synth.voices)
         self.bundle_path = bundle_path
         self.way_back = make_way_back(models, cfg)
         self.listener.period, self.listener.silence_db = 1.0 / cfg.listen.rate, cfg.listen.silence_db
@@ -309,7 +318,8 @@ class Runtime:
                                 silent_frames=lc.silent_frames, silences=lc.silences, stale=lc.stale,
                                 failed=lc.failed, analysis_ms=lc.analysis_ms.percentiles(50, 99),
                                 image_ms=self.image_ms.percentiles(50, 99)),
-            subscriber_addresses=tuple(format_address(a) for a in self.replies.subscribers.targets()))
+            subscriber_addresses=tuple(format_address(a) for a in self.replies.subscribers.targets()),
+            synth_kind=self.models.manifest.synth.kind, synth_params=synth_info(self.models.manifest.synth)[1])
 
     def status_pairs(self) -> list[tuple[str, Any]]:
         return status_pairs(self.status_report())
@@ -368,6 +378,18 @@ def reload_allowed(new: Path | None, current: Path | None, reload_dirs: tuple[st
     if new is None or new in {p.resolve() for p in shipped_bundles().values()}:   # a packaged bundle
         return True
     return any(new.is_relative_to(Path(d).expanduser().resolve()) for d in reload_dirs)
+
+
+def synth_info(synth: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """(kind, ((name, unit), ...)) of a bundle's synth, for /state and /status.reply."""
+    return synth.kind, tuple((p.name, p.unit) for p in synth.params)
+
+
+def set_voice_kinds(engine: Any, synth: Any, voices: int) -> None:
+    """Every voice becomes the bundle's synth kind (at load and at a reload; the index glides, nothing clicks)."""
+    for v in range(voices):
+        if engine.voice_kind(v) != synth.kind:
+            engine.set_voice_kind(v, synth.kind)
 
 
 def make_way_back(models: Models, cfg: Config) -> WayBack | None:
@@ -446,6 +468,7 @@ def _main(args: argparse.Namespace, t_start: float) -> int:
     from .engine import Engine, SynthConfig
 
     synth = Engine(SynthConfig.from_config(cfg))  # the C engine; its control side is thread-safe (loop and worker write)
+    set_voice_kinds(synth, models.manifest.synth, cfg.synth.voices)   # the voices play the bundle's synth
     # replies leave from the listening socket, so "reply to sender" comes from the port they sent to
     subscribers = Subscribers(cfg.osc.max_subscribers, cfg.osc.subscription_ttl_s)
     replies = ReplySender(sock, target, cfg.osc.reply_to_sender, subscribers)

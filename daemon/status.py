@@ -15,6 +15,7 @@ to say; the OSC side encodes and sends it.
 
 Messages:
     /state gain_db glide_ms muted listening model_id
+    /state/synth kind n name1 unit1 ... nameN unitN   (the bundle's synth; after the head, when known)
     /state/voice N active pitch db        (db = -120 for a silent voice)
 """
 from __future__ import annotations
@@ -134,6 +135,8 @@ class StatusReport:
     uptime_s: float
     listen: ListenStatus
     subscriber_addresses: tuple[str, ...]
+    synth_kind: str = "sine"                                   # the bundle's synth and its parameters
+    synth_params: tuple[tuple[str, str], ...] = (("pitch", "MIDI"), ("db", "dB"))   # (name, unit) each
 
     def pairs(self) -> list[Pair]:
         return status_pairs(self)
@@ -161,6 +164,7 @@ def status_pairs(r: StatusReport) -> list[Pair]:
               ("limiter_gain_db", round(float(snap["limiter_gain_db"]), 2)),
               ("reloads", r.reloads), ("uptime_s", round(r.uptime_s, 1))]
     pairs += listen_pairs(r.listen)
+    pairs += synth_pairs(r.synth_kind, r.synth_params)     # added last (before the subscribers): older readers
     pairs += [("subscriber", a) for a in r.subscriber_addresses]
     return pairs
 
@@ -184,6 +188,14 @@ def listen_pairs(s: ListenStatus) -> list[Pair]:
             ("listen_stale", s.stale), ("listen_failed", s.failed),
             ("analysis_p50_ms", round(s.analysis_ms[0], 4)), ("analysis_p99_ms", round(s.analysis_ms[1], 4)),
             ("image_p50_ms", round(s.image_ms[0], 4)), ("image_p99_ms", round(s.image_ms[1], 4))]
+
+
+def synth_pairs(kind: str, params: Sequence[tuple[str, str]]) -> list[Pair]:
+    """The bundle's synth: its kind, and its parameters' names and units, comma-separated in the synth's
+    order (the order of /sineparams and /synthparams; a unit may be empty: FM's index is `pitch,ratio,index`
+    in `MIDI,x carrier,`)."""
+    return [("synth", kind), ("synth_params", ",".join(n for n, _ in params)),
+            ("synth_units", ",".join(u for _, u in params))]
 
 
 def flatten(pairs: Sequence[Pair]) -> list[Any]:
@@ -213,18 +225,27 @@ class DaemonState:
     listening: bool
     model_id: str
     voices: tuple[VoiceState, ...]
+    synth: tuple[str, tuple[tuple[str, str], ...]] | None = None   # (kind, ((name, unit), ...)): /state/synth
 
     @classmethod
-    def from_snapshot(cls, snap: dict, listening: bool, model_id: str) -> "DaemonState":
+    def from_snapshot(cls, snap: dict, listening: bool, model_id: str,
+                      synth: tuple[str, tuple[tuple[str, str], ...]] | None = None) -> "DaemonState":
         """From `Engine.snapshot()` (the control side's targets) plus what the engine does not know."""
         voices = tuple(VoiceState(bool(v["active"]), round(float(v["pitch"]), 4),
                                   round(float(v["db"]), 4) if v["active"] and v["db"] is not None else SILENT_DB)
                        for v in snap["voices"])
         return cls(float(snap["gain_db"]), float(snap["glide_ms"]), bool(snap["muted"]), bool(listening),
-                   str(model_id), voices)
+                   str(model_id), voices, synth)
 
     def head(self) -> Message:
         return "/state", [self.gain_db, self.glide_ms, int(self.muted), int(self.listening), self.model_id]
+
+    def synth_message(self) -> Message | None:
+        """`/state/synth kind n name1 unit1 ...`: the bundle's synth (None when not known)."""
+        if self.synth is None:
+            return None
+        kind, params = self.synth
+        return "/state/synth", [kind, len(params)] + [x for p in params for x in p]
 
     def voice(self, n: int) -> Message:
         v = self.voices[n]
@@ -233,11 +254,14 @@ class DaemonState:
 
 def state_messages(state: DaemonState, since: DaemonState | None = None) -> list[Message]:
     """What to send: everything when `since` is None, else what changed since then (nothing if nothing)."""
+    synth = state.synth_message()
     if since is None:
-        return [state.head()] + [state.voice(n) for n in range(len(state.voices))]
+        return [state.head()] + ([synth] if synth else []) + [state.voice(n) for n in range(len(state.voices))]
     out: list[Message] = []
     if state.head() != since.head():
         out.append(state.head())
+    if synth is not None and synth != since.synth_message():   # a reload switched bundles
+        out.append(synth)
     out += [state.voice(n) for n, v in enumerate(state.voices)
             if n >= len(since.voices) or v != since.voices[n]]
     return out

@@ -10,9 +10,10 @@ NAMES = ("version model_id provider device audio_state audio_ok samplerate block
          "latency_p99_ms underruns audio_callbacks audio_errors audio_retries audio_recoverable callback_us_p50 "
          "callback_us_p99 callback_us_max block_us gain_db muted glide_ms active_voices limiter_gain_db reloads "
          "uptime_s way_back listening input_device input_level_db analyses silent_frames silences listen_stale "
-         "listen_failed analysis_p50_ms analysis_p99_ms image_p50_ms image_p99_ms").split()
+         "listen_failed analysis_p50_ms analysis_p99_ms image_p50_ms image_p99_ms "
+         "synth synth_params synth_units").split()     # the synth's: added at the end (before the subscribers)
 # the OSC type tags of those values, as a live daemon (null device) sent them before status.py (s, i: int32, f: float32)
-TAGS = "sssssiiiiiiiiiiiiiiiiiiiffffiiiiifffffifififiisfiiiiiffff"
+TAGS = "sssssiiiiiiiiiiiiiiiiiiiffffiiiiifffffifififiisfiiiiiffff" + "sss"
 
 
 def report(audio: AudioStats, subscribers: tuple[str, ...] = ()) -> StatusReport:
@@ -38,6 +39,20 @@ def test_names_order_and_wire_types() -> None:
     assert values["callback_us_p50"] == 31.3 and values["block_us"] == 2666.7 and values["uptime_s"] == 12.3
     assert values["active_voices"] == 1 and values["limiter_gain_db"] == -0.12 and values["input_device"] == "none"
     assert decode_message(data)[1][0::2] == NAMES
+    assert (values["synth"], values["synth_params"], values["synth_units"]) == ("sine", "pitch,db", "MIDI,dB")
+
+
+def test_the_synth_pairs_name_an_fm_bundles_parameters_and_units() -> None:
+    from dataclasses import replace
+
+    fm = (("pitch", "MIDI"), ("ratio", "x carrier"), ("index", ""))
+    pairs = status_pairs(replace(report(AudioStats(), subscribers=("127.0.0.1:9000",)), synth_kind="fm",
+                                 synth_params=fm))
+    names = [k for k, _ in pairs]
+    assert names[names.index("image_p99_ms") + 1:] == ["synth", "synth_params", "synth_units", "subscriber"]
+    values = dict(pairs)
+    assert (values["synth"], values["synth_params"], values["synth_units"]) == ("fm", "pitch,ratio,index",
+                                                                                "MIDI,x carrier,")
 
 
 def test_an_audio_side_that_cannot_say_reports_zeros_and_no_warning() -> None:
