@@ -26,10 +26,12 @@ The analysis (per tick):
    `/square`; instead `/image/silent level` once when a silence begins
    (and once when listening starts in silence), and `silent_frames` counts
    every silent tick.
-3. otherwise the manifest's mel front end (numpy, `daemon.mel.MelFrontEnd`,
-   the code the training data went through) -> sound encoder -> reverse mapper -> the
+3. otherwise the manifest's mel front end (numpy, `daemon.mel.MelFrontEnd`
+   with the bundle's own `sound:` fields, `Manifest.mel`: the code the
+   training data went through) -> sound encoder -> reverse mapper -> the
    position read off the latent as the manifest says (nearest entry of
-   position_table's z[y, x]) and the picture from the image decoder.
+   position_table's z[y, x]; the square world only, other worlds have no
+   `/square`) and the picture from the image decoder.
 
 Steps 1-3 are `hear` (one window) and `samples_at` (what the input ring
 holds at a given sample): the live `Listener` and the offline
@@ -107,12 +109,14 @@ def samples_at(mono: np.ndarray, end: int, n: int) -> np.ndarray:
 class Seen:
     """What one sound comes to: the square's top-left corner, the image latent and the picture.
 
+    `x`, `y` are None in a world without squares (no `/square` reply).
+
     The picture is drawn (image decoder, the costly step) only when first
     asked for, so a reply can send `/square` before the picture is made.
     """
 
-    x: float
-    y: float
+    x: float | None
+    y: float | None
     z_image: tuple[float, ...]
     draw: Callable[[], tuple[np.ndarray, np.ndarray | None]] = field(repr=False, compare=False)
 
@@ -142,28 +146,33 @@ def picture_of(image: np.ndarray, size: int) -> np.ndarray:
 
 
 class WayBack:
-    """Sound -> image with one bundle's models (sound encoder, reverse mapper, image decoder, position table)."""
+    """Sound -> image with one bundle's models (sound encoder, reverse mapper, image decoder; in the square world
+    the position table), through the bundle's own mel front end (`Manifest.mel`)."""
 
     def __init__(self, models: Any, picture_size: int = 64, picture_list: bool = False) -> None:
         if not getattr(models, "way_back", False):
             raise ValueError("the models have no way back")
         self.models = models
-        self.picture_size = picture_size
+        self.picture_size = min(picture_size, models.manifest.image_size)   # never larger than the decoded image
         self.picture_list = picture_list
-        self.positions = models.manifest.square.positions
-        self.front_end: MelFrontEnd = front_end(DEFAULT_MEL)
-        self._table = models.position_table
-        self._table_sq = (self._table.astype(np.float64) ** 2).sum(axis=1)
+        man = models.manifest
+        self.positions = man.square.positions if man.square is not None else 0
+        self.front_end: MelFrontEnd = front_end(getattr(man, "mel", DEFAULT_MEL))
+        self._table = models.position_table      # None in a world without squares
+        self._table_sq = None if self._table is None else (self._table.astype(np.float64) ** 2).sum(axis=1)
         self.inference_ms = Ring()
-        self._drawn: tuple[tuple[float, float], tuple[np.ndarray, np.ndarray | None]] | None = None
+        self._drawn: tuple[tuple[float | None, float | None], tuple[np.ndarray, np.ndarray | None]] | None = None
 
     def sine_mel(self, pitch: float, db: float) -> np.ndarray:
         """The mel of the sine at (MIDI pitch, dB), made as models/evaluate.py's round trip makes it
         (daemon.mel sine, phase 0, sign +1, amplitude 10^(dB/20))."""
         return self.front_end(sine(pitch, 10.0 ** (db / 20.0), self.front_end.spec))
 
-    def position(self, z_image: np.ndarray) -> tuple[float, float]:
-        """(x, y) of the nearest position-table entry (the manifest's `from_latent` readout)."""
+    def position(self, z_image: np.ndarray) -> tuple[float | None, float | None]:
+        """(x, y) of the nearest position-table entry (the manifest's `from_latent` readout); (None, None) in a
+        world without squares."""
+        if self._table is None or self._table_sq is None:
+            return None, None
         z = z_image.astype(np.float64)
         k = int(np.argmin(self._table_sq - 2.0 * (self._table @ z)))
         return float(k % self.positions), float(k // self.positions)
@@ -182,7 +191,7 @@ class WayBack:
         x, y = self.position(z_image[0])
         return Seen(x, y, tuple(float(v) for v in z_image[0]), lambda: self.draw(z_image, (x, y)))
 
-    def draw(self, z_image: np.ndarray, square: tuple[float, float] | None = None
+    def draw(self, z_image: np.ndarray, square: tuple[float | None, float | None] | None = None
              ) -> tuple[np.ndarray, np.ndarray | None]:
         """The image decoder's picture of z_image [1, Li]: uint8 [size, size], and the /picture/list one.
 
@@ -190,6 +199,8 @@ class WayBack:
         is heard at the same square 25 times a second: the picture drawn for
         the last square is kept and sent again while the square stays.
         """
+        if square is not None and None in square:   # no square readout: nothing to key the cache on
+            square = None
         if square is not None and self._drawn is not None and self._drawn[0] == square:
             return self._drawn[1]
         image = self.models.decode_image(z_image)[0, 0]
@@ -287,12 +298,13 @@ class Listener:
         if wb is None:
             return None
         t = time.perf_counter()
-        x, total = self.read_input(self.spec.n_samples + ALIGN_SAMPLES)
+        n = wb.front_end.spec.n_samples         # the bundle's mel window (self.spec: before a bundle is known)
+        x, total = self.read_input(n + ALIGN_SAMPLES)
         if total == self._last_total:       # nothing new captured since the last tick
             self.counters.stale += 1
             return None
         self._last_total = total
-        level, seen = hear(x, wb, self.silence_db, self.spec.n_samples)
+        level, seen = hear(x, wb, self.silence_db, n)
         self.counters.level_db = level
         if seen is None:
             self.counters.silent_frames += 1

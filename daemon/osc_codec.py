@@ -214,12 +214,14 @@ def encode_floats(address: str, values: Sequence[float]) -> bytes:
 
 
 def image_replies(seen: "Seen") -> Iterator[bytes]:
-    """The way back's replies for one result, in this order: `/square x y`, `/image/latent z...`,
-    `/picture w h blob` (uint8 grey, row-major) and, when the result has one, `/picture/list 32 32 v...`.
+    """The way back's replies for one result, in this order: `/square x y` (the square world only),
+    `/image/latent z...`, `/picture w h blob` (uint8 grey, row-major) and, when the result has one,
+    `/picture/list 32 32 v...`.
 
     A generator: the caller sends `/square` before the picture is drawn (the image decoder is the
     slow step), so the position arrives first and soonest."""
-    yield encode_floats("/square", (seen.x, seen.y))
+    if seen.x is not None and seen.y is not None:
+        yield encode_floats("/square", (seen.x, seen.y))
     yield encode_floats("/image/latent", seen.z_image)
     pic = seen.picture
     yield encode_message("/picture", [pic.shape[1], pic.shape[0], pic.tobytes()])

@@ -36,7 +36,9 @@ STATUS_S = 0.5          # how often a frame carries the status block
 DIGITS = 4
 
 
-def _r(v: float) -> float | None:
+def _r(v: float | None) -> float | None:
+    if v is None:       # e.g. the way back's square in a world without squares
+        return None
     f = float(v)
     return round(f, DIGITS) if math.isfinite(f) else None
 
@@ -130,9 +132,11 @@ def resolve(result: Any, models: Any) -> tuple[np.ndarray | None, np.ndarray | N
                 zi = models.encode_image(render_square(r.x, r.y, man.square)[None, None])[0]
             zs = models.map(np.asarray(zi, np.float32)[None])[0]
         elif isinstance(r, FrameRequest):
+            from ..imagefit import fit_image
             from ..util import resize_area
             px = r.pixels
-            img = resize_area(px.astype(np.float32) / 255.0 if px.dtype == np.uint8 else px, man.image_size)
+            scaled = px.astype(np.float32) / 255.0 if px.dtype == np.uint8 else px
+            img = resize_area(scaled, man.image_size) if man.square is not None else fit_image(scaled, man.image_size)
             zi = models.encode_image(img[None, None])[0]
             zs = models.map(zi[None])[0]
     except Exception:   # a model failing here must not stop the frames; the voice just has no dot
