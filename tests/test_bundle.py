@@ -69,11 +69,17 @@ def test_manifest_holds_every_metric(bundle_dir: Path):
         assert m["met"] == TARGETS[k].met(m["value"]), k
 
 
-@pytest.mark.parametrize("name", target_cases())
-def test_remeasured_metric_agrees_with_the_manifest_and_meets_its_target(bundle_dir: Path, remeasured: dict, name: str):
+@pytest.mark.parametrize("name", list(TARGETS))
+def test_remeasured_metric_agrees_with_the_manifest(bundle_dir: Path, remeasured: dict, name: str):
+    """Every metric, missed targets included: the shipped files measure what their manifest says."""
     stored = load_manifest(bundle_dir).raw["metrics"][name]["value"]
+    assert remeasured[name]["value"] == pytest.approx(stored, abs=AGREE)
+
+
+@pytest.mark.parametrize("name", target_cases())
+def test_remeasured_metric_meets_its_target(remeasured: dict, name: str):
+    """Only this is the strict xfail for KNOWN_SHORTFALLS: the agreement check above runs and passes for them too."""
     value = remeasured[name]["value"]
-    assert value == pytest.approx(stored, abs=AGREE)
     assert TARGETS[name].met(value), f"{name} = {value}, target {TARGETS[name].op} {TARGETS[name].bound}"
 
 
