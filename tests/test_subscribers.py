@@ -59,3 +59,16 @@ def test_state_in_full_then_only_what_changed() -> None:
     c = DaemonState.from_snapshot(_snap(gain=-6.0, pitch0=64.0, active0=True), listening=True, model_id="m1")
     assert state_messages(c, since=b) == [("/state", [-6.0, 10.0, 0, 1, "m1"])]
     assert state_messages(c, since=c) == []
+
+
+def test_the_bundles_synth_follows_the_head_in_full_and_again_when_a_reload_switches_it() -> None:
+    sine = ("sine", (("pitch", "MIDI"), ("db", "dB")))
+    fm = ("fm", (("pitch", "MIDI"), ("ratio", "x carrier"), ("index", "")))
+    a = DaemonState.from_snapshot(_snap(), listening=False, model_id="m1", synth=sine)
+    full = state_messages(a)
+    assert full[:2] == [("/state", [0.0, 10.0, 0, 0, "m1"]), ("/state/synth", ["sine", 2, "pitch", "MIDI", "db", "dB"])]
+    assert [m for m, _ in full[2:]] == ["/state/voice"] * 3
+    assert state_messages(a, since=a) == []
+    b = DaemonState.from_snapshot(_snap(), listening=False, model_id="m2", synth=fm)
+    assert state_messages(b, since=a) == [("/state", [0.0, 10.0, 0, 0, "m2"]),
+                                          ("/state/synth", ["fm", 3, "pitch", "MIDI", "ratio", "x carrier", "index", ""])]
