@@ -6,6 +6,7 @@ transition whose largest step stays near that bound has no discontinuity.
 """
 from __future__ import annotations
 
+import ctypes
 import math
 import time
 import tracemalloc
@@ -241,14 +242,58 @@ def test_snapshot_and_validation():
 
 
 # -------------------------------------------------------- real-time hygiene
-def test_render_allocates_nothing():
-    """No block-sized temporaries: the peak of traced memory over 2000 blocks stays below one work buffer."""
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+_LIBC = ctypes.CDLL(None)
+
+
+def c_heap_in_use() -> int:
+    """Bytes the C allocator has handed out and not taken back, all arenas (glibc's mallinfo2: in-use chunks
+    plus mmapped blocks). The C engine's own calloc/malloc land here; tracemalloc never sees them."""
+    if not hasattr(_LIBC, "mallinfo2"):
+        pytest.skip("no glibc mallinfo2 (glibc >= 2.33): cannot read the C heap")
+    _LIBC.mallinfo2.restype = _MallInfo2
+    m = _LIBC.mallinfo2()
+    return int(m.uordblks + m.hblkhd)
+
+
+C_HEAP_SLACK = 1024      # bytes over 2000 blocks: one leaked malloc per block (>= 32 B a chunk) is 64 KB
+
+
+def c_heap_growth(render, blocks: int = 2000) -> int:
+    c_heap_in_use()                             # its own first-call setup is not the render's
+    before = c_heap_in_use()
+    for _ in range(blocks):
+        render()
+    return c_heap_in_use() - before
+
+
+def _rendering_synth() -> tuple[Synth, np.ndarray]:
     s = make()
     for v in range(8):
         s.set_voice(v, 40 + 6 * v, -3)
     buf = np.zeros((BLOCK, 2), np.float32)
-    for _ in range(5):
-        s.render(buf)                           # voices are mid-fade: every ramp path runs
+    for _ in range(200):
+        s.render(buf)                           # voices mid-fade first (every ramp path runs), then warm
+    return s, buf
+
+
+def test_render_allocates_nothing():
+    """2000 blocks of 8 gliding voices leave both heaps where they were.
+
+    The C heap (`c_heap_in_use`, glibc's counters over every arena) is where
+    the engine's own memory lives: it must not grow by more than
+    C_HEAP_SLACK. The Python heap (tracemalloc: what the cffi wrapper around
+    the callback allocates per call) must not grow, nor peak at half a work
+    buffer. Neither sees a malloc the callback frees before it returns:
+    tests/c/engine_check.c links the engine with malloc/calloc/realloc
+    forbidden (test_engine_c.py), which does.
+    """
+    s, buf = _rendering_synth()
+    c_growth = c_heap_growth(lambda: s.render(buf))
     tracemalloc.start()
     try:
         s.render(buf)
@@ -260,9 +305,36 @@ def test_render_allocates_nothing():
     finally:
         tracemalloc.stop()
     one_buffer = 8 * BLOCK * 8                  # [voices, block] float64
-    print(f"\nrender: traced growth {after - before} B, transient peak {peak - before} B over 2000 blocks")
+    print(f"\nrender over 2000 blocks: C heap growth {c_growth} B; Python heap (tracemalloc) growth "
+          f"{after - before} B, transient peak {peak - before} B")
+    assert c_growth < C_HEAP_SLACK, f"the C heap grew {c_growth} B over 2000 blocks"
     assert after - before < 1024
     assert peak - before < one_buffer / 2
+
+
+def test_the_c_heap_check_sees_a_leak_in_c():
+    """The check above can fail: a render that leaks one 64-byte C malloc per block is caught
+    (tracemalloc would see nothing of it)."""
+    s, buf = _rendering_synth()
+    libc = ctypes.CDLL(None)                    # its own handle: _LIBC's function types stay as they are
+    libc.malloc.restype = ctypes.c_void_p
+    leaked: list[int] = []
+
+    def leaky_render() -> None:
+        s.render(buf)
+        leaked.append(libc.malloc(64))
+
+    tracemalloc.start()
+    try:
+        growth = c_heap_growth(leaky_render)
+        py_growth = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+        libc.free.argtypes = [ctypes.c_void_p]
+        for p in leaked:
+            libc.free(p)
+    assert growth >= 2000 * 64 > C_HEAP_SLACK, growth
+    assert py_growth < 2000 * 64, "tracemalloc saw the C allocations (then the heap check is not needed)"
 
 
 def test_render_cost():
