@@ -134,6 +134,36 @@ def test_the_square_world_still_answers_sineparams(daemon_factory) -> None:
     assert d.stop() == 0
 
 
+def test_a_reload_switches_between_the_worlds_and_the_voices_follow(daemon_factory) -> None:
+    """SIGHUP from square-sine to digits-fm and back: the replies, the refusals and the pushed synth follow."""
+    import signal
+
+    import yaml
+
+    d = daemon_factory({})
+    c = d.client()
+    c.send("/subscribe")
+    assert c.wait_for("/subscribed")
+    assert c.wait_for("/state/synth", 3.0)[0] == "sine"            # the full state, to a new subscriber
+    assert len(c.request("/pictslider", 40, 80)) == 2
+    cfg = yaml.safe_load(d.config_path.read_text())
+    for bundle, kind in ((BUNDLE, "fm"), ("square-sine", "sine")):
+        cfg["bundle"] = {"path": bundle}
+        d.config_path.write_text(yaml.safe_dump(cfg))
+        mark = len(d.log)
+        d.send_signal(signal.SIGHUP)
+        d.wait_log(r"reloaded: bundle", 10, mark)
+        assert c.wait_for("/state/synth", 3.0)[0] == kind     # pushed to subscribers when it changes
+        if kind == "fm":
+            assert_played(c.request("/latent/image", *Z_RICH, reply="/synthparams"))
+            c.send("/pictslider", 40, 80)
+            assert "has no squares" in c.wait_for("/error")[1]
+        else:
+            assert len(c.request("/pictslider", 40, 80)) == 2
+    assert d.status()["reloads"] == 2
+    assert d.stop() == 0
+
+
 # --- on a private jackd: what it plays is what it says -----------------------------------------
 
 @pytest.mark.jack
