@@ -40,6 +40,7 @@ import numpy as np
 from .engine import EngineQueueFull
 from .limits import BLOCKSIZE, CHANNELS, SAMPLERATE, VOICES
 from .messages import FrameRequest, Gain, Glide, Limits, Message, Mute, Refused, Request, StatusQuery, validate
+from .synths import SINE
 
 IMAGE_SUFFIXES = {".npy", ".pgm", ".png", ".jpg", ".jpeg"}
 FORMATS = ("pcm16", "pcm24", "float32")
@@ -511,13 +512,13 @@ def run(args: Any) -> int:
     end = timeline.end if s.tail is None else (timeline.steps[-1].t if timeline.steps else 0.0) + s.tail
     ops = infer(timeline.steps, models, s.voices, s.progress)
     if getattr(args, "params", None):
-        write_params(Path(args.params), timeline.steps, ops, models.manifest.synth.names)
+        write_params(Path(args.params), timeline.steps, ops, (models.manifest.synth or SINE).names)
     out = Path(args.output)
     if not out.parent.is_dir():
         raise RenderError(f"{out.parent}: output folder does not exist")
     writer = WavWriter(out, s.samplerate, s.channels, s.fmt)
     try:
-        synth_def = models.manifest.synth
+        synth_def = models.manifest.synth or SINE
         frames = render_audio(schedule(timeline.steps, ops, s), end, synth_for(cfg, s, synth_def), writer, s,
                               synth_def)
         writer.close()

@@ -39,6 +39,7 @@ from .osc_codec import encode_message, image_replies
 from .osc_server import AllowList, OscCounters, OscServer, ReplySender, bind_udp, resolve
 from .status import AudioStats, DaemonState, ListenStatus, StatusReport, state_messages, status_pairs
 from .subscribers import Subscribers, format_address
+from .synths import SINE, SynthDef
 from .pipeline import Pipeline, Result
 from .util import Ring
 
@@ -160,7 +161,7 @@ class Runtime:
             if result.release:
                 self.synth.release_voice(r.voice)
             elif result.params is not None:
-                synth = self.models.manifest.synth
+                synth = self.models.manifest.synth or SINE
                 self.synth.set_voice_params(r.voice, synth, result.params)
                 if synth.kind != "sine":
                     result.played = tuple(self.synth.played_params(r.voice))
@@ -319,7 +320,7 @@ class Runtime:
                                 failed=lc.failed, analysis_ms=lc.analysis_ms.percentiles(50, 99),
                                 image_ms=self.image_ms.percentiles(50, 99)),
             subscriber_addresses=tuple(format_address(a) for a in self.replies.subscribers.targets()),
-            synth_kind=self.models.manifest.synth.kind, synth_params=synth_info(self.models.manifest.synth)[1])
+            synth_kind=synth_info(self.models.manifest.synth)[0], synth_params=synth_info(self.models.manifest.synth)[1])
 
     def status_pairs(self) -> list[tuple[str, Any]]:
         return status_pairs(self.status_report())
@@ -380,13 +381,15 @@ def reload_allowed(new: Path | None, current: Path | None, reload_dirs: tuple[st
     return any(new.is_relative_to(Path(d).expanduser().resolve()) for d in reload_dirs)
 
 
-def synth_info(synth: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """(kind, ((name, unit), ...)) of a bundle's synth, for /state and /status.reply."""
+def synth_info(synth: SynthDef | None) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """(kind, ((name, unit), ...)) of a bundle's synth (None: a sine), for /state and /status.reply."""
+    synth = synth or SINE
     return synth.kind, tuple((p.name, p.unit) for p in synth.params)
 
 
-def set_voice_kinds(engine: Any, synth: Any, voices: int) -> None:
+def set_voice_kinds(engine: Any, synth: SynthDef | None, voices: int) -> None:
     """Every voice becomes the bundle's synth kind (at load and at a reload; the index glides, nothing clicks)."""
+    synth = synth or SINE
     for v in range(voices):
         if engine.voice_kind(v) != synth.kind:
             engine.set_voice_kind(v, synth.kind)
