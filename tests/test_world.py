@@ -136,13 +136,16 @@ def test_the_tiny_world_is_measured_and_plotted(tiny_bundle, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_the_serving_loader_refuses_a_world_it_cannot_play_in_one_line(tiny_bundle) -> None:
-    from isudt.daemon.bundle import BundleError, open_bundle
+def test_the_serving_loader_serves_the_world_as_fm(tiny_bundle) -> None:
+    from isudt.daemon.bundle import open_bundle
 
-    _, out, _ = tiny_bundle
-    with pytest.raises(BundleError) as e:
-        open_bundle(out, providers="cpu")
-    assert "'fm' is not playable" in str(e.value) and "\n" not in str(e.value)
+    _, out, manifest = tiny_bundle
+    models = open_bundle(out, providers="cpu", way_back=True)     # any world, FM: served (docs/contracts.md 4)
+    m = models.manifest
+    assert m.synth.kind == "fm" and m.square is None and models.way_back and models.position_table is None
+    size = m.image_size
+    params = models.invert(models.decode(models.map(models.encode_image(np.zeros((2, 1, size, size), np.float32)))))
+    assert params.shape == (2, 3) and np.isfinite(params).all()
 
 
 @pytest.mark.slow
