@@ -85,11 +85,16 @@ def hear_file(mono: np.ndarray, way_back: Any, silence_db: float, fps: float, pr
     return frames
 
 
-def frame_pictures(frames: Sequence[HearFrame], square: Any, kind: str) -> np.ndarray:
-    """uint8 [N, H, W]: the decoded picture, or the published square at the read position; black when silent."""
+def frame_pictures(frames: Sequence[HearFrame], square: Any, kind: str, size: int | None = None) -> np.ndarray:
+    """uint8 [N, H, W]: the decoded picture, or the published square at the read position; black when silent.
+
+    `square` is None in a world without squares: then only the decoded picture, `size` a side."""
     from .square import render_square
 
-    out = np.zeros((len(frames), square.size, square.size), np.uint8)
+    if square is None and kind != "decoded":
+        raise RenderError("--picture square: this bundle's world has no squares; use --picture decoded")
+    side = square.size if square is not None else int(size or 0)
+    out = np.zeros((len(frames), side, side), np.uint8)
     for k, f in enumerate(frames):
         if f.seen is not None:
             out[k] = f.seen.picture if kind == "decoded" else \
@@ -98,13 +103,16 @@ def frame_pictures(frames: Sequence[HearFrame], square: Any, kind: str) -> np.nd
 
 
 def write_positions(path: Path, frames: Sequence[HearFrame]) -> None:
-    """time, x, y, level_db, silent: x and y empty for a silent frame (nothing is guessed there)."""
+    """time, x, y, level_db, silent: x and y empty for a silent frame (nothing is guessed there) and in a world
+    without squares (no position to read)."""
     with path.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["time", "x", "y", "level_db", "silent"])
         for fr in frames:
             level = f"{fr.level_db:.3f}" if math.isfinite(fr.level_db) else "-inf"
-            w.writerow([f"{fr.t:.6f}", "" if fr.silent else f"{fr.seen.x:g}", "" if fr.silent else f"{fr.seen.y:g}",
+            x = None if fr.silent or fr.seen is None else fr.seen.x
+            y = None if fr.silent or fr.seen is None else fr.seen.y
+            w.writerow([f"{fr.t:.6f}", "" if x is None else f"{x:g}", "" if y is None else f"{y:g}",
                         level, int(fr.silent)])
 
 
@@ -178,8 +186,8 @@ def to_image(args: Any) -> int:
     rate_in = way_back.front_end.spec.sample_rate
     mono, rate = read_sound(Path(args.input), rate_in)
     frames = hear_file(mono, way_back, silence, fps, not getattr(args, "quiet", False))
-    write_pictures(frame_pictures(frames, models.manifest.square, getattr(args, "picture", None) or "decoded"),
-                   gif, folder, fps, scale)
+    write_pictures(frame_pictures(frames, models.manifest.square, getattr(args, "picture", None) or "decoded",
+                                  models.manifest.image_size), gif, folder, fps, scale)
     write_positions(csv_path, frames)
     silent = sum(f.silent for f in frames)
     print(f"wrote {gif or folder} and {csv_path}: {len(frames)} frames at {fps:g} fps from "
