@@ -146,6 +146,17 @@ def test_an_fm_bundle_renders_fm_deterministically(tmp_path: Path) -> None:
         ref = fm_wave(p[0], p[1], p[2], len(seg), SR)[0]
         assert np.corrcoef(spectrum(seg), spectrum(ref))[0, 1] >= 0.99, f"step {i}"
         assert abs(level_db(seg) - FM.level_db) < DB_TOL, f"step {i}"
+    # and back: a world without squares has no position to read, only the decoded digit at its own size
+    gif = tmp_path / "back.gif"
+    r = run_render("--to-image", a, gif, "--bundle", "digits-fm", "--fps", 10)
+    assert r.returncode == 0, r.stderr
+    rows = (tmp_path / "back.csv").read_text().splitlines()
+    assert rows[0] == "time,x,y,level_db,silent" and all(row.split(",")[1:3] == ["", ""] for row in rows[1:])
+    from PIL import Image
+    with Image.open(gif) as im:
+        assert im.size[0] % 32 == 0 and im.size[0] == im.size[1]
+    r = run_render("--to-image", a, tmp_path / "sq.gif", "--bundle", "digits-fm", "--picture", "square")
+    assert r.returncode == 2 and "has no squares" in r.stderr
 
 
 def write_pgm(path: Path, img: np.ndarray, binary: bool, maxval: int) -> np.ndarray:
