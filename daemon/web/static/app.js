@@ -176,7 +176,8 @@ function onHeard(f) {
   }
   c.width = f.w; c.height = f.h;
   ctx.putImageData(img, 0, 0);
-  $("heard-text").textContent = `square at (${f.x}, ${f.y}); image latent (${f.zi.map((v) => v.toFixed(2)).join(", ")})`;
+  const where = f.x === null || f.y === null ? "" : `square at (${f.x}, ${f.y}); `;   // no squares in other worlds
+  $("heard-text").textContent = `${where}image latent (${f.zi.map((v) => v.toFixed(2)).join(", ")})`;
   dirty = true;
 }
 
