@@ -18,7 +18,7 @@ import textwrap
 import pytest
 
 from support.audio_analysis import longest_steady_sine, midi_to_hz, tones
-from test_robustness import XrunRecorder, audio_defects, click_bound, unexplained
+from test_robustness import XrunRecorder, assert_clean, audio_defects, click_bound, conclusive
 
 SR = 48000
 
@@ -77,6 +77,12 @@ _SCRIPT = textwrap.dedent("""
 @pytest.mark.jack
 @pytest.mark.slow
 def test_engine_ignores_a_gil_hog_and_10000_changes_per_second(jackd_rt) -> None:
+    """(The recording's xrun excuses are bounded by test_robustness.assert_clean: an inconclusive run is skipped
+    here, measured again under CI.)"""
+    conclusive(lambda: gil_hog_run(jackd_rt), "recording under the GIL hog")
+
+
+def gil_hog_run(jackd_rt) -> None:
     server = jackd_rt
     proc = subprocess.Popen([sys.executable, "-c", _SCRIPT], env=server.env(), text=True,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -109,7 +115,6 @@ def test_engine_ignores_a_gil_hog_and_10000_changes_per_second(jackd_rt) -> None
     # about 5 s were loaded; a saturated VM makes jackd itself skip cycles (its own xruns, which shorten
     # the recording: 3.7 s once in CI), so ask for enough audio to judge, not for jackd's wall clock
     assert defects["seconds"] > 2.5, f"jackd ran only {defects['seconds']:.2f} s of the loaded stretch"
-    assert unexplained(defects, xruns) == [], (defects, xruns)      # gaps included: at most one period, at an xrun
     # the final state plays: 440 Hz at -12 dB (+ the limiter's -1 dB never reached at this level), judged on
     # the longest stretch of the last 0.6 s with no phase jump: one block that jackd drops or repeats moves an
     # FFT's estimate by ~3 Hz (seen in CI, 456 xruns in the run); a wrong final state is wrong everywhere
@@ -118,3 +123,4 @@ def test_engine_ignores_a_gil_hog_and_10000_changes_per_second(jackd_rt) -> None
     (tone,) = tones(steady, SR, 1)
     assert abs(tone.hz - midi_to_hz(69.0)) < 1.0 and abs(tone.db + 12.0) < 0.5, (tone, len(steady))
     assert result["p99_us"] < 1e6 * 128 / SR        # the callback's own time stays far below a block
+    assert_clean(defects, xruns, "recording under the GIL hog")      # no gap at all; clicks only at xruns (bounded)

@@ -7,20 +7,24 @@ loudest, highest legitimate tone can produce). Unit-level decoding and
 validation (every refusal, rate-limit arithmetic, allow-list matching,
 hypothesis properties) are covered in tests/test_osc.py and not repeated.
 
-Tolerance for jackd's own xruns: jackd runs --no-realtime on a loaded
-2-core machine and skips or repeats cycles (measured here: 10 to 190 xruns
-in 8 s with the daemon idle, depending on the training load; jackd -R does
-not help in this VM). An xrun leaves a discontinuity in *our recording*
-which the daemon did not cause. `XrunRecorder` notes where in the
-recording each xrun was reported; a click is excused only if an xrun was
-reported near it (`unexplained`: 21 ms before to 43 ms after), and a gap
-(a run of exact zeros: what a render that outputs nothing leaves) is never
-excused. Pitch is measured on the longest clean stretch (as
-tests/test_serve_e2e.py and tests/test_audio_out.py do). What this cannot
-see: a daemon *stall* (its callback late) also makes jackd report an
-xrun, so a stall leaves an excused click, not a gap; stalls are bounded
-instead by comparing underrun rates (reload test) and by the callback
-counts.
+Tolerance for jackd's own xruns, and its bounds: on a loaded 2-core VM
+an asynchronous jackd skips or repeats cycles (10 to 190 xruns in 8 s with
+the daemon idle, depending on the load), which leaves discontinuities in
+*our recording* that the daemon did not cause. So the tests that judge what
+was heard, not when (fuzz, reloads), run on a synchronous jackd
+(`jackd_sync`, `-S`: a late client delays the cycle instead of breaking
+the others' audio). `XrunRecorder` notes where each xrun was reported; a
+click is excused only if an xrun was reported near it (`unexplained`:
+21 ms before to 43 ms after), a gap (a run of exact zeros: what a render
+that outputs nothing leaves) never. And the excuse is bounded: a recording
+that needed an excuse while the windows cover more than XRUN_SHARE_MAX of
+it is *inconclusive* (`assert_clean` raises `Inconclusive`; `conclusive`
+skips the test with the measured share on a developer's machine, measures
+once more under CI and fails if it is still inconclusive): never passed.
+Pitch is measured on the longest clean stretch (as tests/test_serve_e2e.py
+and tests/test_audio_out.py do). What this cannot see: a daemon *stall*
+(its callback late) also makes jackd report an xrun; stalls are bounded
+instead by the engine's own callback times and the callback counts.
 
 Numbers measured here are printed (`-s` shows them) and summarised in
 docs/robustness.md.
@@ -51,11 +55,13 @@ from support.audio_analysis import find_gaps, longest_clean_segment, max_step, m
 from support.daemon import Daemon, OscClient, child_env, merged, run_serve, serve_command
 from support.fuzz import Limits, Mix, Totals, msg, pad
 from support.jack import Recorder, jack_server, jackd_available, require_jackd
+from support.require import in_ci
 
 SR = 48000
 THRESHOLD_DB = -1.0          # the synth's limiter threshold (config default): no output sample exceeds it
-XRUN_BEFORE, XRUN_AFTER = 1024, 2048   # frames: where a jackd xrun report excuses a defect (see unexplained)
-XRUN_GAP = 128                          # frames: the longest run of zeros an xrun can leave (one period)
+XRUN_BEFORE, XRUN_AFTER = 1024, 2048   # frames: where a jackd xrun report excuses a click (see unexplained)
+XRUN_SHARE_MAX = 0.25   # the most of a recording the excuse windows may cover when a defect needed one (assert_clean)
+BLOCK_US = 1e6 * 128 / SR               # the block period: the engine's callback must stay under it
 FUZZ_DATAGRAMS = 20_000
 FUZZ_SECONDS = 8.0
 FLOOD_SECONDS = 3.0
@@ -107,8 +113,7 @@ class XrunRecorder(Recorder):
         self._xruns += 1
         self.xrun_frames.append(self._written)
 
-    def clear(self) -> None:
-        super().clear()
+    def _on_clear(self) -> None:
         self.xrun_frames = []
 
 
@@ -124,29 +129,29 @@ def audio_defects(x: np.ndarray, bound: float, min_gap: int = 64) -> dict[str, A
 
 
 def unexplained(defects: dict[str, Any], xrun_frames: list[int], kinds: tuple[str, ...] = ("clicks", "gaps")) -> list[int]:
-    """Defect positions that no jackd xrun excuses.
+    """Defect positions that no jackd xrun excuses: every gap, and each click with no xrun reported near it.
 
-    A jackd xrun leaves a discontinuity (a click) in the recording, and almost
-    never a run of zeros (measured: hundreds of xruns, no gap, including with
-    the daemon's callback stalled 20 ms on purpose; a render that outputs
-    zeros does show as gaps). Once, in CI, a saturated VM (233 xruns in 3 s)
-    left one run of zeros at the start of a window with an xrun reported 128
-    frames on; so a gap of at most one period (XRUN_GAP) at an xrun is
-    excused, a longer one never (the C engine itself never writes zeros while
-    it plays). An xrun is reported to the recording client from JACK's
-    notification thread, some time after the discontinuity it leaves: 1 to 129
-    frames after it on a moderately loaded machine, up to ~1300 frames either
-    side when the machine is saturated. A defect is excused by an xrun reported
-    from XRUN_BEFORE frames before it to XRUN_AFTER frames after it
-    (21 ms / 43 ms).
+    A jackd xrun leaves a discontinuity (a click) in the recording, never a
+    run of zeros (measured: hundreds of xruns, no gap, including with the
+    daemon's callback stalled 20 ms on purpose; a render that outputs zeros
+    does show as gaps). The C engine never writes zeros while it plays, so a
+    gap is the daemon's and is never excused. (The one run of zeros once
+    seen in CI at the start of a window, 128 frames long, was the recorder's:
+    `Recorder.clear` raced with a block being written; fixed in
+    support/jack.py.) An xrun is reported to the recording client from
+    JACK's notification thread, some time after the discontinuity it leaves:
+    1 to 129 frames after it on a moderately loaded machine, up to ~1300
+    frames either side when the machine is saturated. A click is excused by
+    an xrun reported from XRUN_BEFORE frames before it to XRUN_AFTER frames
+    after it (21 ms / 43 ms); how much of a recording that may cover is
+    bounded in `assert_clean`.
     """
     xr = np.asarray(sorted(set(xrun_frames)), np.int64)
-    lengths = dict(zip(defects["gaps"], defects["gap_lengths"]))
     out = []
     for kind in kinds:
         for pos in defects[kind]:
             near = len(xr) > 0 and np.any((xr >= pos - XRUN_BEFORE) & (xr <= pos + XRUN_AFTER))
-            if not near or (kind == "gaps" and lengths[pos] > XRUN_GAP):
+            if kind == "gaps" or not near:
                 out.append(pos)
     return out
 
@@ -161,18 +166,46 @@ def xrun_coverage(xrun_frames: list[int], frames: int) -> float:
     return float(covered.mean())
 
 
+class Inconclusive(Exception):
+    """A recording whose clean verdict leaned on xrun excuses covering more than XRUN_SHARE_MAX of it."""
+
+
+def conclusive(measure, what: str):
+    """`measure()`, or, where its recording was inconclusive: a skip with the measured share on a developer's
+    machine; under CI one more measurement, failed if that one is inconclusive too. Never a silent pass."""
+    try:
+        return measure()
+    except Inconclusive as e:
+        if not in_ci():
+            pytest.skip(f"{what}: inconclusive on this machine, {e}")
+        print(f"\n{what}: inconclusive ({e}); CI: measuring once more")
+    try:
+        return measure()
+    except Inconclusive as e:
+        pytest.fail(f"{what}: inconclusive twice under CI, {e}", pytrace=False)
+
+
 def nearest_xruns(positions: list[int], xrun_frames: list[int]) -> list[int | None]:
     """For a failure message: the signed distance (frames) from each defect to the nearest reported xrun."""
     xr = np.asarray(sorted(set(xrun_frames)), np.int64)
     return [int(xr[np.argmin(np.abs(xr - p))] - p) if len(xr) else None for p in positions]
 
 
-def assert_clean(defects: dict[str, Any], xrun_frames: list[int], what: str) -> None:
+def assert_clean(defects: dict[str, Any], xrun_frames: list[int], what: str) -> float:
+    """No gap, no click without an xrun at it; and a verdict that leaned on an excuse only counts while the
+    excuse windows cover at most XRUN_SHARE_MAX of the recording (above it: `Inconclusive`, for `conclusive`).
+    A recording with no click at all is clean whatever the xruns. Returns the share the windows cover."""
     bad = unexplained(defects, xrun_frames)
     assert not bad, (
-        f"{what}: {len(bad)} of {len(defects['clicks'])} click events / {len(defects['gaps'])} gaps with no jackd "
-        f"xrun at that place (at frames {bad[:10]}, nearest xruns {nearest_xruns(bad[:10], xrun_frames)}; max step {defects['max_step']:.3f}, bound {defects['bound']:.3f}; "
+        f"{what}: {len(bad)} of {len(defects['clicks'])} click events / {len(defects['gaps'])} gaps not excused "
+        f"(gaps never are; at frames {bad[:10]}, nearest xruns {nearest_xruns(bad[:10], xrun_frames)}; max step {defects['max_step']:.3f}, bound {defects['bound']:.3f}; "
         f"{len(set(xrun_frames))} xruns in {defects['seconds']:.1f} s)")
+    share = xrun_coverage(xrun_frames, round(defects["seconds"] * SR))
+    if defects["clicks"] and share > XRUN_SHARE_MAX:
+        raise Inconclusive(f"{len(defects['clicks'])} clicks excused by {len(set(xrun_frames))} jackd xruns whose "
+                           f"windows cover {100 * share:.0f}% of the {defects['seconds']:.1f} s recording "
+                           f"(ceiling {100 * XRUN_SHARE_MAX:.0f}%)")
+    return share
 
 
 def measured_tone(rec: Recorder, pitch: float, amplitude: float, attempts: int = 12) -> float:
@@ -292,6 +325,22 @@ class RssSampler:
         self._t.join(2)
 
 
+class CycleCounter(Recorder):
+    """A JACK client connected to nothing, whose `frames / 128` are the cycles jackd ran.
+
+    Not the recorder's: it sits downstream of the daemon, so a daemon that
+    stalls stalls the recorder's cycles too and "callbacks per cycle" reads 1
+    whatever happens (tried: the daemon stopped 0.3 s after each SIGHUP read
+    1.0 per cycle on the recorder, 0.70 on this counter)."""
+
+    def __init__(self) -> None:
+        super().__init__(source="(?!)", channels=1, seconds=1.0, name="isudt-cycles", follow=False)
+
+    def __enter__(self) -> "CycleCounter":
+        self.start(wait=False)
+        return self
+
+
 def jack_daemon(daemon_factory, server, extra: dict | None = None, env: dict | None = None) -> Daemon:
     cfg: dict[str, dict] = {k: dict(v) for k, v in JACK_BASE.items()}
     for k, v in (extra or {}).items():
@@ -346,7 +395,7 @@ def test_fuzz_generator_expectations_match_the_handler() -> None:
 
 
 @pytest.mark.jack
-def test_live_fuzz_counters_effect_and_clean_audio(jackd_rt, daemon_factory) -> None:
+def test_live_fuzz_counters_effect_and_clean_audio(jackd_sync, daemon_factory) -> None:
     """20,000 valid and invalid datagrams in 8 s against a daemon playing on JACK.
 
     Checks: it still answers /status; every counter moved by exactly what the
@@ -354,9 +403,15 @@ def test_live_fuzz_counters_effect_and_clean_audio(jackd_rt, daemon_factory) -> 
     dropped, no inference error); /error replies stayed under the rate limit;
     the last valid /pictslider is what /sineparams says and what JACK plays
     (within 10 cents); the recording of the whole fuzz period has no gap and
-    no click beyond what jackd's own xruns explain.
+    no click beyond what jackd's own xruns explain, with those excuses
+    bounded (`assert_clean`; an inconclusive recording is measured again
+    under CI). On a synchronous jackd: this is about what is heard, and an
+    asynchronous one skips cycles whenever the fuzzer runs.
     """
-    jackd = jackd_rt       # realtime where allowed: a no-realtime jackd skips cycles whenever the fuzzer runs
+    conclusive(lambda: live_fuzz(jackd_sync, daemon_factory), "fuzz recording")
+
+
+def live_fuzz(jackd, daemon_factory) -> None:
     d = jack_daemon(daemon_factory, jackd, {"osc": {"max_blob_bytes": 8192}, "synth": {"voices": 4}})
     limits = Limits.from_bundle(default_bundle_dir(), voices=4, max_blob_bytes=8192)
     mix = Mix(limits, seed=7)
@@ -367,15 +422,16 @@ def test_live_fuzz_counters_effect_and_clean_audio(jackd_rt, daemon_factory) -> 
     totals = Totals.of(fuzz)
     c = d.client()
     p0, db0 = c.request("/pictslider", 60, 60)
-    with XrunRecorder(seconds=60) as rec:
+    with CycleCounter() as counter, XrunRecorder(seconds=60) as rec:
         rec.wait_for_signal(timeout=10)
         time.sleep(0.1)
         st0 = d.status()
         rec.clear()
+        counter.clear()
         replies, elapsed = send_paced(c, [x.data for x in fuzz] + tail, FUZZ_SECONDS)
         x = rec.samples()
         xrun_frames = list(rec.xrun_frames)
-        server_cycles = rec.frames / 128          # what jackd itself ran in (about) the same window
+        server_cycles = counter.frames / 128      # what jackd itself ran in (about) the same window
         st1 = d.status()
         sine = [args for a, args in replies if a.endswith("/sineparams")]
         final = [args for a, args in replies if a == "/sineparams"][-1]
@@ -422,12 +478,13 @@ def test_live_fuzz_counters_effect_and_clean_audio(jackd_rt, daemon_factory) -> 
     cents = 100 * (played - final[0])
     assert abs(cents) <= 10, f"played {played:.3f}, /sineparams said {final[0]:.3f} ({cents:+.1f} cents)"
     # the daemon filled every cycle jackd ran (a loaded machine makes jackd itself skip cycles, which
-    # shortens the recording: its own xruns, reported, not the daemon's), and the recording holds no gap
-    # and no click beyond those xruns
+    # shortens the recording: its own xruns, reported, not the daemon's; on this synchronous jackd a
+    # stall shorter than jackd's client timeout delays the cycles instead, so this catches longer ones),
+    # and the recording holds no gap and no click beyond those xruns
     assert dc["audio_callbacks"] >= 0.9 * server_cycles, (dc["audio_callbacks"], server_cycles)
     assert defects["seconds"] >= 0.5 * elapsed, f"jackd ran only {defects['seconds']:.2f} s of {elapsed:.2f} s"
-    assert_clean(defects, xrun_frames, "fuzz recording")
     assert d.stop() == 0
+    assert_clean(defects, xrun_frames, "fuzz recording")
 
 
 def test_audio_checks_catch_gaps_and_clicks() -> None:
@@ -448,10 +505,49 @@ def test_audio_checks_catch_gaps_and_clicks() -> None:
     assert unexplained(d, xruns_at_defects + [10_100], ("gaps",)) == [10_000]   # ... never a 4 ms dropout
     assert unexplained(d, [45_000], ("clicks",)) != []               # an xrun elsewhere excuses nothing
     one_block = x.copy()
-    one_block[20_000:20_128] = 0.0                         # one period of zeros: excused only at an xrun
+    one_block[20_000:20_128] = 0.0                         # one period of zeros the daemon wrote: never excused
     d1 = audio_defects(one_block, bound)
-    assert d1["gaps"] == [20_000] and unexplained(d1, [20_128], ("gaps",)) == []
-    assert unexplained(d1, [], ("gaps",)) == [20_000] and unexplained(d1, [40_000], ("gaps",)) == [20_000]
+    assert d1["gaps"] == [20_000] and unexplained(d1, [20_128], ("gaps",)) == [20_000]
+    with pytest.raises(AssertionError, match="not excused"):
+        assert_clean(d1, [20_000 + k for k in range(0, 2048, 128)], "one block of zeros at 16 xruns")
+
+
+def test_the_xrun_excuse_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clicks excused by xruns whose windows cover the recording are not a pass: inconclusive, a skip with the
+    share here, a second measurement and a failure under CI; few xruns, or no click at all, stay conclusive."""
+    f = np.linspace(300.0, 320.0, SR)
+    x = (0.8 * np.sin(2 * np.pi * np.cumsum(f) / SR)).astype(np.float32)
+    bound = click_bound(69.0 + 12 * math.log2(320.0 / 440.0), 0.8)
+    clicky = x.copy()
+    clicky[::3000] += 0.5                                  # 16 clicks a second, as a broken render would make
+    d = audio_defects(clicky, bound)
+    assert len(d["clicks"]) == 16
+    xruns_16_per_s = [c + 100 for c in d["clicks"]]        # one reported at each: every click "excused"
+    assert unexplained(d, xruns_16_per_s) == []
+    assert xrun_coverage(xruns_16_per_s, len(x)) > 0.9
+    with pytest.raises(Inconclusive, match=r"cover 10\d% |cover 9\d%"):
+        assert_clean(d, xruns_16_per_s, "16 clicks/s at 16 xruns/s")
+    # a few xruns over a few clicks: conclusive, and clean; no click at all: clean whatever the xruns
+    none = audio_defects(x.copy(), bound)
+    one = x.copy()
+    one[24_000] += 0.5
+    assert assert_clean(audio_defects(one, bound), [24_050], "one click at one xrun") < XRUN_SHARE_MAX
+    assert assert_clean(none, xruns_16_per_s, "no click, 16 xruns/s") > 0.9
+    # what a test does with an inconclusive run
+    runs = []
+
+    def measure() -> None:
+        runs.append(1)
+        assert_clean(d, xruns_16_per_s, "broken")
+
+    monkeypatch.setattr(sys.modules[__name__], "in_ci", lambda: False)
+    with pytest.raises(pytest.skip.Exception, match=r"inconclusive on this machine.*cover"):
+        conclusive(measure, "here")
+    assert len(runs) == 1
+    monkeypatch.setattr(sys.modules[__name__], "in_ci", lambda: True)
+    with pytest.raises(pytest.fail.Exception, match="inconclusive twice under CI"):
+        conclusive(measure, "CI")
+    assert len(runs) == 3
 
 
 # --- floods ---------------------------------------------------------------------------------
@@ -461,11 +557,12 @@ def flood_run(daemon_factory, server, senders: int, sockets_per_sender: int, mix
     d = jack_daemon(daemon_factory, server, {"synth": {"voices": 4}})
     c = d.client()
     p0, db0 = c.request("/pictslider", 60, 60)
-    with XrunRecorder(seconds=30) as rec:
+    with CycleCounter() as counter, XrunRecorder(seconds=30) as rec:
         rec.wait_for_signal(timeout=10)
         time.sleep(0.2)
         st0 = d.status()
         rec.clear()
+        counter.clear()
         rss0 = rss_mb(d.proc.pid)
         start_at = time.time() + 1.5                       # let every sender import and build its pool first
         procs = [start_flooder(d.port, FLOOD_SECONDS, mix, sockets_per_sender, seed=k, start_at=start_at)
@@ -478,7 +575,7 @@ def flood_run(daemon_factory, server, senders: int, sockets_per_sender: int, mix
         t = time.monotonic()
         st1 = d.status(timeout=3.0)
         status_s = time.monotonic() - t
-        server_cycles = rec.frames / 128          # what jackd itself ran in (about) the same window
+        server_cycles = counter.frames / 128      # what jackd itself ran in (about) the same window
         # still playing, and still answering a real request right
         p1, db1 = c.request("/pictslider", 60, 60)
     dc = delta(st1, st0)
@@ -767,17 +864,34 @@ def test_sighup_reloads_and_sigterm_under_full_load(jackd_rt, daemon_factory, tm
     """A sender floods /pictslider at 2000/s (the benchmark's sustained target) through all of this:
 
     * three good SIGHUP reloads (the bundle re-read, re-verified, new ORT
-      sessions warmed up and swapped in): no more underruns in the second
-      after each SIGHUP than in equal quiet seconds in between (jackd xruns at
-      10-60/s here whatever the daemon does, so this is a rate comparison),
-      and the recording through all of it has no gap and no click that a
-      jackd xrun does not excuse;
+      sessions warmed up and swapped in) cost the audio nothing, in numbers
+      jackd's own lateness does not distort: in the second after each SIGHUP
+      the engine ran a callback for at least 0.9 of jackd's cycles, its own
+      callback time stayed under the block period (p99 over the newest 4096
+      callbacks, which hold all the reload and quiet seconds, and the max
+      since the start); and the recording through all of it has no gap and
+      no click that a jackd xrun excuses, within `assert_clean`'s bound.
+      Underruns after the SIGHUPs vs in quiet seconds are printed, not
+      asserted: a benchmark row (PortAudio counts every jackd xrun as one, and
+      on this 2-vCPU VM a reload's CPU burst makes jackd itself late);
     * the five broken bundles of BAD_BUNDLES in reload_dirs: each refused,
       model_id and the reload count unchanged, answers unchanged, still playing;
     * SIGTERM: exit 0 within 1 s, and the recording ends in a fade, not a cut.
+
+    On the asynchronous (realtime where allowed) jackd: on a synchronous one
+    jackd waits for a stalled daemon, so its cycles always equal the
+    callbacks (tried: the daemon stopped 0.3 s after each SIGHUP still read
+    1.0 callbacks per cycle); here that costs the recording jackd's xruns,
+    hence `conclusive`.
     """
+    runs = iter(range(2))
+    conclusive(lambda: reloads_and_sigterm(jackd_rt, daemon_factory, tmp_path / f"run{next(runs)}"),
+               "recording through the reloads")
+
+
+def reloads_and_sigterm(jackd: Any, daemon_factory: Any, tmp_path: Path) -> None:
     rdir, good, bad = make_bundles(tmp_path)
-    d = jack_daemon(daemon_factory, jackd_rt, {"synth": {"voices": 4, "fade_ms": 30},
+    d = jack_daemon(daemon_factory, jackd, {"synth": {"voices": 4, "fade_ms": 30},
                                                "bundle": {"path": str(good), "reload_dirs": [str(rdir)]}})
     c = d.client()
     chosen = steady_positions(c)
@@ -787,23 +901,29 @@ def test_sighup_reloads_and_sigterm_under_full_load(jackd_rt, daemon_factory, tm
     model_id = d.status()["model_id"]
     flooder = start_flooder(d.port, 60, "valid", rate=2000, positions=positions)
     try:
-        with XrunRecorder(seconds=60) as rec:
+        with CycleCounter() as cycle_counter, XrunRecorder(seconds=60) as rec:
             rec.wait_for_signal(timeout=10)
             time.sleep(1.0)
             rec.clear()
-            quiet = {"underruns": 0, "xruns": 0, "s": 0.0}
-            hup = {"underruns": 0, "xruns": 0, "s": 0.0, "took": []}
+            quiet = {"underruns": 0, "xruns": 0, "s": 0.0, "callbacks": 0}
+            hup = {"underruns": 0, "xruns": 0, "s": 0.0, "callbacks": 0, "took": [], "callbacks_per_cycle": []}
             for _ in range(3):
                 for window, reload_it in ((quiet, False), (hup, True)):
-                    st0, x0, t0 = d.status(), len(rec.xrun_frames), time.monotonic()
+                    st0, x0, f0, t0 = d.status(), len(rec.xrun_frames), cycle_counter.frames, time.monotonic()
                     if reload_it:
                         hup["took"].append(sighup(d, r"reloaded: bundle", 20))
                     time.sleep(max(0.0, 1.0 - (time.monotonic() - t0)))
                     st1 = d.status()
+                    cycles = (cycle_counter.frames - f0) / 128    # what jackd ran in the same second
                     window["underruns"] += st1["underruns"] - st0["underruns"]
                     window["xruns"] += len(rec.xrun_frames) - x0
                     window["s"] += time.monotonic() - t0
+                    window["callbacks"] += st1["audio_callbacks"] - st0["audio_callbacks"]
+                    if reload_it:
+                        hup["callbacks_per_cycle"].append((st1["audio_callbacks"] - st0["audio_callbacks"]) / cycles)
             st = d.status()
+            timing = {"p99_us": st["callback_us_p99"], "max_us": st["callback_us_max"],
+                      "callbacks_in_windows": quiet["callbacks"] + hup["callbacks"]}
             assert st["reloads"] == 3 and st["model_id"] == model_id and st["audio_ok"] == 1
             for kind, path in bad.items():
                 set_bundle(d, path, [str(rdir)])
@@ -841,12 +961,18 @@ def test_sighup_reloads_and_sigterm_under_full_load(jackd_rt, daemon_factory, tm
     fade_start = loud[-1] + 1 - int(0.06 * SR)
     fade = x_end[fade_start:loud[-1] + 1, 0]
     env = [float(np.max(np.abs(fade[i:i + 240]))) for i in range(0, len(fade) - 239, 240)]
-    print(f"\nreloads under 2000 /pictslider/s: took {[round(x, 3) for x in hup['took']]} s; underruns "
-          f"{hup['underruns']} in {hup['s']:.1f} s after SIGHUPs vs {quiet['underruns']} in {quiet['s']:.1f} s quiet; "
-          f"xruns {hup['xruns']} vs {quiet['xruns']}; {len(bad)} broken bundles refused; recording "
+    print(f"\nreloads under 2000 /pictslider/s: took {[round(x, 3) for x in hup['took']]} s; engine callbacks per "
+          f"jackd cycle after each SIGHUP {[round(r, 3) for r in hup['callbacks_per_cycle']]}; callback time over the "
+          f"{timing['callbacks_in_windows']} callbacks of the reload and quiet seconds: p99 {timing['p99_us']:.0f} us, max "
+          f"since start {timing['max_us']:.0f} us (block {BLOCK_US:.0f} us); {len(bad)} broken bundles refused; recording "
           f"{defects['seconds']:.1f} s: {len(defects['clicks'])} clicks, {len(defects['gaps'])} gaps, unexplained "
-          f"{len(unexplained(defects, xrun_load))}; SIGTERM: exit {rc} in {took:.3f} s, last 5 ms peak "
+          f"{len(unexplained(defects, xrun_load))}, xrun windows cover {100 * xrun_coverage(xrun_load, len(x_load)):.0f}%; "
+          f"SIGTERM: exit {rc} in {took:.3f} s, last 5 ms peak "
           f"{np.max(np.abs(tail)):.4f} vs tone >= {amp_min:.3f}; fade envelope {[round(e, 3) for e in env]}")
+    # benchmark row, not a check (see the docstring; bench/bench_jack.py measures the same on one daemon)
+    print(f"BENCH reload underruns (jackd {'-R' if jackd.realtime else '--no-realtime'}): {hup['underruns']} in "
+          f"{hup['s']:.1f} s after SIGHUPs vs {quiet['underruns']} in {quiet['s']:.1f} s quiet; jackd xruns "
+          f"{hup['xruns']} vs {quiet['xruns']}")
     assert rc == 0 and took < 1.0, (rc, took, d.stderr_text()[-800:])
     # a fade, not a cut: the last 5 ms before silence are far below the quietest tone that could be playing
     assert len(played) > 0.1 * SR and np.max(np.abs(tail)) < 0.5 * amp_min
@@ -854,17 +980,13 @@ def test_sighup_reloads_and_sigterm_under_full_load(jackd_rt, daemon_factory, tm
     # no click in the fade beyond what an xrun there excuses
     fade_defects = audio_defects(fade, click_bound(max_pitch))
     assert not unexplained(fade_defects, [f - fade_start for f in xrun_end]), fade_defects
-    assert_clean(defects, xrun_load, "recording through the reloads")
     assert "Traceback" not in d.stderr_text()
-    # reloads do not cost audio: no more underruns right after a SIGHUP than in quiet seconds (Poisson slack).
-    # Checked last, so every check above still asserts. On this 2-vCPU VM a reload's CPU burst (new ORT
-    # sessions + warm-up on both cores) makes jackd itself run late: its own xruns double in those seconds
-    # (realtime or not), so what is left is reported as an expected failure with the numbers; the audio
-    # thread runs no Python and takes no lock, so the daemon cannot make a block wait (see bench_jack.py).
-    expected = quiet["underruns"] * hup["s"] / quiet["s"]
-    if not hup["underruns"] <= expected + 3 * math.sqrt(expected) + 5:
-        pytest.xfail(f"reload seconds cost underruns on this VM: {hup} after SIGHUPs vs {quiet} quiet "
-                     f"(jackd realtime: {jackd_rt.realtime}; jackd's own xruns: {hup['xruns']} vs {quiet['xruns']})")
+    # reloads do not cost audio, in the engine's own numbers: a callback for (nearly) every cycle jackd ran in
+    # the second after each SIGHUP, and none of them, nor of the quiet seconds, took a block period
+    assert min(hup["callbacks_per_cycle"]) >= 0.9, hup
+    assert timing["callbacks_in_windows"] <= 4096, "the p99 must cover every callback of the windows (engine.h's ring)"
+    assert timing["p99_us"] < BLOCK_US and timing["max_us"] < BLOCK_US, (timing, BLOCK_US)
+    assert_clean(defects, xrun_load, "recording through the reloads")
 
 
 # --- who may talk ----------------------------------------------------------------------------

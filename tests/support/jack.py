@@ -292,6 +292,8 @@ class Recorder:
         self._inports = [self._client.inports.register(f"in_{i + 1}") for i in range(channels)]
         self._buf = np.zeros((max(1, int(seconds * self.samplerate)), channels), np.float32)
         self._written = 0          # frames ever written (the ring index is written % capacity)
+        self._clear_asked = 0      # clear(): asked by any thread, done by the JACK thread (see clear)
+        self._clear_done = 0
         self._recording = False
         self._xruns = 0
         self._follow = follow
@@ -304,6 +306,10 @@ class Recorder:
     def _process(self, frames: int) -> None:
         if not self._recording:
             return
+        if self._clear_done != self._clear_asked:
+            self._written = 0
+            self._on_clear()
+            self._clear_done = self._clear_asked
         cap = len(self._buf)
         pos = self._written % cap
         n1 = min(frames, cap - pos)
@@ -316,6 +322,9 @@ class Recorder:
 
     def _on_xrun(self, delay_usecs: float) -> None:
         self._xruns += 1
+
+    def _on_clear(self) -> None:
+        """Runs where a clear takes effect (the JACK thread, between two blocks); for subclasses."""
 
     # ------------------------------------------------------------ wiring
     @property
@@ -406,8 +415,27 @@ class Recorder:
         """xruns the JACK server reported to this client since it was created."""
         return self._xruns
 
-    def clear(self) -> None:
-        self._written = 0
+    def clear(self, timeout: float = 2.0) -> None:
+        """Start the recording afresh at the next block.
+
+        Done by the JACK thread between two blocks: setting `_written` from
+        here raced with a block being written (the block landed at the old
+        index while the count restarted at 0, so the new recording began with
+        the ring's stale first block, zeros from before the sound started: a
+        "gap" that was the recorder's own, seen once in CI). Waits until the
+        JACK thread has done it (or does it here while nothing records).
+        """
+        self._clear_asked += 1
+        if not self._recording:
+            self._written = 0
+            self._on_clear()
+            self._clear_done = self._clear_asked
+            return
+        deadline = time.monotonic() + timeout
+        while self._clear_done != self._clear_asked:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the JACK thread ran no block to clear the recording in: is the server running?")
+            time.sleep(0.001)
 
     def samples(self) -> np.ndarray:
         """A copy of what was recorded (at most the ring's capacity), oldest first."""
