@@ -54,7 +54,7 @@ from isudt.daemon.osc_codec import DecodeError, decode_packet
 from support.audio_analysis import find_gaps, longest_clean_segment, max_step, midi_to_hz, tones
 from support.daemon import Daemon, OscClient, child_env, merged, run_serve, serve_command
 from support.fuzz import Limits, Mix, Totals, msg, pad
-from support.jack import Recorder, jack_server, jackd_available, require_jackd
+from support.jack import CycleCounter, Recorder, jack_server, jackd_available, require_jackd
 from support.require import in_ci
 
 SR = 48000
@@ -323,22 +323,6 @@ class RssSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._t.join(2)
-
-
-class CycleCounter(Recorder):
-    """A JACK client connected to nothing, whose `frames / 128` are the cycles jackd ran.
-
-    Not the recorder's: it sits downstream of the daemon, so a daemon that
-    stalls stalls the recorder's cycles too and "callbacks per cycle" reads 1
-    whatever happens (tried: the daemon stopped 0.3 s after each SIGHUP read
-    1.0 per cycle on the recorder, 0.70 on this counter)."""
-
-    def __init__(self) -> None:
-        super().__init__(source="(?!)", channels=1, seconds=1.0, name="isudt-cycles", follow=False)
-
-    def __enter__(self) -> "CycleCounter":
-        self.start(wait=False)
-        return self
 
 
 def jack_daemon(daemon_factory, server, extra: dict | None = None, env: dict | None = None) -> Daemon:

@@ -295,26 +295,63 @@ def jack_daemon(daemon_factory, jackd, extra: dict | None = None):
     return daemon_factory(cfg, env=jackd.env(), ready_timeout=20.0)
 
 
-def settle_and_record(rec: Recorder, n_tones: int = 1, seconds: float = 0.4, attempts: int = 20) -> np.ndarray:
+WHOLE_DB = 0.2        # a window is whole when its tones' peak powers add up to its power within this
+WINDOW_TRIES = 3      # windows recorded at most; every one rejected must have a jackd xrun reported in it
+
+
+def settle_and_record(rec: Recorder, n_tones: int = 1, seconds: float = 0.4, tries: int = WINDOW_TRIES) -> np.ndarray:
     """A window that is exactly `n_tones` steady sines: their peak powers add up to the window's power.
 
-    On a loaded machine jackd --no-realtime drops and repeats blocks (xruns:
-    that is jackd, not the daemon); a window with such a jump spreads energy
-    out of the peaks, so it fails this check and another is recorded. Returns
-    the best window seen when `attempts` run out.
+    Played on a synchronous jackd (`jackd_sync`), the recording is whole:
+    a late client delays the cycle instead of leaving a dropped or repeated
+    block. A window that is not whole (a jump spreads energy out of the
+    peaks) is excused only if jackd reported an xrun while it was recorded,
+    and then another is recorded, `tries` windows at most: a window broken
+    with no xrun is the daemon's, and fails at once.
     """
     time.sleep(0.15)      # the glide (10 ms) and a voice's fade-in (30 ms), plus the stream latency
-    best, best_err = None, np.inf
-    for _ in range(attempts):
+    rejected = []
+    for _ in range(tries):
+        xruns = rec.xruns
         x = rec.record(seconds)
+        xruns = rec.xruns - xruns
         peaks = tones(x, SR, n_tones)
-        power_db = 10 * np.log10(sum(10 ** (t.db / 10) for t in peaks))
-        err = abs(power_db - level_db(x))
-        if err < best_err:
-            best, best_err = x, err
-        if err < 0.2:
-            break
-    return best
+        err = abs(10 * np.log10(sum(10 ** (t.db / 10) for t in peaks)) - level_db(x))
+        if err < WHOLE_DB:
+            if rejected:
+                print(f"\nwindows rejected before a whole one (power off by dB, xruns): {rejected}")
+            return x
+        rejected.append((round(err, 2), xruns))
+        assert xruns > 0, (f"a {seconds} s window is not {n_tones} steady tone(s) (power off by {err:.2f} dB) and "
+                           f"jackd reported no xrun while it was recorded: the daemon's; windows so far {rejected}")
+    pytest.fail(f"{tries} windows, each broken at a jackd xrun: {rejected}")
+
+
+class _FakeRecorder:
+    """Windows from a list, and an xrun count that goes up by `xruns_per_window` with each (settle_and_record's test)."""
+
+    def __init__(self, windows: list[np.ndarray], xruns_per_window: int) -> None:
+        self.windows, self.per, self.xruns = list(windows), xruns_per_window, 0
+
+    def record(self, seconds: float) -> np.ndarray:
+        self.xruns += self.per
+        return self.windows.pop(0)
+
+
+def test_settle_and_record_rejects_only_at_xruns_and_only_so_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window check can fail: a broken window with no xrun fails at once, broken windows each at an xrun
+    fail after WINDOW_TRIES; a whole one after a broken one at an xrun passes."""
+    monkeypatch.setattr(time, "sleep", lambda s: None)
+    t = np.arange(int(0.4 * SR)) / SR
+    whole = 0.5 * np.sin(2 * np.pi * 440.0 * t)
+    broken = whole.copy()
+    broken[len(t) // 2:] = 0.5 * np.sin(2 * np.pi * 440.0 * t[len(t) // 2:] + 2.0)   # a dropped block's phase jump
+    assert settle_and_record(_FakeRecorder([whole], 0)) is not None
+    assert settle_and_record(_FakeRecorder([broken, whole], 1)) is not None
+    with pytest.raises(AssertionError, match="no xrun"):
+        settle_and_record(_FakeRecorder([broken, whole], 0))
+    with pytest.raises(pytest.fail.Exception, match=f"{WINDOW_TRIES} windows, each broken at a jackd xrun"):
+        settle_and_record(_FakeRecorder([broken] * WINDOW_TRIES + [whole], 1))
 
 
 def assert_tone(x: np.ndarray, pitch: float, db: float) -> None:
@@ -325,8 +362,9 @@ def assert_tone(x: np.ndarray, pitch: float, db: float) -> None:
 
 
 @pytest.mark.jack
-def test_jack_plays_what_sineparams_says(jackd, daemon_factory) -> None:
-    d = jack_daemon(daemon_factory, jackd)
+def test_jack_plays_what_sineparams_says(jackd_sync, daemon_factory) -> None:
+    """What is heard, so on a synchronous jackd (see settle_and_record)."""
+    d = jack_daemon(daemon_factory, jackd_sync)
     c = d.client()
     with Recorder() as rec:
         for x, y in ((40, 80), (100, 20)):
@@ -345,9 +383,9 @@ def test_jack_plays_what_sineparams_says(jackd, daemon_factory) -> None:
 
 
 @pytest.mark.jack
-def test_jack_two_voices_two_tones(jackd, daemon_factory, tmp_path: Path) -> None:
+def test_jack_two_voices_two_tones(jackd_sync, daemon_factory, tmp_path: Path) -> None:
     bundle = make_linear_bundle(tmp_path / "linear")
-    d = jack_daemon(daemon_factory, jackd, {"bundle": {"path": str(bundle)}})
+    d = jack_daemon(daemon_factory, jackd_sync, {"bundle": {"path": str(bundle)}})
     c = d.client()
     with Recorder() as rec:
         p0, db0 = c.request("/latent/sound", -0.5, 0.0)                 # 54, -12 dB

@@ -24,7 +24,17 @@ Stable API (other test modules rely on it)
     preallocated ring buffer. ``start(wait=True, timeout=10.0)``, ``stop()``,
     ``samples() -> float32 [frames, channels]``, ``clear()``,
     ``record(seconds)``, ``wait_for_signal(threshold=1e-4, timeout=10.0)``,
-    ``frames``, ``xruns``; usable as a context manager.
+    ``frames``, ``xruns``; usable as a context manager. ``clear()`` takes
+    effect in the JACK thread between two blocks (it waits for that).
+
+``CycleCounter()``
+    A ``Recorder`` connected to nothing: jackd's cycles (``frames / period``)
+    and xruns, independent of any other client's timing.
+
+``jackd_rt``, ``jackd_sync``
+    Like ``jackd`` with ``-R`` where allowed; ``jackd_sync`` adds ``-S``
+    (synchronous: a late client delays the cycle instead of leaving a
+    repeated or missing block in what the others read).
 
 Port names, and what to connect to
 ----------------------------------
@@ -80,7 +90,8 @@ import pytest
 
 from .require import require
 
-__all__ = ["JackServer", "jack_server", "jackd", "jackd_rt", "Recorder", "reinit_portaudio", "jackd_available"]
+__all__ = ["JackServer", "jack_server", "jackd", "jackd_rt", "jackd_sync", "Recorder", "CycleCounter", "reinit_portaudio",
+           "jackd_available"]
 
 _ENV_KEYS = ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")
 
@@ -471,3 +482,22 @@ class Recorder:
             if time.monotonic() - t0 > timeout:
                 raise TimeoutError(f"no signal above {threshold} within {timeout} s")
             time.sleep(0.02)
+
+
+class CycleCounter(Recorder):
+    """A JACK client connected to nothing: `frames / period` are the cycles jackd ran, `xruns` the xruns it reported.
+
+    Use it, not a recorder, to count jackd's cycles against a client's: a
+    recorder sits downstream of the client it records, so a client that
+    stalls stalls the recorder's cycles too (tried: a daemon stopped for 0.3 s
+    after each SIGHUP read 1.0 callbacks per recorder cycle, 0.70 per cycle
+    of this counter). `with CycleCounter() as c:` starts it without waiting
+    for a source.
+    """
+
+    def __init__(self, name: str = "isudt-cycles", servername: str | None = None) -> None:
+        super().__init__(source="(?!)", channels=1, seconds=1.0, name=name, servername=servername, follow=False)
+
+    def __enter__(self) -> "CycleCounter":
+        self.start(wait=False)
+        return self
