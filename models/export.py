@@ -65,6 +65,20 @@ def export_one(model: nn.Module, example: torch.Tensor, path: Path, in_name: str
     return parity(model, path, example.shape[1:], in_name, scale=float(example.abs().max()) or 1.0)
 
 
+def export_models(jobs: list, out: Path, opset: int, desc: str = "export") -> dict[str, dict]:
+    """Export each (role, model, example input, input name, output name) to `out/<role>.onnx`, refuse any whose
+    ONNX graph differs from torch by more than PARITY_ATOL, and return the manifest's `files:` entries."""
+    files = {}
+    for name, model, example, in_name, out_name in tqdm(jobs, desc=desc, unit="model"):
+        path = out / f"{name}.onnx"
+        err = export_one(model, example, path, in_name, out_name, opset)
+        if err > PARITY_ATOL:
+            raise RuntimeError(f"{name}: ONNX differs from torch by {err:.2e} (> {PARITY_ATOL})")
+        files[name] = {"path": path.name, "sha256": sha256(path), "input": in_name, "output": out_name,
+                       "parity_max_abs_err": float(f"{err:.3g}")}
+    return files
+
+
 def parity(model: nn.Module, path: Path, shape: tuple, in_name: str, scale: float = 1.0, seed: int = 0) -> float:
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     g = torch.Generator().manual_seed(seed)
@@ -167,14 +181,7 @@ def export(runs: Path, out: Path, opset: int = 17) -> dict:
     ]
     if reverse is not None:
         jobs.append(("reverse_mapper", reverse, torch.randn(1, ls), "z_sound", "z_image"))
-    files = {}
-    for name, model, example, in_name, out_name in tqdm(jobs, desc="export", unit="model"):
-        path = out / f"{name}.onnx"
-        err = export_one(model, example, path, in_name, out_name, opset)
-        if err > PARITY_ATOL:
-            raise RuntimeError(f"{name}: ONNX differs from torch by {err:.2e} (> {PARITY_ATOL})")
-        files[name] = {"path": path.name, "sha256": sha256(path), "input": in_name, "output": out_name,
-                       "parity_max_abs_err": float(f"{err:.3g}")}
+    files = export_models(jobs, out, opset)
     files["inversion"]["method"] = (
         "MLP regressor mel(64) -> (MIDI pitch, dB), trained on the sound VAE's reconstructions "
         "(75%) and clean mel vectors (25%) of random off-grid sines; continuous, replaces the "

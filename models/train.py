@@ -418,8 +418,7 @@ def train_inversion(cfg: InversionConfig, run_dir: Path, device: str = "auto", r
     with bar(cfg.steps, "inversion", quiet) as pbar:
         pbar.update(state["step"])
         for i in range(state["step"], cfg.steps):
-            for g in opt.param_groups:  # cosine decay
-                g["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * i / cfg.steps))
+            set_lr(opt, cfg.lr, i, 0, cfg.steps)       # cosine decay to 0, no warm-up
             mel, pitch, amp = sounds.sample(cfg.batch_size)
             mel = mel.to(dev)
             with torch.no_grad():

@@ -15,14 +15,10 @@ import hashlib
 import platform
 from pathlib import Path
 
-import numpy as np
 import onnxruntime as ort
 import torch
-from tqdm import tqdm
 
-from isudt.daemon.bundle import sha256
-
-from .export import PARITY_ATOL, EncoderMu, FullSizeImageDecoder, export_one, final_losses, latent_box, write_manifest
+from .export import EncoderMu, FullSizeImageDecoder, export_models, final_losses, latent_box, write_manifest
 from . import checkpoint
 from .world import WorldConfig, world_from_dict
 from .world_train import (WORLD_STAGES, frozen, image_domain, image_vae_of, inversion_of, mapper_of, posteriors,
@@ -50,14 +46,7 @@ def export_world(cfg: WorldConfig, runs: Path, out: Path, opset: int = 17) -> di
         ("inversion", inversion, torch.rand(1, spec.n_mels), "mel", "params"),
         ("reverse_mapper", reverse, torch.randn(1, ls), "z_sound", "z_image"),
     ]
-    files = {}
-    for name, model, example, in_name, out_name in tqdm(jobs, desc=f"export {cfg.name}", unit="model"):
-        path = out / f"{name}.onnx"
-        err = export_one(model, example, path, in_name, out_name, opset)
-        if err > PARITY_ATOL:
-            raise RuntimeError(f"{name}: ONNX differs from torch by {err:.2e} (> {PARITY_ATOL})")
-        files[name] = {"path": path.name, "sha256": sha256(path), "input": in_name, "output": out_name,
-                       "parity_max_abs_err": float(f"{err:.3g}")}
+    files = export_models(jobs, out, opset, desc=f"export {cfg.name}")
     files["inversion"]["method"] = (f"MLP regressor mel({spec.n_mels}) -> the {synth.kind} synth's parameters "
                                     f"({', '.join(synth.names)}) in natural units, each learnt on its own scale")
     files["reverse_mapper"]["method"] = ("the mapper's shape as a residual on the inverse of its alignment, trained on "

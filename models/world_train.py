@@ -99,6 +99,14 @@ def posteriors(encode: Callable, x: torch.Tensor, batch: int = 1024) -> tuple[to
     return torch.cat([o[0] for o in outs]), torch.cat([o[1] for o in outs])
 
 
+def resumable(ck_path: Path, parts: dict, stage: str, resume: bool, quiet: bool,
+              keys: tuple[str, ...] = ("epoch", "history")) -> dict[str, Any]:
+    """A stage's progress: fresh, or restored with `parts` (name -> module/optimiser) from its last checkpoint."""
+    if resume and ck_path.exists():
+        return restore(ck_path, parts, keys, stage, quiet)
+    return {keys[0]: 0, "history": []}
+
+
 # ---------------------------------------------------------------- the two FactorVAEs
 
 def train_world_vae(domain: str, cfg: WorldConfig, run_dir: Path, device: str = "auto", resume: bool = False,
@@ -124,11 +132,8 @@ def train_world_vae(domain: str, cfg: WorldConfig, run_dir: Path, device: str = 
     disc = Discriminator(st.latent, st.disc_hidden, st.disc_layers).to(dev)
     opt = torch.optim.AdamW(vae.parameters(), lr=st.lr)
     disc_opt = torch.optim.AdamW(disc.parameters(), lr=st.disc_lr)
-    state: dict = {"epoch": 0, "history": []}
     ck_path = run_dir / "checkpoint.pt"
-    if resume and ck_path.exists():
-        state = restore(ck_path, {"model": vae, "disc": disc, "opt": opt, "disc_opt": disc_opt},
-                        ("epoch", "history"), domain, quiet)
+    state = resumable(ck_path, {"model": vae, "disc": disc, "opt": opt, "disc_opt": disc_opt}, domain, resume, quiet)
     model: torch.nn.Module = vae
     critic: torch.nn.Module = disc
     if ranks.world > 1:
@@ -183,18 +188,15 @@ def train_world_inversion(cfg: WorldConfig, runs: Path, device: str = "auto", re
            "hi": tuple(p.max for p in synth.params), "log": tuple(p.scale == "log" for p in synth.params)}
     model = SynthInversion(**net).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=st.lr)
-    state: dict = {"step": 0, "history": []}
     ck_path = runs / "inversion" / "checkpoint.pt"
-    if resume and ck_path.exists():
-        state = restore(ck_path, {"model": model, "opt": opt}, ("step", "history"), "inversion", quiet)
+    state = resumable(ck_path, {"model": model, "opt": opt}, "inversion", resume, quiet, ("step", "history"))
     save_every = max(1, min(500, st.steps // 10))
     n_recon = int(st.batch_size * st.recon_fraction)
     rows = []
     with bar(st.steps, f"{cfg.name} inversion", quiet) as pbar:
         pbar.update(state["step"])
         for i in range(state["step"], st.steps):
-            for g in opt.param_groups:
-                g["lr"] = st.lr * 0.5 * (1 + math.cos(math.pi * i / st.steps))
+            set_lr(opt, st.lr, i, 0, st.steps)        # cosine decay to 0, no warm-up
             idx = torch.randint(len(mel), (st.batch_size,))
             x, target = mel[idx].to(dev), unit[idx].to(dev)
             with torch.no_grad():
@@ -275,10 +277,8 @@ def train_world_mapper(cfg: WorldConfig, runs: Path, device: str = "auto", resum
     mapper = Mapper(**net).to(dev)
     mapper.set_alignment(mu, z_real, st.align_spread)
     opt = torch.optim.AdamW(mapper.parameters(), lr=st.lr)
-    state: dict = {"epoch": 0, "history": []}
     ck_path = runs / "mapper" / "checkpoint.pt"
-    if resume and ck_path.exists():
-        state = restore(ck_path, {"model": mapper, "opt": opt}, ("epoch", "history"), "mapper", quiet)
+    state = resumable(ck_path, {"model": mapper, "opt": opt}, "mapper", resume, quiet)
     n = len(mu)
     steps = math.ceil(n / st.batch_size)
     spec = cfg.mel_spec
@@ -356,10 +356,8 @@ def train_world_reverse(cfg: WorldConfig, runs: Path, device: str = "auto", resu
     model = ReverseMapper(**net).to(dev)
     model.set_inverse_alignment(forward)
     opt = torch.optim.AdamW(model.parameters(), lr=st.lr)
-    state: dict = {"epoch": 0, "history": []}
     ck_path = runs / "reverse" / "checkpoint.pt"
-    if resume and ck_path.exists():
-        state = restore(ck_path, {"model": model, "opt": opt}, ("epoch", "history"), "reverse", quiet)
+    state = resumable(ck_path, {"model": model, "opt": opt}, "reverse", resume, quiet)
     n = len(z_heard)
     steps = math.ceil(n / st.batch_size)
     for epoch in range(state["epoch"], st.epochs):
