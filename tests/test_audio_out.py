@@ -24,7 +24,7 @@ from isudt.daemon.audio_out import AudioConfig, AudioDeviceError, AudioOutput, f
 from isudt.daemon._engine import ffi, lib
 from isudt.daemon.engine import Engine, SynthConfig, db_to_amp
 from support.audio_analysis import longest_clean_segment, longest_steady_sine, steady_step_bound, tones
-from support.jack import Recorder, jack_server
+from support.jack import CycleCounter, Recorder, jack_server
 
 SR = 48000
 
@@ -388,42 +388,85 @@ def test_input_is_captured_into_the_engine(jackd_sync, output: str) -> None:
     out = AudioOutput(AudioConfig(device=output, input="system", input_channels=1), engine)
     assert out.description.endswith("; input system")
     tone = _ToneClient(440.0, 0.5)
+    counter = CycleCounter("isudt-input-xruns")
     try:
+        counter.start(wait=False)
         out.start()
         deadline = time.monotonic() + 5
         while tone.feed_portaudio() == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         want = engine.read_input(1)[1] + 8192 + 4096   # a full window captured after the tone was connected
-        steady, total = _steady_input(engine, want)
+        window, total, looks = _whole_input(engine, want, counter)
         st = out.stats()
     finally:
+        counter.stop()
         out.stop()
         tone.close()
     assert total >= want and st.input == "system"
-    assert len(steady) >= 2048, f"every captured window had a phase jump (machine overloaded?): {len(steady)}"
-    (found,) = tones(steady.astype(np.float64), SR, 1)
-    assert abs(found.hz - 440.0) < 2.0 and abs(found.db - 20 * np.log10(0.5)) < 0.5, (found, len(steady))
+    (found,) = tones(window.astype(np.float64), SR, 1)
+    assert abs(found.hz - 440.0) < 2.0 and abs(found.db - 20 * np.log10(0.5)) < 0.5, (found, looks)
 
 
-def _steady_input(engine: Engine, want: int, looks: int = 5) -> tuple[np.ndarray, int]:
-    """The longest jump-free stretch of the captured tone over up to `looks` 8192-sample windows, and the count.
+INPUT_WINDOW = 8192
+INPUT_LOOKS = 3     # windows looked at most; each one rejected must have a jackd xrun reported while it was captured
 
-    The tone client is Python: on a loaded VM (and an asynchronous jackd) it misses cycles; one missed block jumps the
-    tone's phase (~3 Hz off in an FFT over the window, seen in CI). That is the client's doing, not the
-    capture's, so another window is looked at.
+
+def _whole_input(engine: Engine, want: int, xruns: Recorder,
+                 looks: int = INPUT_LOOKS) -> tuple[np.ndarray, int, list[tuple[int, int]]]:
+    """An INPUT_WINDOW-sample window of the captured tone with no phase jump anywhere, the capture count, and
+    the (jump-free samples, xruns) of every window looked at.
+
+    On the synchronous jackd (`jackd_sync`) a late client (the tone client is
+    Python) delays the cycle instead of missing it, so the capture is whole.
+    A window with a jump (one missed block moves the tone's phase, ~3 Hz off
+    in an FFT over the window) is excused only if jackd reported an xrun
+    while it was captured, and then another is looked at, `looks` at most.
     """
-    best, total = np.zeros(0, np.float32), 0
+    seen: list[tuple[int, int]] = []
     for _ in range(looks):
-        deadline = time.monotonic() + 10            # a busy machine's non-realtime jackd runs slow
+        before = xruns.xruns
+        deadline = time.monotonic() + 10            # a busy machine's jackd runs slow
         while engine.read_input(1)[1] < want and time.monotonic() < deadline:
             time.sleep(0.05)
-        x, total = engine.read_input(8192)
-        steady = longest_steady_sine(x)
-        best = steady if len(steady) > len(best) else best
-        if len(best) >= 4096:
-            break
-        want = total + 8192
-    return best, total
+        x, total = engine.read_input(INPUT_WINDOW)
+        seen.append((len(longest_steady_sine(x)), xruns.xruns - before))
+        if seen[-1][0] == INPUT_WINDOW:
+            return x, total, seen
+        assert seen[-1][1] > 0, f"a captured window has a phase jump and jackd reported no xrun: {seen}"
+        want = total + INPUT_WINDOW
+    pytest.fail(f"{looks} captured windows, each with a phase jump at a jackd xrun: {seen}")
+
+
+def test_whole_input_rejects_only_at_xruns_and_only_so_often() -> None:
+    """The input window check can fail: a jump with no xrun fails at once, a jump at an xrun in every window fails
+    after INPUT_LOOKS; a whole window after one broken at an xrun passes."""
+    t = np.arange(INPUT_WINDOW) / SR
+    whole = (0.5 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
+    jump = whole.copy()
+    jump[6000:] = 0.5 * np.sin(2 * np.pi * 440.0 * t[6000:] + 1.0)      # one missed block, as the capture saw it
+
+    class Fake:
+        def __init__(self, windows: list[np.ndarray], xruns_per_window: int) -> None:
+            self.windows, self.per, self.xruns, self.total = list(windows), xruns_per_window, 0, 0
+
+        def read_input(self, n: int) -> tuple[np.ndarray, int]:
+            if n == 1:
+                return whole[:1], self.total + 10 ** 9
+            self.xruns += self.per
+            self.total += INPUT_WINDOW
+            return self.windows.pop(0), self.total
+
+    e = Fake([whole], 0)
+    assert _whole_input(e, 0, e)[2] == [(INPUT_WINDOW, 0)]
+    e = Fake([jump, whole], 1)
+    (first, _), second = _whole_input(e, 0, e)[2]
+    assert first < 6010 and second == (INPUT_WINDOW, 1)
+    e = Fake([jump, whole], 0)
+    with pytest.raises(AssertionError, match="reported no xrun"):
+        _whole_input(e, 0, e)
+    e = Fake([jump] * INPUT_LOOKS + [whole], 1)
+    with pytest.raises(pytest.fail.Exception, match=f"{INPUT_LOOKS} captured windows, each with a phase jump"):
+        _whole_input(e, 0, e)
 
 
 def test_an_input_that_does_not_exist_is_named(jackd) -> None:
