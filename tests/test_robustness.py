@@ -136,9 +136,10 @@ def unexplained(defects: dict[str, Any], xrun_frames: list[int], kinds: tuple[st
     daemon's callback stalled 20 ms on purpose; a render that outputs zeros
     does show as gaps). The C engine never writes zeros while it plays, so a
     gap is the daemon's and is never excused. (The one run of zeros once
-    seen in CI at the start of a window, 128 frames long, was the recorder's:
-    `Recorder.clear` raced with a block being written; fixed in
-    support/jack.py.) An xrun is reported to the recording client from
+    seen in CI at the start of a window, 128 frames long, fits the
+    recorder's own race: `Recorder.clear` could restart the count while a
+    block was being written, leaving the ring's stale first block, zeros
+    from before the sound, at the window's start; fixed in support/jack.py.) An xrun is reported to the recording client from
     JACK's notification thread, some time after the discontinuity it leaves:
     1 to 129 frames after it on a moderately loaded machine, up to ~1300
     frames either side when the machine is saturated. A click is excused by

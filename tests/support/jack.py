@@ -433,7 +433,8 @@ class Recorder:
         here raced with a block being written (the block landed at the old
         index while the count restarted at 0, so the new recording began with
         the ring's stale first block, zeros from before the sound started: a
-        "gap" that was the recorder's own, seen once in CI). Waits until the
+        "gap" that was the recorder's own; the likely cause of the one seen
+        in CI at the start of a window). Waits until the
         JACK thread has done it (or does it here while nothing records).
         """
         self._clear_asked += 1
