@@ -37,9 +37,11 @@ MAX_LIST_SIDE = 64
 
 # the sound-producing addresses, valid bare (voice 0) or under /voice/N/
 SOUND_ADDRESSES = ("/pictslider", "/frame", "/frame/list", "/latent/image", "/latent/sound")
-CONTROL_ADDRESSES = ("/gain", "/glide", "/mute", "/status", "/state", "/off", "/subscribe", "/unsubscribe")
+CONTROL_ADDRESSES = ("/gain", "/glide", "/mute", "/status", "/state", "/off", "/subscribe", "/unsubscribe",
+                     "/bundle")
 # what the daemon only ever sends; as input each is refused silently (see Refused.silent). `/state`,
-# `/off` and `/voice/N/off` are inputs without arguments and replies with them.
+# `/off` and `/voice/N/off` are inputs without arguments and replies with them; `/bundle` is an input with
+# no argument or a name, and a reply with two (`/bundle name model_id`).
 REPLY_ADDRESSES = ("/error", "/status.reply", "/sineparams", "/subscribed", "/unsubscribed", "/state/voice",
                    "/heartbeat", "/square", "/image/latent", "/picture", "/picture/list", "/image/silent",
                    "/synthparams", "/state/synth")
@@ -181,6 +183,17 @@ class StatusQuery(Query):
 @dataclass(slots=True)
 class StateQuery(Query):
     """`/state`: the daemon's state (gain, glide, mute, listening, model, voices), answered to the sender."""
+
+
+@dataclass(slots=True)
+class BundleQuery(Query):
+    """`/bundle [NAME]`: which bundle plays (no name), or a switch to the bundle NAME, answered to the asker.
+
+    Only the form is checked here (one string at most); whether NAME is a bundle the daemon may switch to
+    (a name, never a path; shipped or in `bundle.reload_dirs`) is the backend's to say (`server.Runtime.bundle`).
+    """
+
+    name: str | None = None
 
 
 @dataclass(slots=True)
@@ -375,6 +388,8 @@ def validate(address: str, args: Sequence[Any], limits: Limits) -> Message:
         return StateQuery()
     if addr == "/off":
         return AllOff()
+    if addr == "/bundle":
+        return _bundle(address, args)
     if addr in ("/subscribe", "/unsubscribe"):
         port = _port(address, args)
         return Subscribe(port=port) if addr == "/subscribe" else Unsubscribe(port=port)
@@ -382,6 +397,20 @@ def validate(address: str, args: Sequence[Any], limits: Limits) -> Message:
         return _image(address, addr, args, limits)
     raise Refused(address, "unknown address; known: " + ", ".join(SOUND_ADDRESSES + CONTROL_ADDRESSES
                                                                   + IMAGE_ADDRESSES) + ", /voice/N/...")
+
+
+def _bundle(address: str, args: Sequence) -> BundleQuery:
+    """`/bundle` or `/bundle NAME` (a string); `/bundle name model_id` is the daemon's own reply (silent)."""
+    if len(args) == 2 and all(isinstance(a, str) for a in args):
+        raise Refused(address, "a reply of the daemon's, not a request", silent=True)
+    if len(args) > 1:
+        raise Refused(address, f"expects nothing or a bundle name, got {len(args)} arguments")
+    if not args:
+        return BundleQuery()
+    name = args[0]
+    if not isinstance(name, str):
+        raise Refused(address, f"expects a bundle name (a string), got {_kind(name)}")
+    return BundleQuery(name=name)
 
 
 def _clamp(v: float, lo_hi: tuple[float, float]) -> float:

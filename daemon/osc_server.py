@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
 
-from .messages import (AllOff, Control, ImageRequest, Limits, Listen, Refused, Request, StateQuery, StatusQuery,
+from .messages import (AllOff, BundleQuery, Control, ImageRequest, Limits, Listen, Refused, Request, StateQuery, StatusQuery,
                        Subscribe, Unsubscribe, validate)
 from .osc_codec import DecodeError, decode_packet, encode_floats, encode_message
 from .status import flatten
@@ -156,6 +156,7 @@ class Backend(Protocol):
     def all_off(self, reply_to: Any) -> None: ...       # stage a release of every voice
     def see(self, request: ImageRequest, sender: Any) -> str | None: ...   # the way back; None or why not
     def listen(self, on: bool, sender: Any) -> str | None: ...   # /image/listen; None or why not
+    def bundle(self, name: str | None, sender: Any) -> str | None: ...   # /bundle [NAME]; None or why not
 
 
 @dataclass
@@ -190,7 +191,7 @@ class OscServer(asyncio.DatagramProtocol):
         # the one dispatch table: a validated message's type (its nearest listed class) -> its handler
         self.handlers: dict[type, Callable[[Any, str, Any, float], None]] = {
             Request: self._request, Control: self._control, AllOff: self._all_off,
-            StatusQuery: self._status, StateQuery: self._state,
+            StatusQuery: self._status, StateQuery: self._state, BundleQuery: self._bundle,
             Subscribe: self._subscribe, Unsubscribe: self._unsubscribe,
             ImageRequest: self._see, Listen: self._listen,
         }
@@ -323,6 +324,20 @@ class OscServer(asyncio.DatagramProtocol):
         if self.status_bucket.take():
             for reply, args in self.backend.state_messages(True):
                 self.replies.to(encode_message(reply, args), addr)
+
+    def _bundle(self, req: BundleQuery, address: str, addr: Any, t: float) -> None:
+        """/bundle [NAME]: the backend answers the asker (now, or when the switch is done) or says why not;
+        rate-limited with /status (a switch also runs one at a time)."""
+        if not self.status_bucket.take():
+            self.refuse(address, "too many /status, /state and /bundle requests; try again", addr)
+            return
+        self.flush()   # what arrived before it plays on the bundle it was meant for
+        how = getattr(self.backend, "bundle", None)
+        reason = "this daemon cannot switch bundles" if how is None else how(req.name, addr)
+        if reason is None:
+            self.counters.handled += 1
+        else:
+            self.refuse(address, reason, addr)
 
     @staticmethod
     def _subscriber(req: Subscribe | Unsubscribe, addr: Any) -> tuple:

@@ -10,6 +10,9 @@ READY=1 to systemd.
 Signals: SIGINT/SIGTERM fade out, close the stream and exit 0 within a second;
 SIGHUP reloads config and bundle off the event loop and swaps them in only if
 everything about the new ones is valid — otherwise the old ones keep playing.
+OSC `/bundle NAME` (and the web page) switches to another bundle by name with
+the same preparation (`prepare_bundle`) and the same rule (`reload_allowed`):
+a shipped bundle or one inside `bundle.reload_dirs`, never a path.
 """
 from __future__ import annotations
 
@@ -86,8 +89,10 @@ class Runtime:
         self.pipeline = pipeline
         self.replies = replies
         self.bundle_path = bundle_path
+        self.config_bundle_path = bundle_path   # the config's bundle.path (a SIGHUP may always go back to it)
         self.osc: OscServer | None = None
-        self.reloads = 0
+        self.reloads = 0                     # bundle swaps: SIGHUP reloads and /bundle switches
+        self.reload_task: asyncio.Task | None = None   # the reload or switch running now (one at a time)
         self.t0 = time.monotonic()
         self.latency_ms = Ring()   # datagram receipt -> replies sent
         self.loop: asyncio.AbstractEventLoop | None = None   # set by serve(); runs the idle fill
@@ -263,17 +268,95 @@ class Runtime:
         if apply is not None:
             apply(self.synth, c)
 
-    def swap_models(self, models: Models, cfg: Config, bundle_path: Path | None, fill_chunk: int = 1) -> None:
+    def swap_models(self, models: Models, cfg: Config, bundle_path: Path | None, fill_chunk: int = 1,
+                    kinds: bool = True) -> None:
+        """The new bundle from the next request on; `kinds`: every voice takes its synth kind now (else the
+        caller does, `set_voice_kinds`, once the voices have faded: /bundle)."""
         self._limits = Limits.from_manifest(models.manifest, self.cfg.synth.voices, cfg.osc.max_blob_bytes)
         self.pipeline.swap(models, fill_chunk)
         self.models = models
-        set_voice_kinds(self.synth, models.manifest.synth, self.cfg.synth.voices)
+        if kinds:
+            set_voice_kinds(self.synth, models.manifest.synth, self.cfg.synth.voices)
         self.bundle_path = bundle_path
         self.way_back = make_way_back(models, cfg)
         self.listener.period, self.listener.silence_db = 1.0 / cfg.listen.rate, cfg.listen.silence_db
         if self.way_back is None and self.listening:
             log.warning("listening stopped: the new bundle has no way back")
             self.listener.stop()
+
+    # /bundle
+    def bundle_choices(self) -> dict[str, Path]:
+        """name -> folder of every bundle `/bundle NAME` may switch to: the shipped ones, the bundles directly
+        inside `bundle.reload_dirs` (those `reload_allowed` admits: a symlink out of a dir is not one) and the
+        config's own bundle; a name is a folder's name (the first one wins: the shipped ones first)."""
+        out = {name: p.resolve() for name, p in shipped_bundles().items()}
+        dirs = self.cfg.bundle.reload_dirs
+        for d in dirs:
+            try:
+                entries = sorted(Path(d).expanduser().iterdir(), key=lambda e: e.name)
+            except OSError:
+                continue
+            for e in entries:
+                try:
+                    if e.name in out or not (e / "manifest.yaml").is_file():
+                        continue
+                    p = e.resolve()
+                except OSError:
+                    continue
+                if reload_allowed(p, None, dirs):
+                    out[e.name] = p
+        for own in (self.config_bundle_path, self.bundle_path):
+            if own is not None and own.name not in out:
+                out[own.name] = own
+        return out
+
+    def bundle_name(self) -> str:
+        """The name `/bundle` knows the playing bundle by: its folder's name."""
+        return self.models.manifest.name
+
+    def bundle(self, name: str | None, sender: Any, done: Callable[[str | None], None] | None = None) -> str | None:
+        """`/bundle [NAME]`: None (answered: now, or when the switch is done), or why not (-> /error).
+
+        No name: `/bundle name model_id` to the sender. A name: it must be one of `bundle_choices` (never a
+        path: anything path-like is refused before the file system is looked at); the switch
+        (`switch_bundle`) prepares the bundle off the loop, then fades the voices, and answers `/bundle name
+        model_id` to the sender and `done(None)` (or `/error /bundle why` and `done(why)`).
+        """
+        if name is None:
+            self._reply_bundle(sender)
+            return None
+        shown = repr(name if len(name) <= 64 else name[:60] + "...")
+        if any(c in name for c in "/\\\0~") or name.startswith(".") or name != name.strip():
+            return f"{shown} is not a bundle name (a name, never a path); known: {', '.join(self.bundle_choices())}"
+        choices = self.bundle_choices()
+        if name not in choices:
+            return f"no bundle named {shown}; known: {', '.join(choices)}"
+        if self.reload_task is not None and not self.reload_task.done():
+            return "a bundle switch or reload is running; try again when it is done"
+        if self.loop is None:
+            return "not running yet"
+        path = choices[name]
+        if path == self.bundle_path or (self.bundle_path is None and name == self.bundle_name()):
+            self._reply_bundle(sender)       # already playing: nothing to switch
+            if done is not None:
+                done(None)
+            return None
+        self.reload_task = self.loop.create_task(switch_bundle(self, name, path, sender, done))
+        return None
+
+    def _reply_bundle(self, sender: Any) -> None:
+        if sender is not None:
+            self.replies.to(encode_message("/bundle", [self.bundle_name(), self.models.manifest.model_id]), sender)
+
+    def fade_voices(self) -> None:
+        """Every sounding voice fades out (fade_ms); nothing it played is shown any more."""
+        for v, voice in enumerate(self.state().voices):
+            if voice.active:
+                try:
+                    self.synth.release_voice(v)
+                except Exception as e:   # a full command queue: that voice plays on until its next request
+                    log.warning("bundle switch: voice %d not faded: %s", v, e)
+            self.points[v] = None
 
     def audio_healthy(self) -> bool:
         """The audio side is alive if it plays (or runs the null output) and its callback ran recently.
@@ -372,8 +455,8 @@ def bundle_path_of(cfg: Config, config_file: str | None, from_flag: bool) -> Pat
 
 
 def reload_allowed(new: Path | None, current: Path | None, reload_dirs: tuple[str, ...]) -> bool:
-    """No OSC message picks a bundle; a SIGHUP may switch bundles only to a shipped one or within the listed
-    directories."""
+    """A SIGHUP (and `/bundle NAME`, which names a bundle and never gives a path: `Runtime.bundle`) may switch
+    bundles only to a shipped one or within the listed directories."""
     if new == current:
         return True
     if new is None or new in {p.resolve() for p in shipped_bundles().values()}:   # a packaged bundle
@@ -536,14 +619,13 @@ async def serve(runtime: Runtime, sock: Any, args: argparse.Namespace, t_start: 
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    reload_state: dict[str, asyncio.Task | None] = {"task": None}
 
     def on_hup() -> None:
-        t = reload_state["task"]
+        t = runtime.reload_task
         if t is not None and not t.done():
-            log.warning("SIGHUP: a reload is already running; ignored")
+            log.warning("SIGHUP: a reload or bundle switch is already running; ignored")
             return
-        reload_state["task"] = loop.create_task(reload(runtime, args, notifier))
+        runtime.reload_task = loop.create_task(reload(runtime, args, notifier))
 
     loop.add_signal_handler(signal.SIGHUP, on_hup)
 
@@ -636,14 +718,11 @@ async def reload(runtime: Runtime, args: argparse.Namespace, notifier: Notifier)
     try:
         new_cfg = await loop.run_in_executor(None, config_mod.load_from_args, args)
         new_path = bundle_path_of(new_cfg, getattr(args, "config", None), getattr(args, "bundle", None) is not None)
-        if not reload_allowed(new_path, runtime.bundle_path, new_cfg.bundle.reload_dirs):
+        if not (reload_allowed(new_path, runtime.bundle_path, new_cfg.bundle.reload_dirs)
+                or new_path == runtime.config_bundle_path):   # back from a /bundle switch
             raise BundleError(f"{new_path} is not the current bundle and not inside bundle.reload_dirs")
 
-        def prepare() -> tuple[Models, int]:
-            models = open_bundle(new_path, new_cfg.inference.providers, new_cfg.inference.threads, way_back=True)
-            return models, runtime.pipeline.warmup(models)
-
-        new_models, chunk = await loop.run_in_executor(None, prepare)
+        new_models, chunk = await loop.run_in_executor(None, prepare_bundle, runtime, new_path, new_cfg)
     except ConfigError as e:
         for line in e.problems:
             log.error("reload refused, keeping the old config and bundle: %s", line)
@@ -669,6 +748,7 @@ async def reload(runtime: Runtime, args: argparse.Namespace, notifier: Notifier)
         ("web", old.web, new_cfg.web),
     ) if a != b]
     runtime.swap_models(new_models, new_cfg, new_path, chunk)
+    runtime.config_bundle_path = new_path
     runtime.pipeline.position_table = new_cfg.inference.position_table
     if new_cfg.synth.gain_db != old.synth.gain_db:
         runtime.synth.set_gain(new_cfg.synth.gain_db)
@@ -690,3 +770,53 @@ async def reload(runtime: Runtime, args: argparse.Namespace, notifier: Notifier)
         log.warning("reload: %s changed; that takes effect only after a restart", name)
     log.info("reloaded: bundle %s (%s)", new_models.manifest.model_id, new_models.manifest.root)
     notifier.ready(runtime.summary())
+
+
+def prepare_bundle(runtime: Runtime, path: Path | None, cfg: Config) -> tuple[Models, int]:
+    """Open, verify and warm up a bundle (in a worker thread: the loop keeps serving); (models, fill chunk)."""
+    models = open_bundle(path, cfg.inference.providers, cfg.inference.threads, way_back=True)
+    return models, runtime.pipeline.warmup(models)
+
+
+async def switch_bundle(runtime: Runtime, name: str, path: Path, sender: Any,
+                        done: Callable[[str | None], None] | None = None) -> None:
+    """`/bundle NAME`: the SIGHUP reload's bundle half, for a bundle `Runtime.bundle` admitted.
+
+    Prepared off the loop (`prepare_bundle`: the old bundle plays meanwhile); a bundle that fails is refused
+    (`/error /bundle why`, the old one keeps playing). Then, between two requests: every sounding voice
+    fades out (fade_ms) and the new bundle takes the next request (each voice fades in with its new sound);
+    once the fade is over, the voices still silent take the new synth's kind (a voice played meanwhile took
+    it with its request). Then `/bundle name model_id` to the sender, `/state` (and `/state/synth`) to the
+    subscribers, as after a reload.
+    """
+    loop = asyncio.get_running_loop()
+    old = runtime.bundle_name()
+    log.info("/bundle %s: switching from %s", name, old)
+    try:
+        new_models, chunk = await loop.run_in_executor(None, prepare_bundle, runtime, path, runtime.cfg)
+    except Exception as e:   # BundleError: one line; ORT failing on a structurally valid bundle, etc.
+        why = str(e).splitlines()[0][:200] if str(e) else e.__class__.__name__
+        log.error("bundle switch to %s refused, keeping %s: %s", name, old, why)
+        if sender is not None and runtime.osc is not None:
+            runtime.osc.refuse("/bundle", f"{name}: {why}", sender)
+        if done is not None:
+            done(f"{name}: {why}")
+        return
+    runtime.fade_voices()
+    runtime.swap_models(new_models, runtime.cfg, path, chunk, kinds=False)
+    runtime.reloads += 1
+    await asyncio.sleep(runtime.cfg.synth.fade_ms / 1000.0 + 2 * runtime.cfg.audio.blocksize
+                        / runtime.cfg.audio.samplerate)
+    silent = [v for v, voice in enumerate(runtime.state().voices) if not voice.active]
+    synth = new_models.manifest.synth or SINE
+    for v in silent:
+        try:
+            if runtime.synth.voice_kind(v) != synth.kind:
+                runtime.synth.set_voice_kind(v, synth.kind)
+        except Exception as e:   # a full command queue: it takes the kind with its next request
+            log.warning("bundle switch: voice %d keeps its kind for now: %s", v, e)
+    log.info("/bundle %s: now playing %s (%s)", name, new_models.manifest.model_id, new_models.manifest.root)
+    runtime._reply_bundle(sender)
+    runtime.push_state()
+    if done is not None:
+        done(None)
