@@ -8,7 +8,9 @@ limit, a page that stops reading is dropped, bad input is an error frame).
 With processes (`process`): a daemon serving the page and Debian's chromium + chromium-driver through
 selenium: no console error, the image plane shows the decoded pictures, OSC moves voice 3 and its dot follows
 within 200 ms, a drag on the page plays (an OSC subscriber hears the new /state), the page reconnects after a
-daemon restart.
+daemon restart; the same for a daemon serving digits-fm (decoded digits, the z2 slider, FM colours), and the
+page's bundle selector switching square-sine -> digits-fm -> square-sine through the daemon's /bundle (the
+planes are computed again, the slider comes and goes, an unknown name is an error frame).
 """
 from __future__ import annotations
 
@@ -245,6 +247,38 @@ def test_page_input_goes_through_the_osc_validator(manifest: Any) -> None:
     assert rt.sent and rt.sent[-1].startswith(b"/off")
 
 
+def test_page_switches_bundles_through_the_daemons_bundle(manifest: Any) -> None:
+    """`/bundle NAME` from the page: the one input with a string; the runtime's own /bundle decides."""
+    rt = FakeRuntime(manifest)
+    with pytest.raises(Refused) as e:          # a runtime that cannot switch says so
+        live.apply_input(rt, *live.parse_input('{"address": "/bundle", "args": ["digits-fm"]}'))
+    assert "cannot switch" in e.value.reason
+    asked: list[Any] = []
+
+    def bundle(name: str | None, sender: Any, done: Any = None) -> str | None:
+        asked.append((name, sender, done))
+        return None if name == "digits-fm" else f"no bundle named {name!r}; known: digits-fm, square-sine"
+
+    rt.bundle = bundle                          # type: ignore[attr-defined]
+    rt.bundle_choices = lambda: {"digits-fm": None, "square-sine": None}   # type: ignore[attr-defined]
+    done = object()
+    live.apply_input(rt, *live.parse_input('{"address": "/bundle", "args": ["digits-fm"]}'), done)
+    assert asked == [("digits-fm", None, done)]
+
+    def refused(text: str) -> str:
+        with pytest.raises(Refused) as e:
+            live.apply_input(rt, *live.parse_input(text))
+        assert e.value.address == "/bundle"
+        return e.value.reason
+
+    assert "known: digits-fm, square-sine" in refused('{"address": "/bundle", "args": ["../x"]}')
+    for bad in ('[]', '[1]', '["a", "b"]', '[["a"]]', '[null]'):
+        assert "expects one bundle name" in refused('{"address": "/bundle", "args": %s}' % bad)
+    assert len(asked) == 2
+    h = live.hello_frame(rt, None, "v", 8, 200.0)
+    assert h["bundle_switch"] is True and h["bundles"] == ["digits-fm", "square-sine"]
+
+
 def test_frames_carry_the_voices_latents(manifest: Any) -> None:
     rt = FakeRuntime(manifest)
     live.apply_input(rt, "/voice/1/latent/sound", [0.5, -0.5])
@@ -257,6 +291,7 @@ def test_frames_carry_the_voices_latents(manifest: Any) -> None:
     json.dumps(f)
     h = live.hello_frame(rt, None, "v", 8, 200.0)
     assert h["voices"] == 4 and h["image_latent"] == 2 and h["planes"] is None and h["bundle_switch"] is False
+    assert h["bundles"] == [manifest.name]
 
 
 # --- the server, in-process ---------------------------------------------------------------------------
@@ -501,6 +536,124 @@ def test_a_busy_port_is_a_warning_and_no_web_means_none(daemon_factory: Any) -> 
         assert d.status()["audio_ok"] == 1      # the daemon serves anyway
     d2 = daemon_factory({"web": {"enabled": True, "port": 0}}, args=["--no-web"])
     assert "| web" not in d2.ready_line
+
+
+def canvas_shot(browser: Any, plane: str, mode: str = "L") -> np.ndarray:
+    """A screenshot of one plane's canvas, as an array (grey or RGB)."""
+    import io
+    from PIL import Image
+    canvas = browser.find_element("id", f"{plane}-canvas")
+    return np.asarray(Image.open(io.BytesIO(canvas.screenshot_as_png)).convert(mode), np.float32)
+
+
+def planes_drawn(browser: Any, bundle: str, timeout: float = 30.0) -> dict:
+    """Wait until the page shows `bundle` with both planes loaded (the slice drawn now); its hello."""
+    wait_js(browser, f"var h = isudt.hello; return isudt.connected && h && h.bundle === {bundle!r} && h.planes && "
+                     "['image', 'sound'].every(function (p) { var i = isudt.planes[p]; "
+                     "var k = Math.min(Math.max(isudt.slice[p], 0), i.length - 1); "
+                     "return i.length === h.planes[p].count && i[k].complete && i[k].naturalWidth > 0; }) && "
+                     "isudt.frames > 0", timeout)
+    time.sleep(0.3)     # a frame or two to draw them
+    return browser.execute_script("return isudt.hello")
+
+
+def console_errors(browser: Any) -> list:
+    return [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+
+
+def assert_digits_plane(shot: np.ndarray) -> None:
+    """The image plane of digits-fm: a 12 x 12 mosaic of decoded digits, strokes rather than a dot per tile."""
+    assert shot.shape[0] > 300 and shot.std() > 20 and shot.max() > 200
+    rows = shot[::max(1, shot.shape[0] // 12)]
+    assert np.mean(np.abs(np.diff(rows, axis=1))) > 2
+    side = shot.shape[0] // 12
+    tiles = [shot[r * side:(r + 1) * side, c * side:(c + 1) * side][2:-3, 2:-3] for r in range(12) for c in range(12)]
+    # a digit's strokes: a good share of each tile white, with sharp edges (measured on the planes: digits-fm
+    # 8-15 % and 25-30 grey levels per pixel; square-sine's glowing dot 1 % and 11)
+    white = float(np.median([np.mean(t > 200) for t in tiles]))
+    edges = float(np.median([np.mean(np.abs(np.diff(t, axis=0))) + np.mean(np.abs(np.diff(t, axis=1)))
+                             for t in tiles]))
+    assert white > 0.05 and edges > 18, (white, edges)
+
+
+@pytest.mark.process
+def test_page_serves_digits_fm_with_decoded_digits_and_the_z2_slider(daemon_factory: Any, browser: Any) -> None:
+    d = daemon_factory(WEB, args=["--bundle", "digits-fm"], ready_timeout=30.0)
+    browser.get(web_url(d))
+    h = planes_drawn(browser, "digits-fm")
+    assert h["image_latent"] == h["sound_latent"] == 3 and h["synth"]["kind"] == "fm" and h["bundle_switch"]
+    assert h["planes"]["image"]["count"] == h["planes"]["sound"]["count"] == len(h["planes"]["image"]["slices"]) > 1
+    for plane in ("image", "sound"):     # 3-D latents: a slider for z2 under each plane
+        assert browser.execute_script(f"return !document.getElementById('{plane}-slice-box').hidden")
+    assert browser.execute_script("return document.getElementById('bundle-select').value") == "digits-fm"
+    image = canvas_shot(browser, "image")
+    assert_digits_plane(image)
+    # the sound plane in FM colours: hue = pitch, brightness = the index (saturated colours, not grey)
+    sound = canvas_shot(browser, "sound", "RGB")
+    assert np.mean(sound.max(axis=2) - sound.min(axis=2)) > 30
+    legend = browser.find_element("id", "legend").text
+    assert "brightness: index" in legend and "synth: fm" in legend
+    # the slider shows another slice of the latent box
+    browser.execute_script("var s = document.getElementById('image-slice'); s.value = '0'; "
+                           "s.dispatchEvent(new Event('input'))")
+    wait_js(browser, "return isudt.slice.image === 0 && isudt.planes.image[0].complete")
+    time.sleep(0.2)
+    other = canvas_shot(browser, "image")
+    assert np.mean(np.abs(other - image)) > 5
+    # OSC moves voice 1 with a 3-D latent: its dot is in both planes
+    c = d.client()
+    played = c.request("/voice/1/latent/image", -1.54, -2.82, -0.42, reply="/voice/1/synthparams")
+    assert len(played) == 3
+    wait_js(browser, "return isudt.dots.image[1] && isudt.dots.sound[1]", 3)
+    assert not console_errors(browser)
+
+
+@pytest.mark.process
+def test_switching_bundles_from_the_page_changes_the_planes(daemon_factory: Any, browser: Any) -> None:
+    from selenium.webdriver.support.ui import Select
+    d = daemon_factory(WEB, ready_timeout=30.0)
+    sub = d.client()
+    sub.send("/subscribe")
+    sub.wait_for("/subscribed")
+    browser.get(web_url(d))
+    h0 = planes_drawn(browser, "square-sine")
+    assert h0["image_latent"] == 2 and h0["bundles"][:2] == ["digits-fm", "square-sine"]
+    assert browser.execute_script("return document.getElementById('image-slice-box').hidden")
+    square = canvas_shot(browser, "image")
+    assert square.std() > 20 and square.max() > 200     # the square world's mosaic is drawn ...
+    with pytest.raises(AssertionError):
+        assert_digits_plane(square)              # ... and the check tells a square from a digit
+    c = d.client()
+    c.request("/voice/0/latent/image", 0.1, 1.0, reply="/voice/0/sineparams")
+    wait_js(browser, "return isudt.dots.image[0]", 3)
+    sub.drain(0.3)
+
+    select = Select(browser.find_element("id", "bundle-select"))
+    select.select_by_value("digits-fm")
+    h1 = planes_drawn(browser, "digits-fm", 60.0)
+    assert h1["image_latent"] == 3 and h1["planes_version"] != h0["planes_version"]
+    for plane in ("image", "sound"):
+        assert browser.execute_script(f"return !document.getElementById('{plane}-slice-box').hidden")
+    digits = canvas_shot(browser, "image")
+    assert_digits_plane(digits)
+    assert np.mean(np.abs(digits - square)) > 10
+    # it went through the daemon's /bundle: OSC says so, subscribers got the new synth, voice 0 faded out
+    assert sub.wait_for("/state/synth", 3.0)[0] == "fm"
+    assert c.request("/bundle", reply="/bundle")[0] == "digits-fm"
+    wait_js(browser, "return !isudt.dots.image[0] && !isudt.switching && "
+                     "!document.getElementById('bundle-select').disabled", 3)
+    # a name the daemon does not know, sent as the page sends it: an error frame, nothing switches
+    browser.execute_script("send('/bundle', ['../square-sine'])")
+    wait_js(browser, "return isudt.lastError.indexOf('never a path') >= 0", 3)
+    assert d.status()["model_id"] == h1["model_id"]
+    # and back
+    select.select_by_value("square-sine")
+    h2 = planes_drawn(browser, "square-sine", 60.0)
+    assert h2["image_latent"] == 2 and h2["planes_version"] != h1["planes_version"]
+    assert browser.execute_script("return document.getElementById('image-slice-box').hidden")
+    assert np.mean(np.abs(canvas_shot(browser, "image") - square)) < 5
+    assert d.status()["reloads"] == 2
+    assert not console_errors(browser)
 
 
 def free_tcp_port() -> int:

@@ -7,10 +7,13 @@ Frames (server -> page, JSON text):
     {"type": "heard", ...}   the way back's newest point and picture (when it changed)
     {"type": "error", "address": ..., "reason": ...}
 
-Inputs (page -> server, JSON text): {"address": "/voice/3/latent/image", "args": [0.1, 0.2]}. Only the
-addresses in PAGE_ADDRESS; everything else about them is checked by `messages.validate`, the OSC side's own
+Inputs (page -> server, JSON text): {"address": "/voice/3/latent/image", "args": [0.1, 0.2]}, or
+{"address": "/bundle", "args": ["digits-fm"]} (the one input with a string). Only the addresses in PAGE_ADDRESS; everything else about them is checked by `messages.validate`, the OSC side's own
 validator, and applied as the OSC side applies it (the pipeline plays and answers, subscribers see the new
-/state). A refusal is an error frame for that page and nothing else.
+/state). A refusal is an error frame for that page and nothing else. A bundle switch goes through the
+daemon's own `/bundle` (`server.Runtime.bundle`: the same names, the same refusals); when it is done every
+page gets a new hello (the new bundle's planes), and a switch that failed is an error frame for the page
+that asked.
 """
 from __future__ import annotations
 
@@ -23,14 +26,15 @@ from typing import Any
 
 import numpy as np
 
-from ..messages import (AllOff, FrameRequest, LatentImageRequest, LatentSoundRequest, Listen, Message,
+from ..messages import (AllOff, BundleQuery, FrameRequest, LatentImageRequest, LatentSoundRequest, Listen, Message,
                         PositionRequest, Refused, Request, StateQuery, StatusQuery, Subscribe, Unsubscribe,
                         validate)
 
 # what a page may send: a voice's latents (drag), its release, the master controls, panic, listen
 PAGE_ADDRESS = re.compile(r"^(?:/voice/\d{1,4})?/(?:latent/image|latent/sound)$|^/voice/\d{1,4}/off$"
-                          r"|^/(?:gain|mute|off|image/listen)$")
-PAGE_ADDRESSES_TEXT = "/voice/N/latent/image, /voice/N/latent/sound, /voice/N/off, /gain, /mute, /off, /image/listen"
+                          r"|^/(?:gain|mute|off|image/listen|bundle)$")
+PAGE_ADDRESSES_TEXT = ("/voice/N/latent/image, /voice/N/latent/sound, /voice/N/off, /gain, /mute, /off, /image/listen, "
+                       "/bundle NAME")
 MAX_INPUT_ARGS = 16
 STATUS_S = 0.5          # how often a frame carries the status block
 DIGITS = 4
@@ -65,14 +69,20 @@ def parse_input(text: Any) -> tuple[str, list[Any]]:
     args = msg.get("args", [])
     if not isinstance(args, list) or len(args) > MAX_INPUT_ARGS:
         raise Refused(address, f"args must be a list of at most {MAX_INPUT_ARGS} numbers")
+    if address == "/bundle":   # the one string: a bundle's name (Runtime.bundle says which names are bundles)
+        if len(args) != 1 or not isinstance(args[0], str):
+            raise Refused(address, "expects one bundle name")
+        return address, args
     for a in args:   # JSON numbers and booleans only: strings, lists and objects are not OSC arguments here
         if not isinstance(a, (int, float, bool)):
             raise Refused(address, "args must be numbers")
     return address, args
 
 
-def apply_input(runtime: Any, address: str, args: list[Any]) -> Message:
-    """Validate with the OSC side's validator and apply as the OSC side does; Refused when it is not played."""
+def apply_input(runtime: Any, address: str, args: list[Any], done: Any = None) -> Message:
+    """Validate with the OSC side's validator and apply as the OSC side does; Refused when it is not played.
+
+    `done(reason | None)`: called when a bundle switch this input started is over (None: it worked)."""
     if not PAGE_ADDRESS.match(address):
         raise Refused(address, f"not playable from the page; the page may send {PAGE_ADDRESSES_TEXT}")
     req = validate(address, args, runtime.limits())
@@ -88,6 +98,15 @@ def apply_input(runtime: Any, address: str, args: list[Any]) -> Message:
         runtime.replies.send(encode_message("/off", [1]))
     elif isinstance(req, Listen):
         reason = runtime.listen(req.on, None)
+        if reason is not None:
+            raise Refused(address, reason)
+    elif isinstance(req, BundleQuery):
+        how = getattr(runtime, "bundle", None)
+        if how is None:
+            raise Refused(address, "this daemon cannot switch bundles")
+        if req.name is None:
+            raise Refused(address, "expects one bundle name")
+        reason = how(req.name, None, done)
         if reason is not None:
             raise Refused(address, reason)
     elif isinstance(req, (StatusQuery, StateQuery, Subscribe, Unsubscribe)):   # not in PAGE_ADDRESS; kept safe
@@ -234,4 +253,15 @@ def hello_frame(runtime: Any, planes: dict | None, version: str, max_pages: int,
             "way_back": bool(getattr(runtime, "way_back", None) is not None),
             "planes": None if planes is None else {k: p.info() for k, p in planes.items()},
             "planes_version": version, "max_pages": max_pages, "input_rate": input_rate,
-            "bundle_switch": False}
+            "bundle_switch": callable(getattr(runtime, "bundle", None)), "bundles": bundle_names(runtime)}
+
+
+def bundle_names(runtime: Any) -> list[str]:
+    """The bundles the page may switch to (the names `/bundle` takes: `Runtime.bundle_choices`)."""
+    choices = getattr(runtime, "bundle_choices", None)
+    if choices is None:
+        return [runtime.models.manifest.name]
+    try:
+        return list(choices())
+    except Exception:   # a reload dir gone: the page still gets its hello
+        return [runtime.models.manifest.name]

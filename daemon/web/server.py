@@ -165,6 +165,7 @@ class WebServer:
         if models is self._planes_for:
             return
         self._planes_for = models
+        self.planes, self.version = None, ""      # the old bundle's planes are no more (their URLs 404)
         loop = asyncio.get_running_loop()
         fut = loop.run_in_executor(None, planes_mod.compute, models)
         self._computing = fut
@@ -182,6 +183,8 @@ class WebServer:
             self._broadcast(json.dumps(self._hello()))
 
         fut.add_done_callback(done)
+        if self.pages:    # a new bundle: the pages learn its latents at once, its planes when they are computed
+            self._broadcast(json.dumps(self._hello()))
 
     def _hello(self) -> dict:
         return live.hello_frame(self.runtime, self.planes if self._planes_for is self.runtime.models else None,
@@ -260,7 +263,13 @@ class WebServer:
             if not page.inputs.take():
                 raise Refused("", f"too many input frames (at most {INPUT_RATE:g}/s)")
             address, args = live.parse_input(text)
-            live.apply_input(self.runtime, address, args)
+
+            def switched(reason: str | None) -> None:    # a /bundle switch from this page is over
+                if reason is not None:
+                    self.input_errors += 1
+                    self._send(page, live.error_frame("/bundle", reason))
+
+            live.apply_input(self.runtime, address, args, switched)
             self.inputs += 1
         except Refused as e:
             self.input_errors += 1

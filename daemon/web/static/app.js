@@ -11,6 +11,7 @@ const S = {                        // everything the page knows; window.isudt fo
   planes: { image: [], sound: [] }, slice: { image: 0, sound: 0 },
   trails: { image: [], sound: [] }, dots: { image: {}, sound: {} },
   selected: 0, drag: null, frameMs: [], errors: 0, reconnects: 0, lastError: "",
+  switching: null, bundles: 0,      // the bundle asked for (until its hello comes), bundles seen
 };
 window.isudt = S;
 
@@ -71,14 +72,25 @@ function onFrame(f) {
   if (f.type === "hello") onHello(f);
   else if (f.type === "state") onState(f);
   else if (f.type === "heard") onHeard(f);
-  else if (f.type === "error") showError(f.address + ": " + f.reason);
+  else if (f.type === "error") {
+    showError(f.address + ": " + f.reason);
+    if (f.address === "/bundle" && S.switching) { S.switching = null; bundleSelect(S.hello); }
+  }
 }
 
 function onHello(h) {
   const planesChanged = !S.hello || S.hello.planes_version !== h.planes_version;
+  const bundleChanged = !S.hello || S.hello.model_id !== h.model_id || S.hello.bundle !== h.bundle;
   S.hello = h;
+  if (bundleChanged) {               // another bundle: other latents, other planes; the voices faded out
+    S.bundles += 1;
+    S.trails = { image: [], sound: [] }; S.dots = { image: {}, sound: {} };
+    S.slice = { image: -1, sound: -1 };
+    S.planes = { image: [], sound: [] };
+  }
+  if (S.switching === h.bundle) S.switching = null;
   $("bundle").textContent = h.bundle + " · " + h.model_id;
-  $("bundle-name").textContent = h.bundle;
+  bundleSelect(h);
   if (!S.voices.length || S.voices.length !== h.voices) buildVoices(h.voices);
   for (const plane of ["image", "sound"]) {
     const dim = plane === "image" ? h.image_latent : h.sound_latent;
@@ -92,16 +104,36 @@ function onHello(h) {
     if (info && info.slices.length) {
       const input = $(plane + "-slice");
       input.max = String(info.slices.length - 1);
-      if (S.slice[plane] >= info.slices.length) S.slice[plane] = Math.floor(info.slices.length / 2);
+      if (S.slice[plane] < 0 || S.slice[plane] >= info.slices.length) S.slice[plane] = Math.floor(info.slices.length / 2);
       input.value = String(S.slice[plane]);
       $(plane + "-slice-value").textContent = info.slices[S.slice[plane]].toFixed(2);
-    }
+    } else if (info) S.slice[plane] = 0;     // a 2-D latent: its one plane
     $(plane + "-waiting").hidden = !!info;
-    if (plane === "image" && info && !info.available) $("image-waiting").textContent = "this bundle has no image decoder";
-    if (planesChanged && info) loadPlane(plane, info.count, h.planes_version);
+    $(plane + "-waiting").textContent = info && plane === "image" && !info.available ?
+      "this bundle has no image decoder" : "computing the plane…";
+    if (planesChanged) {
+      if (info) loadPlane(plane, info.count, h.planes_version);
+      else S.planes[plane] = [];
+    }
   }
   legend(h);
   dirty = true;
+}
+
+function bundleSelect(h) {
+  const sel = $("bundle-select");
+  if (!h) return;
+  const names = h.bundles && h.bundles.length ? h.bundles : [h.bundle];
+  if (sel.options.length !== names.length || names.some((n, i) => sel.options[i].value !== n)) {
+    sel.innerHTML = "";
+    for (const n of names) {
+      const o = document.createElement("option"); o.value = n; o.textContent = n; sel.append(o);
+    }
+  }
+  sel.disabled = !h.bundle_switch || !!S.switching;
+  sel.value = S.switching || h.bundle;
+  $("bundle-note").textContent = S.switching ? `switching to ${S.switching}…` :
+    (h.bundle_switch ? "" : "(switching: not available)");
 }
 
 function loadPlane(plane, count, version) {
@@ -256,7 +288,7 @@ function drawPlane(plane) {
   const c = canvases[plane];
   const [ctx, w, h] = fit(c);
   ctx.fillStyle = "#000"; ctx.fillRect(0, 0, w, h);
-  const imgs = S.planes[plane], img = imgs[Math.min(S.slice[plane], imgs.length - 1)];
+  const imgs = S.planes[plane], img = imgs[Math.max(0, Math.min(S.slice[plane], imgs.length - 1))];
   if (img && img.complete && img.naturalWidth) {
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(img, 0, 0, w, h);
@@ -360,6 +392,13 @@ function wire() {
   $("mute").addEventListener("change", (ev) => send("/mute", [ev.target.checked ? 1 : 0]));
   $("listen").addEventListener("change", (ev) => send("/image/listen", [ev.target.checked ? 1 : 0]));
   $("panic").addEventListener("click", () => send("/off", []));
+  $("bundle-select").addEventListener("change", (ev) => {
+    const name = ev.target.value;
+    if (!S.hello || name === S.hello.bundle) return;
+    S.switching = name;
+    send("/bundle", [name]);
+    bundleSelect(S.hello);
+  });
   $("voice-off").addEventListener("click", () => send(`/voice/${S.selected}/off`, []));
   window.addEventListener("resize", () => { dirty = true; });
 }
