@@ -529,7 +529,8 @@ any_args = st.lists(st.one_of(
     st.binary(max_size=300), st.booleans(), st.none()), max_size=70)
 known_addresses = st.sampled_from(["/pictslider", "/frame", "/frame/list", "/latent/image", "/latent/sound",
                                    "/gain", "/glide", "/mute", "/status", "/voice/0/off", "/voice/3/frame",
-                                   "/voice/7/latent/sound", "/voice/8/pictslider", "/voice//x", "/voice/-1/off"])
+                                   "/voice/7/latent/sound", "/voice/8/pictslider", "/voice//x", "/voice/-1/off",
+                                   "/bundle"])
 
 
 @SETTINGS
@@ -554,3 +555,23 @@ def test_validation_returns_a_request_or_refuses(address: str, args: list) -> No
     if isinstance(r, Glide):
         assert 0 <= r.ms <= 10000
     assert 0 <= getattr(r, "voice", 0) < 8
+
+
+def test_bundle_goes_to_the_backend_rate_limited_with_status() -> None:
+    """/bundle [NAME]: the backend decides (None: it answers; a reason: /error /bundle reason); no backend
+    `bundle`: refused; a reply `/bundle name model_id` fed back: dropped unanswered; rate-limited with /status."""
+    srv, backend, cap = make_server(status_rate=3.0)
+    srv.handle(msg("/bundle", "digits-fm"), LOCAL)
+    assert cap.out[-1][:2] == ("/error", ["/bundle", "this daemon cannot switch bundles"])
+    asked: list[Any] = []
+    backend.bundle = lambda name, sender: asked.append((name, sender)) or (None if name != "x" else "no bundle x")
+    srv.handle(msg("/bundle"), LOCAL)
+    srv.handle(msg("/bundle", "x"), LOCAL)
+    assert asked == [(None, LOCAL), ("x", LOCAL)]
+    assert cap.out[-1][:2] == ("/error", ["/bundle", "no bundle x"])
+    n = len(cap.out)
+    srv.handle(msg("/bundle", "square-sine", "isudt-abc"), LOCAL)       # our own reply, fed back
+    assert len(cap.out) == n and srv.counters.errors_unreplied >= 1
+    for _ in range(5):                                                  # over the /status budget
+        srv.handle(msg("/bundle"), LOCAL)
+    assert len(asked) < 6 and cap.out[-1][1][1].startswith("too many")
