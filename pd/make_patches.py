@@ -24,6 +24,9 @@ SEE_PORT = 12353          # where isudt_see.pd listens and subscribes
 FIELD = (40, 150)         # isudt_see.pd: top-left of the square's field; 2 px per position
 
 
+VOICES = 16                # isudt_synth.pd plays /voice/0 .. /voice/15 (the daemon's default synth.voices)
+
+
 class Patch:
     """A top-level Pd canvas built box by box (by name), written as a .pd file."""
 
@@ -71,8 +74,8 @@ class Patch:
 
 def synth() -> Patch:
     """isudt_synth.pd"""
-    p = Patch(1000, 1040)
-    p.text("doc", 20, 10, "isudt synth (Pure Data vanilla 0.51+) -- Pd plays the daemon's 8 voices from its replies (/sineparams \\, /voice/N/sineparams) \\, as the published Max patch did \\, and stops a voice on /voice/N/off \\, all on /off. Listens on port 12352 and subscribes there \\, so it runs beside isudt_control.pd. In synth mode it sends /mute 1 on every /subscribed: the daemon stays silent \\, even after a restart., f 130")
+    p = Patch(1100, 1040)
+    p.text("doc", 20, 10, "isudt synth (Pure Data vanilla 0.51+) -- Pd plays the daemon's 16 voices from its replies: a sine bundle's /sineparams pitch dB (as the published Max patch did) \\, an FM bundle's /synthparams pitch ratio index (and their /voice/N/ forms) \\, each voice the synth the daemon's /state/synth names. It stops a voice on /voice/N/off \\, all on /off. Listens on port 12352 and subscribes there \\, so it runs beside isudt_control.pd. In synth mode it sends /mute 1 on every /subscribed: the daemon stays silent \\, even after a restart., f 140")
     # top row: DSP and indicators
     p.add("dsp", "obj", 20, 90, "tgl 30 0 empty empty DSP 36 15 0 16 -262144 -1 -1 0 1")
     p.msg("dspmsg", 20, 140, "\\; pd dsp \\$1")
@@ -93,42 +96,50 @@ def synth() -> Patch:
     p.msg("setconn", 620, 320, "set \\$1")
     p.obj("sconn", 620, 350, "s \\$0-connected")
     p.obj("pubconn", 780, 320, "s isudt-synth-connected")
-    p.obj("other", 280, 330, "route voice off state")
+    p.obj("other", 280, 330, "route voice off state synthparams")
     p.obj("svoice2", 280, 420, "s \\$0-voice")
-    p.msg("alloff", 380, 400, "0 off \\, 1 off \\, 2 off \\, 3 off \\, 4 off \\, 5 off \\, 6 off \\, 7 off, f 24")
-    p.obj("svoice3", 380, 470, "s \\$0-voice")
-    p.obj("state", 600, 390, "route voice")
+    p.msg("alloff", 360, 400, " \\, ".join(f"{n} off" for n in range(VOICES)) + ", f 30")
+    p.obj("svoice3", 360, 520, "s \\$0-voice")
+    p.obj("state", 600, 390, "route voice synth")
     p.obj("sunpack", 600, 440, "unpack f f")
     p.obj("seq0", 660, 470, "== 0")
     p.obj("sspigot", 600, 500, "spigot")
     p.obj("sapp", 600, 530, "list append off")
     p.obj("svoice4", 600, 560, "s \\$0-voice")
-    p.obj("gunpack", 700, 420, "unpack f f f")
-    p.obj("mtf", 780, 450, "t f f")
-    p.msg("setmuted", 840, 480, "set \\$1")
-    p.obj("smuted", 840, 510, "s \\$0-muted")
-    p.obj("spub", 780, 540, "s isudt-synth-muted")
-    p.text("cstate", 300, 540, "a voice the daemon reports stopped (/state/voice N 0 ...) stops here too, f 32")
+    p.obj("gunpack", 860, 420, "unpack f f f")
+    p.obj("mtf", 940, 450, "t f f")
+    p.msg("setmuted", 1000, 480, "set \\$1")
+    p.obj("smuted", 1000, 510, "s \\$0-muted")
+    p.obj("spub", 940, 540, "s isudt-synth-muted")
+    p.obj("kind", 700, 420, "route sine fm")
+    p.msg("k1", 700, 450, "1")
+    p.msg("k2", 740, 450, "2")
+    p.msg("k0", 780, 450, "0")
+    p.obj("skind", 700, 480, "s \\$0-kind")
+    p.text("ckind", 600, 600, "/state/synth: the voices play a sine (1) or FM (2) \\, 0: a kind Pd cannot play, f 30")
+    p.obj("sprep", 20, 420, "list prepend 0 synthparams")
+    p.obj("svoice5", 20, 450, "s \\$0-voice")
+    p.text("cstate", 300, 560, "a voice the daemon reports stopped (/state/voice N 0 ...) stops here too, f 32")
     # audio
     p.obj("rvoice", 20, 600, "r \\$0-voice")
-    p.obj("vroute", 20, 630, "route 0 1 2 3 4 5 6 7")
-    for i in range(8):
-        p.obj(f"v{i}", 20 + 120 * i, 690, "isudt_sine~ 10")
+    p.obj("vroute", 20, 630, "route " + " ".join(str(n) for n in range(VOICES)))
+    for i in range(VOICES):
+        p.obj(f"v{i}", 20 + 135 * (i % 8), 680 + 40 * (i // 8), "isudt_voice~ 10 \\$0")
     p.obj("limit", 500, 760, "expr~ \\$v2 * 0.89125 / max(\\$v1 \\, 0.89125)")
-    p.text("climit", 500, 800, "limiter: at most -1 dBFS \\, from the sum of the voices' amplitudes (as the daemon does) \\, times the gain, f 36")
+    p.text("climit", 480, 800, "limiter: at most -1 dBFS \\, from the sum of the voices' amplitudes (as the daemon does) \\, times the gain, f 34")
     p.obj("mul", 20, 800, "*~")
     p.obj("dac", 20, 850, "dac~")
     p.obj("env", 120, 850, "env~ 4096")
     p.obj("m100", 210, 850, "- 100")
     p.add("vu", "obj", 300, 815, "vu 15 80 empty empty level_dB -1 -8 0 12 -66577 -1 1 0")
-    p.text("cgain", 820, 740, "gain dB, f 8")
-    p.obj("lb", 900, 740, "loadbang")
-    p.atom("gain", 820, 770, "5 -60 0 0 - - -")
-    p.obj("g100", 820, 800, "+ 100")
-    p.obj("grms", 820, 830, "dbtorms")
-    p.obj("gpack", 820, 860, "pack f 20")
-    p.obj("gline", 820, 890, "line~")
-    p.msg("gzero", 900, 770, "0")
+    p.text("cgain", 820, 780, "gain dB, f 8")
+    p.obj("lb", 900, 780, "loadbang")
+    p.atom("gain", 820, 810, "5 -60 0 0 - - -")
+    p.obj("g100", 820, 840, "+ 100")
+    p.obj("grms", 820, 870, "dbtorms")
+    p.obj("gpack", 820, 900, "pack f 20")
+    p.obj("gline", 820, 930, "line~")
+    p.msg("gzero", 900, 810, "0")
     # cords
     p.c("dsp", 0, "dspmsg", 0)
     p.c("lb", 0, "gzero", 0)
@@ -142,13 +153,17 @@ def synth() -> Patch:
     p.c("other", 0, "svoice2", 0)
     p.c("other", 1, "alloff", 0); p.c("alloff", 0, "svoice3", 0)
     p.c("other", 2, "state", 0)
-    p.c("state", 1, "gunpack", 0)
+    p.c("state", 1, "kind", 0)
+    p.c("kind", 0, "k1", 0); p.c("kind", 1, "k2", 0); p.c("kind", 2, "k0", 0)
+    p.c("k1", 0, "skind", 0); p.c("k2", 0, "skind", 0); p.c("k0", 0, "skind", 0)
+    p.c("other", 3, "sprep", 0); p.c("sprep", 0, "svoice5", 0)
+    p.c("state", 2, "gunpack", 0)
     p.c("gunpack", 2, "mtf", 0); p.c("mtf", 1, "setmuted", 0); p.c("setmuted", 0, "smuted", 0); p.c("mtf", 0, "spub", 0)
     p.c("state", 0, "sunpack", 0)
     p.c("sunpack", 1, "seq0", 0); p.c("seq0", 0, "sspigot", 1); p.c("sunpack", 0, "sspigot", 0)
     p.c("sspigot", 0, "sapp", 0); p.c("sapp", 0, "svoice4", 0)
     p.c("rvoice", 0, "vroute", 0)
-    for i in range(8):
+    for i in range(VOICES):
         p.c("vroute", i, f"v{i}", 0)
         p.c(f"v{i}", 0, "mul", 0)
         p.c(f"v{i}", 1, "limit", 0)
@@ -326,6 +341,110 @@ def sine() -> Patch:
     return p
 
 
+def fm() -> Patch:
+    """isudt_fm~.pd: a 2-operator FM voice of Pd vanilla objects, the formula of daemon/synths.py (fm_wave)."""
+    p = Patch(900, 760)
+    p.text("doc", 20, 10, "isudt_fm~ -- one FM voice as the daemon plays it (daemon/synths.py: a * sin(2 pi fc t + I sin(2 pi fm t))): carrier at the MIDI pitch \\, modulator at ratio x carrier \\, index I the phase-modulation depth in radians \\, lowered by the alias guard fc * (1 + (I + 1) * ratio) <= 0.45 * samplerate (never below 0) \\, level fixed (the manifest's synth.level_db). Inlet: pitch ratio index \\, or off (ramps the level to 0). Outlets: the tone \\; its amplitude (for the limiter). Creation arguments: ramp ms (default 10) \\, level dBFS (default -12)., f 120")
+    p.obj("in", 20, 110, "inlet")
+    p.obj("trim", 20, 140, "list trim")
+    p.obj("route", 20, 170, "route off")
+    p.msg("off", 20, 210, "0")
+    p.obj("tlb", 100, 210, "t l b")
+    p.obj("sr", 180, 240, "samplerate~")
+    p.obj("guard", 100, 280, "expr 440 * pow(2 \\, (\\$f1 - 69) / 12) \\; 440 * pow(2 \\, (\\$f1 - 69) / 12) * \\$f2 \\; max(0 \\, min(\\$f3 \\, (0.45 * \\$f4 / (440 * pow(2 \\, (\\$f1 - 69) / 12)) - 1) / \\$f2 - 1)) / 6.283185307179586, f 60")
+    p.text("cguard", 160, 690, "fc \\, fm = ratio x fc \\, depth = guarded index / 2 pi (cos~ and phasor~ count in cycles), f 60")
+    p.obj("cpack", 100, 410, "pack f 10")
+    p.obj("mpack", 260, 410, "pack f 10")
+    p.obj("dpack", 420, 410, "pack f 10")
+    p.obj("cline", 100, 440, "line~")
+    p.obj("mline", 260, 440, "line~")
+    p.obj("dline", 420, 440, "line~")
+    p.obj("mphasor", 260, 470, "phasor~")
+    p.obj("mminus", 260, 500, "-~ 0.25")
+    p.obj("mcos", 260, 530, "cos~")
+    p.obj("mdepth", 420, 530, "*~")
+    p.obj("cphasor", 100, 470, "phasor~")
+    p.obj("cplus", 100, 560, "+~")
+    p.obj("cminus", 100, 590, "-~ 0.25")
+    p.obj("ccos", 100, 620, "cos~")
+    p.obj("amul", 100, 660, "*~")
+    p.obj("out", 100, 690, "outlet~")
+    p.obj("aout", 600, 690, "outlet~")
+    p.text("csin", 160, 620, "cos(2 pi (x - 1/4)) = sin(2 pi x), f 36")
+    p.obj("lb", 600, 110, "loadbang")
+    p.obj("farg", 600, 140, "f \\$1")
+    p.obj("sel", 600, 170, "sel 0")
+    p.msg("ten", 650, 200, "10")
+    p.obj("tff", 600, 230, "t f f f f")
+    p.obj("larg", 720, 140, "f \\$2")
+    p.obj("lsel", 720, 170, "sel 0")
+    p.msg("m12", 770, 200, "-12")
+    p.obj("lplus", 720, 260, "+ 100")
+    p.obj("lrms", 720, 290, "dbtorms")
+    p.obj("level", 600, 320, "f")
+    p.obj("onoff", 600, 290, "t b")
+    p.obj("apack", 600, 600, "pack f 10")
+    p.obj("aline", 600, 630, "line~")
+    p.text("clevel", 680, 330, "the level: on every tone, f 14")
+    p.chain("in", "trim", "route")
+    p.c("route", 0, "off", 0); p.c("off", 0, "apack", 0)
+    p.c("route", 1, "tlb", 0)
+    p.c("tlb", 1, "sr", 0); p.c("sr", 0, "guard", 3)
+    p.c("tlb", 0, "guard", 0)
+    p.c("tlb", 0, "onoff", 0)
+    p.c("guard", 0, "cpack", 0); p.c("guard", 1, "mpack", 0); p.c("guard", 2, "dpack", 0)
+    p.chain("cpack", "cline", "cphasor", "cplus", "cminus", "ccos", "amul", "out")
+    p.chain("mpack", "mline", "mphasor", "mminus", "mcos", "mdepth")
+    p.c("mdepth", 0, "cplus", 1)
+    p.chain("dpack", "dline"); p.c("dline", 0, "mdepth", 1)
+    p.chain("onoff", "level", "apack", "aline")
+    p.c("aline", 0, "amul", 1); p.c("aline", 0, "aout", 0)
+    p.chain("lb", "farg", "sel", "ten")
+    p.c("sel", 1, "tff", 0); p.c("ten", 0, "tff", 0)
+    p.c("tff", 0, "cpack", 1); p.c("tff", 1, "mpack", 1); p.c("tff", 2, "dpack", 1); p.c("tff", 3, "apack", 1)
+    p.c("lb", 0, "larg", 0)
+    p.chain("larg", "lsel", "m12", "lplus")
+    p.c("lsel", 1, "lplus", 0)
+    p.chain("lplus", "lrms"); p.c("lrms", 0, "level", 1)
+    return p
+
+
+def voice() -> Patch:
+    """isudt_voice~.pd: one voice of isudt_synth.pd, a sine or an FM voice as the bundle's synth kind says."""
+    p = Patch(860, 520)
+    p.text("doc", 20, 10, "isudt_voice~ -- one voice of isudt_synth.pd: [isudt_sine~] for a sine bundle \\, [isudt_fm~] for an FM bundle \\, as the daemon's /state/synth says (sent to [s PARENT-kind] as 1 = sine \\, 2 = fm \\, 0 = a kind Pd cannot play: silent). Inlet: pitch dB (/sineparams) \\, synthparams pitch ratio index (/synthparams) \\, or off. A kind change stops both. Outlets: the sound \\; its amplitude. Creation arguments: ramp ms \\, the parent's \\$0 (before any /state/synth: sine)., f 110")
+    p.obj("in", 20, 110, "inlet")
+    p.obj("trim", 20, 140, "list trim")
+    p.obj("route", 20, 170, "route off synthparams")
+    p.msg("off", 20, 230, "off")
+    p.obj("sspig", 260, 230, "spigot 1")
+    p.obj("fspig", 140, 230, "spigot 0")
+    p.obj("sine", 260, 300, "isudt_sine~ \\$1")
+    p.obj("fm", 20, 300, "isudt_fm~ \\$1")
+    p.obj("out", 20, 360, "outlet~")
+    p.obj("aout", 140, 360, "outlet~")
+    p.obj("rkind", 520, 110, "r \\$2-kind")
+    p.obj("change", 520, 140, "change 1")
+    p.obj("tkind", 520, 170, "t f f b")
+    p.obj("is1", 640, 210, "== 1")
+    p.obj("is2", 580, 240, "== 2")
+    p.msg("koff", 520, 280, "off")
+    p.text("ckind", 520, 320, "a kind change: both off \\, then only that kind's messages pass, f 30")
+    p.chain("in", "trim", "route")
+    p.c("route", 0, "off", 0)
+    p.c("route", 1, "fspig", 0)
+    p.c("route", 2, "sspig", 0)
+    p.c("off", 0, "fm", 0); p.c("off", 0, "sine", 0)
+    p.c("fspig", 0, "fm", 0); p.c("sspig", 0, "sine", 0)
+    p.c("fm", 0, "out", 0); p.c("sine", 0, "out", 0)
+    p.c("fm", 1, "aout", 0); p.c("sine", 1, "aout", 0)
+    p.chain("rkind", "change", "tkind")
+    p.c("tkind", 2, "koff", 0); p.c("koff", 0, "fm", 0); p.c("koff", 0, "sine", 0)
+    p.c("tkind", 1, "is1", 0); p.c("is1", 0, "sspig", 1)
+    p.c("tkind", 0, "is2", 0); p.c("is2", 0, "fspig", 1)
+    return p
+
+
 def send() -> Patch:
     """isudt_send.pd"""
     p = Patch(900, 560)
@@ -443,7 +562,7 @@ def control() -> Patch:
     Long-distance wiring goes through [s $0-...] / [r $0-...] pairs and the
     GUIs' own send/receive names, so no cord runs across a display.
     """
-    p = Patch(1500, 1050)
+    p = Patch(1780, 1130)
     p.text("doc", 20, 10, f"isudt control (Pure Data vanilla 0.51+) -- drive a running daemon (isudt serve). Sends to 127.0.0.1:12342 \\, listens for replies on port {CONTROL_PORT} and subscribes there (isudt_subscribe) \\, so it runs beside isudt_synth.pd and other clients. Gain \\, glide and mute show what the daemon has (its /state) \\, not what was last clicked. The controls also listen to isudt-x \\, isudt-y \\, isudt-z0 \\, isudt-z1 \\, isudt-voice \\, isudt-gain \\, isudt-glide \\, isudt-mute \\, isudt-status and isudt-panic \\, so other patches (or pd -send) can play them., f 150")
     # --- indicators and panic (top row)
     p.add("conn", "obj", 20, 100, "tgl 25 0 empty \\$0-conn connected 30 12 0 14 -262144 -1 -1 0 1")
@@ -513,15 +632,16 @@ def control() -> Patch:
     p.atom("a_hz", 400, 610, "7 0 0 0 - \\$0-hz -")
     p.text("chz", 465, 610, "Hz, f 3")
     y = 645
-    for short, label in [("vs", "/voice/N/sineparams"), ("ls", "/latent/sound"), ("er", "/error (the last)"),
+    for short, label in [("syn", "/state/synth (names)"), ("syp", "/synthparams"),
+                         ("vs", "/voice/N/sineparams"), ("ls", "/latent/sound"), ("er", "/error (the last)"),
                          ("other", "other replies")]:
         p.text(f"c_{short}", 20, y, f"{label}, f 20")
         p.obj(f"r_{short}", 170, y, f"r \\$0-{short}-show")
         p.msg(f"m_{short}", 300, y, ", f 70")
         y += 60 if short == "er" else 35
     # --- wiring (bottom)
-    R = [840 + 28 * i for i in range(6)]
-    p.text("cwiring", 20, 815, "wiring: the sender (left) \\, the receiver and the subscription (right) \\, feeding the displays above, f 100")
+    R = [910 + 28 * i for i in range(6)]
+    p.text("cwiring", 20, 885, "wiring: the sender (left) \\, the receiver and the subscription (right) \\, feeding the displays above, f 100")
     p.obj("rout", 20, R[0], "r \\$0-out")
     p.obj("trim", 20, R[4], "list trim")
     p.obj("send", 20, R[5], "isudt_send")
@@ -556,6 +676,10 @@ def control() -> Patch:
         p.obj(f"p_{short}", 880, y, "list prepend set")
         p.obj(f"t_{short}", 1005, y, "list trim")
         p.obj(f"s_{short}", 1075, y, f"s \\$0-{short}-show")
+    for short, x, y in (("syp", 1500, R[1]), ("syn", 1630, R[2])):     # /synthparams, /state/synth: right of their routes
+        p.obj(f"p_{short}", x, y, "list prepend set")
+        p.obj(f"t_{short}", x, y + 28, "list trim")
+        p.obj(f"s_{short}", x, y + 56, f"s \\$0-{short}-show")
     p.obj("drip", 760, R[5], "list split 2")
     p.obj("pick", 860, R[5], "route received errors underruns latency_p99_ms model_id")
     for i, short in enumerate(["received", "errors", "underruns", "latency", "model"]):
@@ -563,8 +687,8 @@ def control() -> Patch:
     p.obj("sub", 900, R[0], f"isudt_subscribe {CONTROL_PORT}")
     p.obj("sconn", 1060, R[0], "s \\$0-conn")
     p.obj("metro", 1140, R[0], "metro 1000")
-    p.obj("rstate", 1260, R[0], "route state")
-    p.obj("rsvoice", 1260, R[1], "route voice")
+    p.obj("rstate", 1260, R[0], "route state synthparams")
+    p.obj("rsvoice", 1260, R[1], "route voice synth")
     p.obj("ustate", 1260, R[2], "unpack f f f f s")
     p.msg("setgain", 1200, R[3], "set \\$1")
     p.msg("setglide", 1265, R[3], "set \\$1")
@@ -591,7 +715,7 @@ def control() -> Patch:
     p.c("zt", 0, "zpack", 0)
     p.chain("zpack", "zlim", "zpre", "zsend")
     p.c("zrpre", 0, "zpre", 1)
-    for short in ("vs", "ls", "er", "other"):
+    for short in ("syn", "syp", "vs", "ls", "er", "other"):
         p.c(f"r_{short}", 0, f"m_{short}", 0)
         p.chain(f"p_{short}", f"t_{short}", f"s_{short}")
     p.chain("rout", "trim", "send")
@@ -629,8 +753,10 @@ def control() -> Patch:
     p.c("metro", 0, "status", 0)
     p.c("sub", 1, "rstate", 0)
     p.c("rstate", 0, "rsvoice", 0)
-    p.c("rstate", 1, "p_other", 0)
-    p.c("rsvoice", 1, "ustate", 0)
+    p.c("rstate", 1, "p_syp", 0)
+    p.c("rstate", 2, "p_other", 0)
+    p.c("rsvoice", 1, "p_syn", 0)
+    p.c("rsvoice", 2, "ustate", 0)
     p.c("ustate", 0, "setgain", 0)
     p.c("ustate", 1, "setglide", 0)
     p.c("ustate", 2, "setmute", 0)
@@ -697,7 +823,7 @@ def see() -> Patch:
     p.obj("unz", 780, W + 190, "unpack f f")
     p.obj("sz0", 780, W + 220, "s \\$0-z0")
     p.obj("sz1", 780, W + 250, "s \\$0-z1")
-    p.obj("svoice", 880, W + 140, "route voice")
+    p.obj("svoice", 880, W + 140, "route voice synth")
     p.obj("ustate", 880, W + 190, "unpack f f f f s")
     p.msg("setlisten", 880, W + 220, "set \\$1")
     p.obj("slisten", 880, W + 250, "s isudt-see-listen")
@@ -717,7 +843,7 @@ def see() -> Patch:
     p.c("image", 0, "one", 0); p.c("one", 0, "ssilent1", 0); p.c("image", 0, "psilent", 0)
     p.c("image", 1, "unz", 0); p.c("unz", 0, "sz0", 0); p.c("unz", 1, "sz1", 0)
     p.c("rroute", 2, "svoice", 0)
-    p.c("svoice", 1, "ustate", 0)
+    p.c("svoice", 2, "ustate", 0)
     p.c("ustate", 3, "setlisten", 0); p.c("setlisten", 0, "slisten", 0)
     return p
 
@@ -731,6 +857,8 @@ PATCHES = {
     "isudt_send.pd": send,
     "isudt_speedlim.pd": speedlim,
     "isudt_sine~.pd": sine,
+    "isudt_fm~.pd": fm,
+    "isudt_voice~.pd": voice,
 }
 
 

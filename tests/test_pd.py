@@ -351,22 +351,111 @@ def pd_synth(jackd: Any, tmp_path: Path) -> Any:
     s.close()
 
 
-def test_eight_voices_at_full_level_never_exceed_minus_1_dbfs(pd_synth: PdSynth) -> None:
-    """The daemon's 8 voices at 0 dB each (a sum of up to 8.0): the limiter keeps the output at -1 dBFS."""
-    for n in range(8):
-        pd_synth.send(f"/voice/{n}/sineparams", 48.0 + 5 * n, 0.0)
+PD_VOICES = 16          # pd/make_patches.py VOICES: isudt_synth.pd plays /voice/0 .. /voice/15
+
+
+def test_sixteen_voices_at_full_level_never_exceed_minus_1_dbfs(pd_synth: PdSynth) -> None:
+    """16 voices at 0 dB each (a sum of up to 16.0): the limiter keeps the output at -1 dBFS."""
+    for n in range(PD_VOICES):
+        pd_synth.send(f"/voice/{n}/sineparams", 48.0 + 4 * n, 0.0)
     pd_synth.wait_loud(0.1)
     audio = pd_synth.recorder.record(1.0)
     peak = float(np.max(np.abs(audio)))
     assert peak <= MINUS_1_DBFS, f"peak {peak:.6f} ({20 * math.log10(peak):.3f} dBFS)"
     assert peak > 0.5 * MINUS_1_DBFS, peak                     # and it is not silent
-    # the voices really sum: at least 8 spectral peaks (one per voice)
+    # the voices really sum: one spectral peak per voice
     spec = np.abs(np.fft.rfft(audio[:, 0] * np.hanning(len(audio))))
     freqs = np.fft.rfftfreq(len(audio), 1 / pd_synth.recorder.samplerate)
-    for n in range(8):
-        f = 440 * 2 ** ((48.0 + 5 * n - 69) / 12)
+    for n in range(PD_VOICES):
+        f = 440 * 2 ** ((48.0 + 4 * n - 69) / 12)
         band = (freqs > f * 0.98) & (freqs < f * 1.02)
         assert spec[band].max() > 0.05 * spec.max(), f"voice {n} ({f:.1f} Hz) missing"
+
+
+FM_STATE = ("fm", 3, "pitch", "MIDI", "ratio", "x carrier", "index", "")     # what /state/synth says for digits-fm
+SINE_STATE = ("sine", 2, "pitch", "MIDI", "db", "dB")
+
+
+def magnitude_spectrum(x: np.ndarray, samplerate: int, top_hz: float = 8000.0) -> np.ndarray:
+    """|rfft| of a Hann-windowed signal, 0 .. top_hz."""
+    spec = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    return spec[np.fft.rfftfreq(len(x), 1 / samplerate) <= top_hz]
+
+
+def spectral_correlation(a: np.ndarray, b: np.ndarray, samplerate: int) -> float:
+    """Pearson correlation of two signals' magnitude spectra over 0-8 kHz (1 = the same partials in the same proportions)."""
+    return float(np.corrcoef(magnitude_spectrum(a, samplerate), magnitude_spectrum(b, samplerate))[0, 1])
+
+
+def test_spectral_correlation_tells_fm_from_a_sine() -> None:
+    """The measure below can fail: a sine at the FM tone's pitch scores far below an FM tone of itself."""
+    from isudt.daemon.synths import fm_wave
+    sr, n = 48000, 48000
+    fm = fm_wave(57.0, 2.0, 2.5, n, sr)[0]
+    shifted = fm_wave(57.0, 2.0, 2.5, n, sr, offset=np.array([1234.0]))[0]
+    sine = 0.25 * np.sin(2 * np.pi * 220.0 * np.arange(n) / sr)
+    assert spectral_correlation(fm, shifted, sr) > 0.99
+    assert spectral_correlation(fm, sine, sr) < 0.7
+    assert spectral_correlation(fm, fm_wave(57.0, 2.0, 0.5, n, sr)[0], sr) < 0.9   # another index is another tone
+
+
+@pytest.mark.parametrize("pitch, ratio, index", [(57.0, 2.0, 2.5), (64.0, 1.5, 4.0), (72.0, 3.0, 1.2),
+                                                 (84.0, 7.0, 6.0)])
+def test_fm_voice_sounds_like_the_daemons_fm(pd_synth: PdSynth, pitch: float, ratio: float, index: float) -> None:
+    """/state/synth fm, then /voice/5/synthparams: Pd's FM voice, recorded through JACK, has the spectrum of
+    daemon.synths.fm_wave for the same parameters (correlation >= 0.95 over 0-8 kHz; (84, 7, 6): the alias guard
+    lowers the index), at the FM level (-12 dBFS); a sine at the same pitch scores clearly below."""
+    from isudt.daemon.mel import midi_to_hz
+    from isudt.daemon.synths import FM_LEVEL_DB, fm_wave, guard_index
+    pd_synth.send("/state/synth", *FM_STATE)
+    time.sleep(0.1)
+    pd_synth.send("/voice/5/sineparams", pitch, 0.0)           # a sine bundle's reply: not played by an FM synth
+    pd_synth.send("/voice/5/synthparams", pitch, ratio, index)
+    pd_synth.wait_loud(0.05)
+    time.sleep(0.1)                                           # past the 10 ms ramps
+    rec = pd_synth.recorder
+    sr = rec.samplerate
+    audio = rec.record(1.0)[:, 0].astype(np.float64)
+    # four 0.25 s windows (4 Hz bins), each against the reference: a dropout of Pd's own (its scheduler late on
+    # a busy machine, no jackd xrun) spoils one window, not the measure; 3 of the 4 must score >= 0.95
+    n = len(audio) // 4
+    t = np.arange(n) / sr
+    fc = midi_to_hz(pitch)
+    want = fm_wave(pitch, ratio, index, n, sr)[0]
+    sine = np.sin(2 * np.pi * fc * t)
+    unguarded = np.sin(2 * np.pi * fc * t + index * np.sin(2 * np.pi * fc * ratio * t))
+    windows = [audio[k * n:(k + 1) * n] for k in range(4)]
+    scores = sorted(spectral_correlation(w, want, sr) for w in windows)
+    sine_scores = sorted(spectral_correlation(w, sine, sr) for w in windows)
+    print(f"FM {pitch} {ratio} {index}: correlation {np.round(scores, 4)}, a sine at the pitch {np.round(sine_scores, 4)}")
+    score, sine_score = scores[1], sine_scores[2]
+    assert score >= 0.95, (scores, sine_scores)
+    assert sine_score < score - 0.3, (scores, sine_scores)
+    if guard_index(fc, ratio, index, sr) < index - 1.0:      # the guard changes this tone
+        unguarded_score = sorted(spectral_correlation(w, unguarded, sr) for w in windows)[2]
+        assert unguarded_score < 0.9, f"Pd's voice skipped the alias guard ({unguarded_score})"
+    peak = float(np.max(np.abs(audio)))
+    assert peak == pytest.approx(10 ** (FM_LEVEL_DB / 20), rel=0.03), peak
+
+
+def test_the_synth_kind_chooses_the_voice(pd_synth: PdSynth) -> None:
+    """A sine bundle (/state/synth sine) plays /sineparams and not /synthparams; an FM bundle the other way."""
+    rec = pd_synth.recorder
+    pd_synth.send("/state/synth", *SINE_STATE)
+    time.sleep(0.1)
+    pd_synth.send("/synthparams", 69.0, 2.0, 3.0)
+    time.sleep(0.3)
+    assert np.max(np.abs(rec.record(0.2))) < 1e-4, "a sine bundle's synth played /synthparams"
+    pd_synth.send("/sineparams", 69.0, -6.0)
+    pd_synth.wait_loud(0.1)
+    pd_synth.send("/state/synth", *FM_STATE)                  # a reload to an FM bundle: every voice stops
+    time.sleep(0.3)
+    assert np.max(np.abs(rec.record(0.2))) < 1e-4, "the sine voice kept playing after the kind changed"
+    pd_synth.send("/synthparams", 69.0, 2.0, 3.0)
+    pd_synth.wait_loud(0.05)
+    audio = rec.record(0.5)[:, 0]
+    peak = float(np.max(np.abs(audio)))
+    assert peak == pytest.approx(10 ** (-12 / 20), rel=0.03), peak
 
 
 def _silent_after(audio: np.ndarray, start: int, threshold: float = 1e-4) -> int:
