@@ -24,8 +24,8 @@ from support.jack import Recorder
 
 SR = 48000
 BUNDLE = "digits-fm"
-Z_RICH = (-1.54, -2.82, -0.42)     # pitch ~62, ratio ~0.77, index ~2.6: sidebands well inside 0-8 kHz
-Z_GUARD = (1.63, -2.82, 2.16)      # pitch ~79, ratio ~4.4, index ~6.7 asked: the alias guard lowers it to ~5.0
+Z_RICH = (-3.13, -2.28, 1.08)      # pitch ~56, ratio ~0.62, index ~3.6: sidebands well inside 0-8 kHz
+Z_GUARD = (-3.13, 1.39, 2.8)       # pitch ~86, ratio ~7.0, index ~9.1 asked: the alias guard lowers it to ~1.5
 
 
 @pytest.fixture(scope="module")
