@@ -16,11 +16,11 @@ COMMANDS = {
     "config": "isudt.daemon.config",
     "send": "isudt.daemon.send",
     "devices": "isudt.daemon.audio_out",
-    "render": "isudt.daemon.render",
+    "render": "isudt.daemon.render_image",   # isudt render, and render --to-image (the way back)
     "service": "isudt.daemon.service",
     "train": "isudt.models.cli_train",
-    "export": "isudt.models.export",
-    "eval": "isudt.models.evaluate",
+    "export": "isudt.models.cli_export",
+    "eval": "isudt.models.cli_eval",
     "bundles": "isudt.daemon.bundle",
 }
 

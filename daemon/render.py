@@ -1,5 +1,5 @@
 """`isudt render INPUT OUTPUT.wav`: the live daemon, played into a file instead of a sound card
-(`isudt render --to-image SOUND OUT`, the way back, is `render_image.py`; `main` dispatches to it).
+(`isudt render --to-image SOUND OUT`, the way back, is `render_image.py`, which the CLI enters first).
 
 Why it reuses the daemon's parts rather than a shortcut: a render is how a
 user with no sound card hears the system, and how tests pin down what the
@@ -33,7 +33,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -538,11 +538,14 @@ def report(out: Path, frames: int, s: RenderSettings, timeline: Timeline) -> Non
 
 
 def main(args: Any) -> int:
+    """`isudt render` (the CLI enters through `render_image.main`, which also takes `--to-image`)."""
+    return guarded(run, args)
+
+
+def guarded(command: Callable[[Any], int], args: Any) -> int:
+    """Run a render command; a bad input is one line naming it (exit 2), a file error one line (exit 1)."""
     try:
-        if getattr(args, "to_image", False):
-            from .render_image import to_image   # the way back, offline: its own module
-            return to_image(args)
-        return run(args)
+        return command(args)
     except RenderError as e:
         print(f"isudt render: {e}", file=sys.stderr)
         return 2

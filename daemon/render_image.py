@@ -6,8 +6,9 @@ crossing, the same silence rule and readout), and each frame's picture (the
 image decoder's, or the published square at the read position) goes to an
 animated GIF or a folder of PNG frames, with the positions in a CSV beside it.
 
-`isudt render` dispatches here on `--to-image` (`render.main`), so the
-command, its flags, messages and exit codes are those of `isudt render`.
+The CLI's `isudt render` enters here (`main`): `--to-image` stays, anything
+else goes to `render.main`; the flags, messages and exit codes (`render.guarded`)
+are those of `isudt render`.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from . import render
 from .render import RenderError, progress_bar
 
 
@@ -193,3 +195,10 @@ def to_image(args: Any) -> int:
     print(f"wrote {gif or folder} and {csv_path}: {len(frames)} frames at {fps:g} fps from "
           f"{len(mono) / rate_in:.2f} s ({rate} Hz), {silent} silent")
     return 0
+
+
+def main(args: Any) -> int:
+    """The CLI's `isudt render`: `--to-image` here (the way back), anything else `render.main` (sound out)."""
+    if getattr(args, "to_image", False):
+        return render.guarded(to_image, args)
+    return render.main(args)

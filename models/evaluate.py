@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import cast
 
 import numpy as np
-import yaml
 
 from isudt.daemon.bundle import Models, load_manifest
 from isudt.daemon.mel import DEFAULT_MEL, mel_vectors, sines_batch
@@ -338,9 +337,6 @@ def main(args: argparse.Namespace) -> int:
     from isudt.daemon.bundle import default_bundle_dir
 
     bundle = Path(args.bundle) if args.bundle else default_bundle_dir()
-    if "world" in (yaml.safe_load((bundle / "manifest.yaml").read_text()) or {}):
-        from .world_eval import main_world
-        return main_world(bundle, args)
     diagnostics: dict = {}
     result = evaluate_bundle(bundle, Path(args.out), plots=not args.no_plots, diagnostics=diagnostics)
     print_table(result)

@@ -249,13 +249,7 @@ def write_manifest(out: Path, manifest: dict) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from .world_export import main_world, world_of_runs
-
-    if getattr(args, "world", None):
-        return main_world(args)
-    trained_world = world_of_runs(Path(args.runs))
-    if trained_world is not None:          # `isudt train --data/--synth` runs: their checkpoints name the world
-        return main_world(args, trained_world)
+    """The square world's export (`models/cli_export.py` sends other worlds to `world_export`)."""
     out = Path(args.out or "exported/square-sine")
     manifest = export(Path(args.runs), out, args.opset)
     print(f"exported {manifest['model_id']} to {out}/")

@@ -207,7 +207,8 @@ def evaluate_world(root: Path, out: Path | None, plots: bool = True) -> dict:
         (out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
         if plots:
             from .world_plots import plot_world
-            plot_world(WorldModels(root, manifest), arrays, synth_from_manifest(manifest["synth"]), out)
+            models = WorldModels(root, manifest)
+            plot_world(lambda z: models.run("image_decoder", z), arrays, synth_from_manifest(manifest["synth"]), out)
     return result
 
 

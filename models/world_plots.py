@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Callable
 
 import numpy as np
 
@@ -10,11 +10,10 @@ from isudt.daemon.synths import SynthDef
 
 from .plots import _pyplot
 
-if TYPE_CHECKING:
-    from .world_eval import WorldModels
+Decoder = Callable[[np.ndarray], np.ndarray]   # image latents [N, Li] -> pictures [N, 1, S, S] (the bundle's decoder)
 
 
-def latent_tiles(plt, models: "WorldModels", z_img: np.ndarray, path: Path, n: int = 12) -> None:
+def latent_tiles(plt, decode: Decoder, z_img: np.ndarray, path: Path, n: int = 12) -> None:
     """The image latent space tiled with decoded images: axes 1 x 2 on a grid, one panel per slice of axis 3."""
     lo, hi = np.percentile(z_img, 2, axis=0), np.percentile(z_img, 98, axis=0)
     third = [np.percentile(z_img[:, 2], q) for q in (10, 50, 90)] if z_img.shape[1] > 2 else [None]
@@ -22,7 +21,7 @@ def latent_tiles(plt, models: "WorldModels", z_img: np.ndarray, path: Path, n: i
     for ax, z3 in zip(np.atleast_1d(axes), third):
         g1, g2 = np.linspace(lo[0], hi[0], n), np.linspace(hi[1], lo[1], n)
         grid = np.array([[a, b] + ([z3] if z3 is not None else []) for b in g2 for a in g1], np.float32)
-        tiles = models.run("image_decoder", grid)[:, 0]
+        tiles = decode(grid)[:, 0]
         side = tiles.shape[-1]
         mosaic = tiles.reshape(n, n, side, side).transpose(0, 2, 1, 3).reshape(n * side, n * side)
         ax.imshow(mosaic, cmap="gray", vmin=0, vmax=1, extent=(lo[0], hi[0], lo[1], hi[1]), aspect="auto")
@@ -77,10 +76,10 @@ def way_back(plt, images: np.ndarray, recon: np.ndarray, back: np.ndarray, label
     fig.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
 
 
-def plot_world(models: "WorldModels", a: dict, synth: SynthDef, out: Path) -> list[Path]:
+def plot_world(decode: Decoder, a: dict, synth: SynthDef, out: Path) -> list[Path]:
     plt = _pyplot()
     paths = [out / "image_latent.png", out / "digit_clusters.png", out / "synth_params.png"]
-    latent_tiles(plt, models, a["z_img"], paths[0])
+    latent_tiles(plt, decode, a["z_img"], paths[0])
     clusters(plt, a["z_img"], a["z_snd"], a["labels"], paths[1])
     synth_params(plt, a["unit"], a["labels"], synth, paths[2])
     if "back" in a:
