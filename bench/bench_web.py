@@ -26,31 +26,16 @@ from typing import Any
 import numpy as np
 
 from common import Client, machine, start_daemon, write_results   # noqa: I001 (bench/ is on sys.path)
+from support.browser import chrome, wait_js   # noqa: I001 (common puts tests/ on sys.path)
 from isudt.daemon.osc_codec import encode_floats
 
 VOICES = 16
 RATE_HZ = 20.0          # requests per voice per second (320/s in all)
 WARM_S = 3.0
-CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
 def browser() -> Any:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    o = webdriver.ChromeOptions()
-    for a in ("--headless=new", "--no-sandbox", "--window-size=1300,800", "--disable-gpu"):
-        o.add_argument(a)
-    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=o)
-
-
-def wait_js(driver: Any, script: str, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = driver.execute_script(script)
-        if v:
-            return v
-        time.sleep(0.05)
-    raise RuntimeError(f"timed out: {script}")
+    return chrome((1300, 800))
 
 
 class Mover:
@@ -109,7 +94,7 @@ def condition(work: Path, pages: int, measure_s: float) -> dict[str, Any]:
             drivers.append(b)
             b.get(url)
         for b in drivers:
-            wait_js(b, "return isudt.connected && isudt.hello && isudt.hello.planes && isudt.frames > 0")
+            wait_js(b, "return isudt.connected && isudt.hello && isudt.hello.planes && isudt.frames > 0", 20.0)
         box_lo, box_hi = (np.asarray(v, np.float64) for v in (drivers[0].execute_script(
             "return isudt.hello.image_box") if drivers else _box()))
         mover = Mover(d.addr, (box_lo, box_hi))

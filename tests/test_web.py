@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import re
-import shutil
 import socket
 import time
 from pathlib import Path
@@ -27,6 +25,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support.browser import chrome as browser_chrome
+from support.browser import installed, wait_js
 from support.require import require
 
 from isudt.daemon.bundle import load_manifest
@@ -404,16 +404,10 @@ def test_websocket_origin_limit_input_and_slow_pages(manifest: Any) -> None:
 # --- the page in real Chromium ------------------------------------------------------------------------
 
 def chrome() -> Any:
-    if not Path(CHROMEDRIVER).exists() or not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()):
+    if not installed():
         require("Debian's chromium + chromium-driver are not installed (apt-get install chromium chromium-driver)",
                 "ISUDT_REQUIRE_CHROMIUM")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    o = webdriver.ChromeOptions()
-    for a in ("--headless=new", "--no-sandbox", "--window-size=1300,900", "--disable-gpu"):
-        o.add_argument(a)
-    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=o)
+    return browser_chrome(console_log=True)
 
 
 @pytest.fixture
@@ -427,16 +421,6 @@ def web_url(d: Any) -> str:
     m = re.search(r"\| web (http://\S+)", d.ready_line)
     assert m, d.ready_line
     return m.group(1)
-
-
-def wait_js(driver: Any, script: str, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = driver.execute_script(script)
-        if v:
-            return v
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {script}")
 
 
 WEB = {"web": {"enabled": True, "port": 0}, "synth": {"voices": 4}}

@@ -22,34 +22,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from support.browser import chrome, wait_js  # noqa: E402
 from support.daemon import start_daemon  # noqa: E402
 
-CHROMEDRIVER = "/usr/bin/chromedriver"
 SIZE = (1260, 637)
 
 
-def wait_js(driver, script: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = driver.execute_script(script)
-        if v:
-            return v
-        time.sleep(0.05)
-    raise SystemExit(f"timed out waiting for {script}")
-
-
 def main(bundle: str, out: Path) -> int:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
     with tempfile.TemporaryDirectory() as tmp:
         d = start_daemon(Path(tmp), {"web": {"enabled": True, "port": 0}, "synth": {"voices": 8, "gain_db": -3.0},
                                      "bundle": {"path": bundle}}, ready_timeout=60.0)
-        o = webdriver.ChromeOptions()
-        for a in ("--headless=new", "--no-sandbox", f"--window-size={SIZE[0]},{SIZE[1]}", "--disable-gpu",
-                  "--hide-scrollbars"):
-            o.add_argument(a)
-        driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=o)
+        driver = chrome(SIZE, False, "--hide-scrollbars")
         try:
             url = re.search(r"\| web (http://\S+)", d.ready_line).group(1)
             driver.set_window_size(*SIZE)
