@@ -165,6 +165,7 @@ class Engine:
             raise MemoryError("isudt: the audio engine could not be created")
         self._ptr: Any = ffi.gc(ptr, lib.isudt_engine_free)   # freed by close() or when collected
         self._cmd = ffi.new("isudt_cmd *")
+        self._p_set = False              # whether _cmd.p holds anything but zeros (ffi.new zeroes it)
         self._stats = ffi.new("isudt_stats *")
         self._times = np.zeros(int(lib.ISUDT_TIMING_RING), np.float32)
 
@@ -215,8 +216,9 @@ class Engine:
         self._seq += 1
         cmd = self._cmd
         cmd.kind, cmd.voice, cmd.a, cmd.b, cmd.c, cmd.seq = kind, voice, a, b, c, self._seq
-        for i in range(4):
-            cmd.p[i] = p[i] if i < len(p) else 0.0
+        if p or self._p_set:             # the extra parameters: written only when they change (the hot path is sine)
+            cmd.p = (*p, 0.0, 0.0, 0.0, 0.0)[:4]
+            self._p_set = bool(p)
         deadline = None
         while not lib.isudt_push(self._ptr, cmd):
             now = time.monotonic()
