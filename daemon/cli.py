@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", help="bundle folder (default: exported/square-sine, a world's exported/<name>)")
     e.add_argument("--opset", type=int, default=17)
     e.add_argument("--no-eval", action="store_true", help="skip the metrics (they go into the manifest)")
-    e.add_argument("--world", help="export a world other than square -> sine (digits-fm or a world YAML) to "
+    e.add_argument("--world", "--name", dest="world", help="export a world other than square -> sine (digits-fm or a world YAML) to "
                                    "exported/<name>/ (or --out)")
 
     ev = sub.add_parser("eval", help="measure a bundle with onnxruntime: metrics.json and PNG plots")

@@ -222,3 +222,10 @@ def test_your_own_folder_from_training_to_a_measured_bundle(tmp_path: Path, caps
     main(["eval", "--bundle", str(bundle), "--out", str(tmp_path / "eval"), "--no-plots"])
     measured = yaml.safe_load((bundle / "manifest.yaml").read_text())["metrics"]["targets"]
     assert set(measured) == {"locality", "range", "cycle"}
+
+
+def test_export_takes_the_world_as_world_or_name() -> None:
+    from isudt.daemon.cli import build_parser
+
+    for flag in ("--world", "--name"):
+        assert build_parser().parse_args(["export", flag, "digits-fm"]).world == "digits-fm"
