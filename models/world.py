@@ -83,6 +83,20 @@ class MapperStage:
 
 
 @dataclass
+class EarStage:
+    """The ear: the sound encoder refined on the voices the forward direction plays (the decoder is kept)."""
+
+    epochs: int = 30
+    batch_size: int = 256
+    lr: float = 1e-3
+    warmup_epochs: int = 2
+    phases: int = 4            # played phases (random offsets) per training image
+    w_keep: float = 0.1        # random synth sounds keep the trained encoder's means
+    keep_sounds: int = 4096
+    grad_clip: float = 1.0
+
+
+@dataclass
 class ReverseStage:
     epochs: int = 60
     batch_size: int = 256
@@ -109,6 +123,7 @@ class WorldConfig:
     sound: SoundStage = field(default_factory=SoundStage)
     inversion: InversionStage = field(default_factory=InversionStage)
     mapper: MapperStage = field(default_factory=MapperStage)
+    ear: EarStage = field(default_factory=EarStage)
     reverse: ReverseStage = field(default_factory=ReverseStage)
 
     @property
@@ -126,7 +141,7 @@ class WorldConfig:
 
 
 SECTIONS = {"image": ImageStage, "sound": SoundStage, "inversion": InversionStage, "mapper": MapperStage,
-            "reverse": ReverseStage}
+            "ear": EarStage, "reverse": ReverseStage}
 
 
 def _section(cls, values: dict, where: str):

@@ -31,8 +31,9 @@ IMAGE_FIT = "aspect kept: centred on black at the longer side, then Pillow BOX r
 def export_world(cfg: WorldConfig, runs: Path, out: Path, opset: int = 17) -> dict:
     """Write every ONNX file and the manifest (metrics empty: `isudt eval` fills them)."""
     out.mkdir(parents=True, exist_ok=True)
-    cks = {s: stage_ck(runs, s) for s in WORLD_STAGES}
-    image_vae, sound_vae = image_vae_of(cks["image"]), sound_vae_of(cks["sound"])
+    cks = {s: stage_ck(runs, s) for s in WORLD_STAGES if s != "ear" or (runs / s / "checkpoint.pt").exists()}
+    # the ear's checkpoint: the same decoder, the encoder refined on the played voices (runs from before it: the VAE's)
+    image_vae, sound_vae = image_vae_of(cks["image"]), sound_vae_of(cks.get("ear", cks["sound"]))
     mapper, inversion = mapper_of(cks["mapper"]), inversion_of(cks["inversion"])
     reverse = frozen(ReverseMapper, cks["reverse"])
     spec, synth, size = cfg.mel_spec, cfg.synth_def, cfg.image_size
@@ -49,6 +50,11 @@ def export_world(cfg: WorldConfig, runs: Path, out: Path, opset: int = 17) -> di
     files = export_models(jobs, out, opset, desc=f"export {cfg.name}")
     files["inversion"]["method"] = (f"MLP regressor mel({spec.n_mels}) -> the {synth.kind} synth's parameters "
                                     f"({', '.join(synth.names)}) in natural units, each learnt on its own scale")
+    if "ear" in cks:
+        files["sound_encoder"]["method"] = ("the sound VAE's encoder refined by the ear stage (decoder unchanged): the "
+                                            "voices the forward direction plays, heard at several phases, encode back "
+                                            "to the sound latent they were decoded from; random synth sounds keep the "
+                                            "trained encoder's means")
     files["reverse_mapper"]["method"] = ("the mapper's shape as a residual on the inverse of its alignment, trained on "
                                          "the sound-encoder means of the voices the forward direction plays (numpy "
                                          "synth and mel front end, several start phases per image)")

@@ -32,7 +32,7 @@ from .synth_torch import render as render_torch
 from .train import bar, log_epoch, mean_stats, pick_device, restore, rng_state, set_lr
 from .world import SoundDomain, WorldConfig, sound_domain
 
-WORLD_STAGES = ("image", "sound", "inversion", "mapper", "reverse")
+WORLD_STAGES = ("image", "sound", "inversion", "mapper", "ear", "reverse")
 
 
 # ---------------------------------------------------------------- data, cached per process
@@ -316,37 +316,105 @@ def train_world_mapper(cfg: WorldConfig, runs: Path, device: str = "auto", resum
     return checkpoint.load(ck_path)
 
 
-# ---------------------------------------------------------------- reverse mapper: what the daemon hears -> image latent
+# ---------------------------------------------------------------- the voices the forward direction plays, as heard
 
-def heard_latents(cfg: WorldConfig, runs: Path, z_image: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """The sound encoder's means of the voices the forward direction plays for `z_image`, heard as the daemon hears
-    them: the numpy synth and the numpy mel front end, at the given start offsets (samples)."""
+def hearing_vae(runs: Path) -> SoundVAE:
+    """The sound VAE whose encoder hears the played voices: the ear's refinement when trained, else the sound VAE's."""
+    return sound_vae_of(stage_ck(runs, "ear" if (runs / "ear" / "checkpoint.pt").exists() else "sound"))
+
+
+def played_mels(cfg: WorldConfig, runs: Path, z_image: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mel vectors as the daemon hears them, the sound latents they were decoded from) of the voices the forward
+    direction plays for `z_image`: the numpy synth and the numpy mel front end, at the given start offsets."""
     sound_vae = sound_vae_of(stage_ck(runs, "sound"))
     inversion = inversion_of(stage_ck(runs, "inversion"))
     mapper = mapper_of(stage_ck(runs, "mapper"))
     with torch.no_grad():
-        params = inversion(sound_vae.decode(mapper(torch.from_numpy(z_image).float()))).double().numpy()
+        z_sound = mapper(torch.from_numpy(z_image).float())
+        params = inversion(sound_vae.decode(z_sound)).double().numpy()
     spec, out = cfg.mel_spec, []
     for k in range(0, len(params), 512):
         waves = render_numpy(cfg.synth_def, params[k:k + 512], spec.n_samples, spec.sample_rate, offsets[k:k + 512])
         out.append(mel_vectors(waves, spec))
-    mel = torch.from_numpy(np.concatenate(out).astype(np.float32))
-    with torch.no_grad():
-        return posteriors(sound_vae.encode, mel)[0].numpy()
+    return np.concatenate(out).astype(np.float32), z_sound.numpy()
 
+
+def heard_latents(cfg: WorldConfig, runs: Path, z_image: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The hearing encoder's means of the voices the forward direction plays for `z_image`."""
+    mel = torch.from_numpy(played_mels(cfg, runs, z_image, offsets)[0])
+    return posteriors(hearing_vae(runs).encode, mel)[0].numpy()
+
+
+def played_set(cfg: WorldConfig, runs: Path, phases: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every training image's latent, `phases` times: the first at offset 0, the others at seeded random offsets."""
+    mu = posteriors(image_vae_of(stage_ck(runs, "image")).encode, train_images(cfg))[0].numpy()
+    rng = np.random.default_rng(seed)
+    spec = cfg.mel_spec
+    offsets = np.concatenate([np.zeros(len(mu), np.int64)] + [rng.integers(0, spec.sample_rate - spec.n_samples, len(mu))
+                                                              for _ in range(phases - 1)])
+    return np.repeat(mu, phases, axis=0), offsets.reshape(phases, len(mu)).T.reshape(-1)
+
+
+# ---------------------------------------------------------------- the ear: the sound encoder refined on played voices
+
+def train_world_ear(cfg: WorldConfig, runs: Path, device: str = "auto", resume: bool = False,
+                    quiet: bool = False) -> dict:
+    """Refine the sound encoder (decoder kept bit for bit) so a played voice encodes back to the sound latent it was
+    decoded from; random synth sounds keep the trained encoder's means (`w_keep`)."""
+    st, dev = cfg.ear, pick_device(device)
+    torch.manual_seed(cfg.seed)
+    z_img, offsets = played_set(cfg, runs, st.phases, cfg.seed + 11)
+    if not quiet:
+        print(f"[{cfg.name} ear] playing {len(z_img)} voices", flush=True)
+    mel, z_target = (torch.from_numpy(a).to(dev) for a in played_mels(cfg, runs, z_img, offsets))
+    sound_ck = stage_ck(runs, "sound")
+    vae = SoundVAE(**sound_ck["net"])
+    vae.load_state_dict(sound_ck["model"])
+    vae.decoder.requires_grad_(False)
+    vae = vae.to(dev)
+    keep_mel = torch.from_numpy(sounds_of(cfg, st.keep_sounds, cfg.seed + 13).mel).to(dev)
+    with torch.no_grad():
+        keep_mu = vae.encode(keep_mel)[0]
+    opt = torch.optim.AdamW(vae.encoder.parameters(), lr=st.lr)
+    ck_path = runs / "ear" / "checkpoint.pt"
+    state = resumable(ck_path, {"model": vae, "opt": opt}, "ear", resume, quiet)
+    n = len(mel)
+    steps = math.ceil(n / st.batch_size)
+    for epoch in range(state["epoch"], st.epochs):
+        vae.train()
+        order = torch.randperm(n)
+        rows = []
+        with bar(steps, f"{cfg.name} ear {epoch + 1}/{st.epochs}", quiet) as pbar:
+            for i in range(steps):
+                set_lr(opt, st.lr, epoch * steps + i, st.warmup_epochs * steps, st.epochs * steps)
+                idx = order[i * st.batch_size:(i + 1) * st.batch_size].to(dev)
+                heard = F.l1_loss(vae.encode(mel[idx])[0], z_target[idx])
+                k = torch.randint(len(keep_mel), (st.batch_size,), device=dev)
+                keep = F.l1_loss(vae.encode(keep_mel[k])[0], keep_mu[k])
+                loss = heard + st.w_keep * keep
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(vae.encoder.parameters(), st.grad_clip)
+                opt.step()
+                rows.append({"loss": loss.item(), "heard": heard.item(), "keep": keep.item()})
+                pbar.set_postfix(heard=f"{heard.item():.3g}", keep=f"{keep.item():.3g}")
+                pbar.update()
+        state["history"].append(mean_stats(rows))
+        state["epoch"] = epoch + 1
+        log_epoch(f"{cfg.name} ear", epoch + 1, st.epochs, state["history"][-1], quiet)
+        checkpoint.save(ck_path, {"stage": "ear", "world": cfg.as_dict(), "net": sound_ck["net"],
+                                  "model": vae.state_dict(), "opt": opt.state_dict(), "rng": rng_state(), **state})
+    return checkpoint.load(ck_path)
+
+
+# ---------------------------------------------------------------- reverse mapper: what the daemon hears -> image latent
 
 def train_world_reverse(cfg: WorldConfig, runs: Path, device: str = "auto", resume: bool = False,
                         quiet: bool = False) -> dict:
     """Sound latent -> image latent, on the means of what the daemon hears when it plays each training image."""
     st, dev = cfg.reverse, pick_device(device)
     torch.manual_seed(cfg.seed)
-    mu = posteriors(image_vae_of(stage_ck(runs, "image")).encode, train_images(cfg))[0].numpy()
-    rng = np.random.default_rng(cfg.seed + 7)
-    spec = cfg.mel_spec
-    z_img = np.repeat(mu, st.phases, axis=0)
-    offsets = np.concatenate([np.zeros(len(mu), np.int64)] + [rng.integers(0, spec.sample_rate - spec.n_samples, len(mu))
-                                                               for _ in range(st.phases - 1)])
-    offsets = offsets.reshape(st.phases, len(mu)).T.reshape(-1)
+    z_img, offsets = played_set(cfg, runs, st.phases, cfg.seed + 7)
     if not quiet:
         print(f"[{cfg.name} reverse] hearing {len(z_img)} played voices", flush=True)
     z_heard = torch.from_numpy(heard_latents(cfg, runs, z_img, offsets)).to(dev)
@@ -390,7 +458,8 @@ def train_world(stage: str, cfg: WorldConfig, runs: Path, device: str = "auto", 
                 quiet: bool = False) -> dict:
     """One stage of a world; its checkpoint goes to runs/<stage>/checkpoint.pt, with the wall time it took
     (`wall_seconds`, summed over resumed runs: the README's stage times come from it)."""
-    trainers = {"inversion": train_world_inversion, "mapper": train_world_mapper, "reverse": train_world_reverse}
+    trainers = {"inversion": train_world_inversion, "mapper": train_world_mapper, "ear": train_world_ear,
+                "reverse": train_world_reverse}
     if stage not in (*trainers, "image", "sound"):
         raise ValueError(f"a world has no stage {stage!r}: choose {', '.join(WORLD_STAGES)}")
     (runs / stage).mkdir(parents=True, exist_ok=True)

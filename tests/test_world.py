@@ -169,8 +169,8 @@ def test_train_cli_names_a_bad_data_source(tmp_path: Path, capsys) -> None:
 
     assert main(["train", "image", "--data", str(tmp_path / "nowhere"), "--runs", str(tmp_path)]) == 2
     assert "nowhere: not a folder" in capsys.readouterr().err
-    assert main(["train", "ear", "--world", "digits-fm", "--runs", str(tmp_path)]) == 2
-    assert "square world only" in capsys.readouterr().err
+    assert main(["train", "reverse", "--world", str(tmp_path / "none.yaml"), "--runs", str(tmp_path)]) == 2
+    assert "none.yaml" in capsys.readouterr().err
 
 
 @pytest.mark.process
