@@ -245,7 +245,9 @@ def test_above_capacity_stays_bounded_and_the_last_input_wins(daemon_factory) ->
     st = d.status()
     expect = c.request("/pictslider", int(xy[-1, 0]), int(xy[-1, 1]))
     assert replies[-1][1][1] == expect
-    assert replies[-1][0] - t_end < 0.1                # bounded: not seconds behind
+    # bounded: not seconds behind (a backlog of 5,000 would take ~2.5 s at 2,000 inferences/s); 0.5 s leaves room for
+    # this VM's stalls (a CI run here saw the last reply 0.24 s after the last send, against 0.1 s before)
+    assert replies[-1][0] - t_end < 0.5
     assert st["coalesced"] > 0 and st["pending"] == 0 and st["errors"] == 0
     assert st["handled"] + st["coalesced"] == st["received"] >= 0.9 * len(datagrams)
     assert d.stop() == 0
