@@ -44,7 +44,7 @@ CONTROL_ADDRESSES = ("/gain", "/glide", "/mute", "/status", "/state", "/off", "/
 # no argument or a name, and a reply with two (`/bundle name model_id`).
 REPLY_ADDRESSES = ("/error", "/status.reply", "/sineparams", "/subscribed", "/unsubscribed", "/state/voice",
                    "/heartbeat", "/square", "/image/latent", "/picture", "/picture/list", "/image/silent",
-                   "/synthparams", "/state/synth")
+                   "/synthparams", "/state/synth", "/state/latent")
 # the way back (sound -> image): answered at once on the event loop, never queued behind sound requests
 IMAGE_ADDRESSES = ("/image/sine", "/image/mel", "/image/latent/sound", "/image/listen")
 SINE_PITCH_RANGE = (0.0, 127.0)     # MIDI

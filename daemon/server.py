@@ -240,8 +240,9 @@ class Runtime:
             self.replies.send(data, self._listen_sender)
 
     def state(self) -> DaemonState:
-        return DaemonState.from_snapshot(self.synth.snapshot(), self.listening, self.models.manifest.model_id,
-                                         synth_info(self.models.manifest.synth))
+        m = self.models.manifest
+        return DaemonState.from_snapshot(self.synth.snapshot(), self.listening, m.model_id, synth_info(m.synth),
+                                         (m.image_latent, m.sound_latent))
 
     def state_messages(self, full: bool) -> list[tuple[str, list[Any]]]:
         return state_messages(self.state(), None if full else self._pushed)

@@ -16,6 +16,7 @@ to say; the OSC side encodes and sends it.
 Messages:
     /state gain_db glide_ms muted listening model_id
     /state/synth kind n name1 unit1 ... nameN unitN   (the bundle's synth; after the head, when known)
+    /state/latent image_dims sound_dims   (the bundle's latent sizes; after /state/synth, when known)
     /state/voice N active pitch db        (db = -120 for a silent voice)
 """
 from __future__ import annotations
@@ -226,16 +227,19 @@ class DaemonState:
     model_id: str
     voices: tuple[VoiceState, ...]
     synth: tuple[str, tuple[tuple[str, str], ...]] | None = None   # (kind, ((name, unit), ...)): /state/synth
+    latent: tuple[int, int] | None = None   # (image dims, sound dims): /state/latent
 
     @classmethod
     def from_snapshot(cls, snap: dict, listening: bool, model_id: str,
-                      synth: tuple[str, tuple[tuple[str, str], ...]] | None = None) -> "DaemonState":
+                      synth: tuple[str, tuple[tuple[str, str], ...]] | None = None,
+                      latent: tuple[int, int] | None = None) -> "DaemonState":
         """From `Engine.snapshot()` (the control side's targets) plus what the engine does not know."""
         voices = tuple(VoiceState(bool(v["active"]), round(float(v["pitch"]), 4),
                                   round(float(v["db"]), 4) if v["active"] and v["db"] is not None else SILENT_DB)
                        for v in snap["voices"])
         return cls(float(snap["gain_db"]), float(snap["glide_ms"]), bool(snap["muted"]), bool(listening),
-                   str(model_id), voices, synth)
+                   str(model_id), voices, synth,
+                   None if latent is None else (int(latent[0]), int(latent[1])))
 
     def head(self) -> Message:
         return "/state", [self.gain_db, self.glide_ms, int(self.muted), int(self.listening), self.model_id]
@@ -247,6 +251,16 @@ class DaemonState:
         kind, params = self.synth
         return "/state/synth", [kind, len(params)] + [x for p in params for x in p]
 
+    def latent_message(self) -> Message | None:
+        """`/state/latent image_dims sound_dims`: how many values `/latent/image` and `/latent/sound` take.
+
+        Why: a control surface (the Pd and Max control patches) must send exactly as many latent values as
+        the bundle has (a wrong count is an `/error`), and a `/bundle` switch can change that count.
+        """
+        if self.latent is None:
+            return None
+        return "/state/latent", [self.latent[0], self.latent[1]]
+
     def voice(self, n: int) -> Message:
         v = self.voices[n]
         return "/state/voice", [n, int(v.active), v.pitch, v.db]
@@ -254,14 +268,17 @@ class DaemonState:
 
 def state_messages(state: DaemonState, since: DaemonState | None = None) -> list[Message]:
     """What to send: everything when `since` is None, else what changed since then (nothing if nothing)."""
-    synth = state.synth_message()
+    synth, latent = state.synth_message(), state.latent_message()
     if since is None:
-        return [state.head()] + ([synth] if synth else []) + [state.voice(n) for n in range(len(state.voices))]
+        return ([state.head()] + ([synth] if synth else []) + ([latent] if latent else [])
+                + [state.voice(n) for n in range(len(state.voices))])
     out: list[Message] = []
     if state.head() != since.head():
         out.append(state.head())
     if synth is not None and synth != since.synth_message():   # a reload switched bundles
         out.append(synth)
+    if latent is not None and latent != since.latent_message():
+        out.append(latent)
     out += [state.voice(n) for n, v in enumerate(state.voices)
             if n >= len(since.voices) or v != since.voices[n]]
     return out

@@ -66,3 +66,45 @@ def test_a_warning_and_subscribers_come_last_in_their_sections() -> None:
     names = [k for k, _ in pairs]
     assert names[names.index("block_us") + 1] == "audio_warning" and len(dict(pairs)["audio_warning"]) == 200
     assert pairs[-1] == ("subscriber", "127.0.0.1:9000")
+
+
+# --- /state/latent: the bundle's latent sizes, for clients that send latents (the Pd and Max control patches) ---
+
+def _snap() -> dict:
+    return {"gain_db": 0.0, "glide_ms": 10.0, "muted": False,
+            "voices": [{"active": False, "pitch": 60.0, "db": None} for _ in range(2)]}
+
+
+def test_state_latent_follows_the_synth_in_full_and_again_when_the_sizes_change() -> None:
+    from isudt.daemon.status import DaemonState, state_messages
+
+    sine = ("sine", (("pitch", "MIDI"), ("db", "dB")))
+    fm = ("fm", (("pitch", "MIDI"), ("ratio", "x carrier"), ("index", "")))
+    a = DaemonState.from_snapshot(_snap(), listening=False, model_id="m1", synth=sine, latent=(2, 2))
+    full = state_messages(a)
+    assert [m for m, _ in full] == ["/state", "/state/synth", "/state/latent", "/state/voice", "/state/voice"]
+    assert full[2] == ("/state/latent", [2, 2])
+    data = encode_message(*full[2])                 # two int32s on the wire: what Pd's [route] and Max's unpack read
+    assert data[data.index(b","):].split(b"\0", 1)[0] == b",ii" and decode_message(data) == ("/state/latent", [2, 2])
+    assert state_messages(a, since=a) == []
+    b = DaemonState.from_snapshot(_snap(), listening=False, model_id="m2", synth=fm, latent=(3, 3))
+    assert state_messages(b, since=a)[1:] == [("/state/synth", ["fm", 3, "pitch", "MIDI", "ratio", "x carrier",
+                                                                "index", ""]), ("/state/latent", [3, 3])]
+    # another model of the same sizes: no /state/latent; sizes that differ per side keep their order
+    c = DaemonState.from_snapshot(_snap(), listening=False, model_id="m3", synth=fm, latent=(3, 3))
+    assert [m for m, _ in state_messages(c, since=b)] == ["/state"]
+    d = DaemonState.from_snapshot(_snap(), listening=False, model_id="m3", synth=fm, latent=(4, 3))
+    assert state_messages(d, since=c) == [("/state/latent", [4, 3])]
+
+
+def test_a_state_without_latent_sizes_sends_no_state_latent() -> None:
+    from isudt.daemon.status import DaemonState, state_messages
+
+    a = DaemonState.from_snapshot(_snap(), listening=False, model_id="m1")
+    assert "/state/latent" not in [m for m, _ in state_messages(a)]
+
+
+def test_state_latent_is_a_reply_never_a_request() -> None:
+    from isudt.daemon.messages import REPLY_ADDRESSES
+
+    assert "/state/latent" in REPLY_ADDRESSES
