@@ -51,7 +51,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Client, machine, merge, start_daemon, write_results  # noqa: E402
+from common import Client, machine, merge, pct, start_daemon, write_results  # noqa: E402
 from isudt.daemon.bundle import default_bundle_dir, load_manifest  # noqa: E402
 from isudt.daemon.osc_codec import decode_packet, encode_message  # noqa: E402
 from isudt.daemon.square import render_square  # noqa: E402
@@ -67,14 +67,6 @@ TARGETS = {
 
 
 # --- measurements ----------------------------------------------------------------
-
-def pct(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"n": 0}
-    a = np.asarray(values)
-    return {"n": len(values), "p50": float(np.percentile(a, 50)), "p99": float(np.percentile(a, 99)),
-            "max": float(a.max()), "mean": float(a.mean())}
-
 
 def round_trips(client: Client, messages: list[bytes], rate: float, reply: str = "/sineparams") -> dict[str, Any]:
     """Closed loop at `rate`: one request, its reply, then wait for the next tick."""

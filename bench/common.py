@@ -1,6 +1,7 @@
-"""What the benchmarks share: the daemon driver (the tests' own, tests/support/daemon.py), a client, the machine, results.
+"""What the benchmarks share: the daemon driver (the tests' own, tests/support/daemon.py), a client, the machine,
+percentiles, the shipped bundles' configs, request material, results.
 
-bench_daemon.py, bench_jack.py and soak.py import this module and never each
+bench_daemon.py, bench_floor.py, bench_jack.py and soak.py import this module and never each
 other (bench_daemon runs bench_jack for --jack; bench_jack used to import
 bench_daemon back for these helpers).
 """
@@ -16,10 +17,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))   # support.daemon (the driver), support.jack (the private jackd of --jack)
 
+from isudt.daemon.bundle import Box, shipped_bundles  # noqa: E402
+from isudt.daemon.limits import DEFAULT_VOICES  # noqa: E402
 from isudt.daemon.osc_codec import decode_packet, encode_message  # noqa: E402
 from support.daemon import Daemon as _Daemon  # noqa: E402
 from support.daemon import start_daemon as _start_daemon  # noqa: E402
@@ -55,11 +60,12 @@ def start_daemon(work: Path, config: dict, device: str = "null", args: list[str]
     """One daemon on `device` (null unless asked): the one place a benchmark mode chooses where it plays.
 
     `config` is merged over the tests' defaults (OSC on a free port, replies to the sender, CPU); the
-    benchmarks play the daemon's default 8 voices unless `config` says otherwise.
+    benchmarks play the daemon's default number of voices (16; the tests' driver would start 4) unless
+    `config` says otherwise.
     """
     run = work / f"daemon-{time.time_ns()}"      # the driver names its config file the same each time
     run.mkdir(parents=True)
-    cfg = merge({"synth": {"voices": 8}}, merge(config, {"audio": {"device": device}}))
+    cfg = merge({"synth": {"voices": DEFAULT_VOICES}}, merge(config, {"audio": {"device": device}}))
     return Daemon(_start_daemon(run, cfg, list(args or []), ready_timeout=READY_TIMEOUT_S))
 
 
@@ -100,6 +106,54 @@ class Client:
         self.send(encode_message("/status"))
         args = self.wait_for("/status.reply", 2.0) or []
         return dict(zip(args[0::2], args[1::2]))
+
+
+def bundle_config(name: str) -> dict[str, Any]:
+    """The config that plays the shipped bundle `name` (`bundle.path`, so a SIGHUP reloads that same bundle)."""
+    bundles = shipped_bundles()
+    if name not in bundles:
+        raise SystemExit(f"no shipped bundle named {name!r}; known: {', '.join(bundles)}")
+    return {"bundle": {"path": str(bundles[name])}}
+
+
+def pct(values: list[float]) -> dict[str, float]:
+    """n, p50, p99, max and mean of `values` (just n=0 when there are none)."""
+    if not values:
+        return {"n": 0}
+    a = np.asarray(values)
+    return {"n": len(values), "p50": float(np.percentile(a, 50)), "p99": float(np.percentile(a, 99)),
+            "max": float(a.max()), "mean": float(a.mean())}
+
+
+def random_points(box: Box, n: int, rng: np.random.Generator) -> np.ndarray:
+    """`n` latents [n, L], uniform in the trained box: nothing repeats, nothing is clamped."""
+    return box.lo + (box.hi - box.lo) * rng.random((n, len(box.lo)))
+
+
+def random_latents(address: str, box: Box, n: int, rng: np.random.Generator) -> list[bytes]:
+    """`n` datagrams `address z0 .. zL-1` (`random_points`)."""
+    return [encode_message(address, [float(v) for v in row]) for row in random_points(box, n, rng)]
+
+
+def square_frames(n: int, side: int, rng: np.random.Generator) -> list[bytes]:
+    """`n` grey uint8 pictures `side` x `side` (row-major bytes, a lone `/frame` blob): the square world's glowing
+    square at random positions, area-resized from its 128 x 128. The same pictures for every bundle: a world that
+    fits them to its own size (digits-fm) does the same work for any content."""
+    from PIL import Image
+
+    from isudt.daemon.bundle import load_manifest
+    from isudt.daemon.square import render_square
+
+    spec = load_manifest(shipped_bundles()["square-sine"], verify=False).square
+    assert spec is not None, "the square-sine bundle has a square"
+    out = []
+    for _ in range(n):
+        img = np.round(render_square(int(rng.integers(spec.positions)), int(rng.integers(spec.positions)), spec)
+                       * 255).astype(np.uint8)
+        if side != img.shape[0]:
+            img = np.asarray(Image.fromarray(img).resize((side, side), Image.Resampling.BOX), np.uint8)
+        out.append(img.tobytes())
+    return out
 
 
 def machine() -> dict[str, Any]:
