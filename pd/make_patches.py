@@ -25,6 +25,8 @@ FIELD = (40, 150)         # isudt_see.pd: top-left of the square's field; 2 px p
 
 
 VOICES = 16                # isudt_synth.pd plays /voice/0 .. /voice/15 (the daemon's default synth.voices)
+LATENT_SLIDERS = 3         # isudt_control.pd: z0 z1 z2; it sends the first N, N from the daemon's /state/latent
+LATENT_PAD = 8             # ... padded with zeros up to this many values (a bundle of 4..8 sound dims still plays)
 
 
 class Patch:
@@ -100,7 +102,7 @@ def synth() -> Patch:
     p.obj("svoice2", 280, 420, "s \\$0-voice")
     p.msg("alloff", 360, 400, " \\, ".join(f"{n} off" for n in range(VOICES)) + ", f 30")
     p.obj("svoice3", 360, 520, "s \\$0-voice")
-    p.obj("state", 600, 390, "route voice synth")
+    p.obj("state", 600, 390, "route voice synth latent")
     p.obj("sunpack", 600, 440, "unpack f f")
     p.obj("seq0", 660, 470, "== 0")
     p.obj("sspigot", 600, 500, "spigot")
@@ -157,7 +159,7 @@ def synth() -> Patch:
     p.c("kind", 0, "k1", 0); p.c("kind", 1, "k2", 0); p.c("kind", 2, "k0", 0)
     p.c("k1", 0, "skind", 0); p.c("k2", 0, "skind", 0); p.c("k0", 0, "skind", 0)
     p.c("other", 3, "sprep", 0); p.c("sprep", 0, "svoice5", 0)
-    p.c("state", 2, "gunpack", 0)
+    p.c("state", 3, "gunpack", 0)     # the head (/state/latent, outlet 2, is not played here)
     p.c("gunpack", 2, "mtf", 0); p.c("mtf", 1, "setmuted", 0); p.c("setmuted", 0, "smuted", 0); p.c("mtf", 0, "spub", 0)
     p.c("state", 0, "sunpack", 0)
     p.c("sunpack", 1, "seq0", 0); p.c("seq0", 0, "sspigot", 1); p.c("sunpack", 0, "sspigot", 0)
@@ -562,13 +564,15 @@ def control() -> Patch:
     Long-distance wiring goes through [s $0-...] / [r $0-...] pairs and the
     GUIs' own send/receive names, so no cord runs across a display.
     """
-    p = Patch(1780, 1130)
-    p.text("doc", 20, 10, f"isudt control (Pure Data vanilla 0.51+) -- drive a running daemon (isudt serve). Sends to 127.0.0.1:12342 \\, listens for replies on port {CONTROL_PORT} and subscribes there (isudt_subscribe) \\, so it runs beside isudt_synth.pd and other clients. Gain \\, glide and mute show what the daemon has (its /state) \\, not what was last clicked. The controls also listen to isudt-x \\, isudt-y \\, isudt-z0 \\, isudt-z1 \\, isudt-voice \\, isudt-gain \\, isudt-glide \\, isudt-mute \\, isudt-status and isudt-panic \\, so other patches (or pd -send) can play them., f 150")
+    p = Patch(1800, 1130)
+    p.text("doc", 20, 10, f"isudt control (Pure Data vanilla 0.51+) -- drive a running daemon (isudt serve). Sends to 127.0.0.1:12342 \\, listens for replies on port {CONTROL_PORT} and subscribes there (isudt_subscribe) \\, so it runs beside isudt_synth.pd and other clients. Gain \\, glide and mute show what the daemon has (its /state) \\, not what was last clicked. The controls also listen to isudt-x \\, isudt-y \\, isudt-z0 \\, isudt-z1 \\, isudt-z2 \\, isudt-voice \\, isudt-gain \\, isudt-glide \\, isudt-mute \\, isudt-status and isudt-panic \\, so other patches (or pd -send) can play them., f 150")
     # --- indicators and panic (top row)
     p.add("conn", "obj", 20, 100, "tgl 25 0 empty \\$0-conn connected 30 12 0 14 -262144 -1 -1 0 1")
     p.text("cconn", 150, 100, "lit while a /heartbeat came within the last 2 s: the daemon runs and answers, f 40")
     p.add("panic", "obj", 500, 100, "bng 25 250 50 0 \\$0-panic isudt-panic panic 30 12 0 14 -258113 -1 -1")
     p.text("cpanic", 600, 100, "/off: every voice off at once, f 32")
+    p.add("voice", "obj", 880, 105, f"hradio 15 1 0 {VOICES} \\$0-voice isudt-voice voice 0 -8 0 10 -262144 -1 -1 0")
+    p.text("cvoice", 880 + 15 * VOICES + 20, 100, f"voice (0..{VOICES - 1}): 0 sends the published addresses \\, N sends /voice/N/..., f 36")
     # --- x / y (left)
     p.text("cxy", 20, 150, "x \\, y: top-left corner of the 2 x 2 square (0..125 \\; y = 0 is the top row), f 54")
     p.add("xs", "obj", 60, 200, "hsl 252 15 0 125 0 0 empty isudt-x x -2 -8 0 10 -262144 -1 -1 0 1")
@@ -589,21 +593,26 @@ def control() -> Patch:
     p.obj("srate", 200, 360, "s \\$0-rate")
     p.obj("lb", 340, 300, "loadbang")
     p.msg("ten", 340, 330, "10")
-    # --- z0 / z1 and voice (middle)
-    p.text("cz", 440, 150, "or a point of the sound latent space, f 40")
-    p.add("z0", "obj", 440, 200, "hsl 180 15 -3 3 0 0 empty isudt-z0 z0 -2 -8 0 10 -262144 -1 -1 0 1")
-    p.add("z1", "obj", 440, 240, "hsl 180 15 -3 3 0 0 empty isudt-z1 z1 -2 -8 0 10 -262144 -1 -1 0 1")
-    p.atom("z0a", 640, 200, "6 0 0 0 - - -")
-    p.atom("z1a", 720, 240, "6 0 0 0 - - -")
-    p.obj("zt", 720, 270, "t b f")
-    p.obj("zpack", 640, 310, "pack f f")
-    p.obj("zlim", 640, 340, "isudt_speedlim 10")
-    p.obj("zpre", 640, 370, "list prepend /latent/sound")
-    p.obj("zsend", 640, 400, "s \\$0-out")
-    p.obj("zrpre", 830, 340, "r \\$0-pre-z")
-    p.obj("rratez", 790, 300, "r \\$0-rate")
-    p.text("cvoice", 440, 440, "voice (0..7): 0 sends the published addresses \\, N sends /voice/N/..., f 34")
-    p.add("voice", "obj", 440, 500, "hradio 15 1 0 8 \\$0-voice isudt-voice empty 0 -8 0 10 -262144 -1 -1 0")
+    # --- z0 / z1 / z2 (middle): the first N go out, N = the sound latent's size from the daemon's /state/latent
+    p.text("cz", 440, 150, "or a point of the sound latent space: as many values as the bundle's latent has, f 46")
+    for k in range(LATENT_SLIDERS):
+        p.add(f"z{k}", "obj", 440, 200 + 35 * k, f"hsl 180 15 -3 3 0 0 empty isudt-z{k} z{k} -2 -8 0 10 -262144 -1 -1 0 1")
+        p.atom(f"z{k}a", 640 + 60 * k, 200 + 35 * k, "6 0 0 0 - - -")
+        if k:
+            p.obj(f"zt{k}", 640 + 60 * k, 305, "t b f")
+    p.atom("zn", 440, 350, "2 0 0 0 - \\$0-zdims -")
+    p.text("czn", 475, 345, "values sent: z0 .. z(N-1) \\, N the sound latent's size (/state/latent) \\, 2 until the daemon says, f 22")
+    p.obj("zpack", 640, 345, "pack " + " ".join("f" * LATENT_SLIDERS))
+    p.obj("rratez", 790, 345, "r \\$0-rate")
+    p.obj("zlim", 640, 375, "isudt_speedlim 10")
+    p.obj("zpad", 640, 405, "list append" + " 0" * (LATENT_PAD - LATENT_SLIDERS))
+    p.obj("zdims", 800, 405, "r \\$0-zdims")
+    p.obj("zsplit", 640, 435, "list split 2")
+    p.obj("zrpre", 830, 435, "r \\$0-pre-z")
+    p.obj("zpre", 640, 465, "list prepend /latent/sound")
+    p.obj("zsend", 640, 495, "s \\$0-out")
+    p.msg("two", 400, 330, "2")
+    p.obj("szdims", 330, 380, "s \\$0-zdims")
     # --- output as the daemon has it (right)
     p.text("cout", 920, 150, "output (as the daemon's /state says), f 20")
     p.atom("gain", 920, 200, "5 -60 12 0 - isudt-gain \\$0-gain")
@@ -676,7 +685,7 @@ def control() -> Patch:
         p.obj(f"p_{short}", 880, y, "list prepend set")
         p.obj(f"t_{short}", 1005, y, "list trim")
         p.obj(f"s_{short}", 1075, y, f"s \\$0-{short}-show")
-    for short, x, y in (("syp", 1500, R[1]), ("syn", 1630, R[2])):     # /synthparams, /state/synth: right of their routes
+    for short, x, y in (("syp", 1540, R[1]), ("syn", 1670, R[2])):     # /synthparams, /state/synth: right of their routes
         p.obj(f"p_{short}", x, y, "list prepend set")
         p.obj(f"t_{short}", x, y + 28, "list trim")
         p.obj(f"s_{short}", x, y + 56, f"s \\$0-{short}-show")
@@ -688,7 +697,9 @@ def control() -> Patch:
     p.obj("sconn", 1060, R[0], "s \\$0-conn")
     p.obj("metro", 1140, R[0], "metro 1000")
     p.obj("rstate", 1260, R[0], "route state synthparams")
-    p.obj("rsvoice", 1260, R[1], "route voice synth")
+    p.obj("rsvoice", 1260, R[1], "route voice synth latent")
+    p.obj("ulat", 1440, R[2], "unpack f f")
+    p.obj("slat", 1440, R[4], "s \\$0-zdims")
     p.obj("ustate", 1260, R[2], "unpack f f f f s")
     p.msg("setgain", 1200, R[3], "set \\$1")
     p.msg("setglide", 1265, R[3], "set \\$1")
@@ -710,11 +721,14 @@ def control() -> Patch:
     p.chain("lb", "ten", "rate", "srate")
     p.chain("z0", "z0a")
     p.c("z0a", 0, "zpack", 0)
-    p.chain("z1", "z1a", "zt")
-    p.c("zt", 1, "zpack", 1)
-    p.c("zt", 0, "zpack", 0)
-    p.chain("zpack", "zlim", "zpre", "zsend")
+    for k in range(1, LATENT_SLIDERS):
+        p.chain(f"z{k}", f"z{k}a", f"zt{k}")
+        p.c(f"zt{k}", 1, "zpack", k)
+        p.c(f"zt{k}", 0, "zpack", 0)
+    p.chain("zpack", "zlim", "zpad", "zsplit", "zpre", "zsend")
+    p.c("zdims", 0, "zsplit", 1)
     p.c("zrpre", 0, "zpre", 1)
+    p.c("lb", 0, "two", 0); p.c("two", 0, "szdims", 0)
     for short in ("syn", "syp", "vs", "ls", "er", "other"):
         p.c(f"r_{short}", 0, f"m_{short}", 0)
         p.chain(f"p_{short}", f"t_{short}", f"s_{short}")
@@ -756,7 +770,8 @@ def control() -> Patch:
     p.c("rstate", 1, "p_syp", 0)
     p.c("rstate", 2, "p_other", 0)
     p.c("rsvoice", 1, "p_syn", 0)
-    p.c("rsvoice", 2, "ustate", 0)
+    p.c("rsvoice", 3, "ustate", 0)
+    p.c("rsvoice", 2, "ulat", 0); p.c("ulat", 1, "slat", 0)
     p.c("ustate", 0, "setgain", 0)
     p.c("ustate", 1, "setglide", 0)
     p.c("ustate", 2, "setmute", 0)
@@ -774,7 +789,7 @@ def see() -> Patch:
     [cnv] lines (nothing under it, so the layout check holds wherever it is).
     """
     fx, fy = FIELD
-    p = Patch(1040, 820)
+    p = Patch(1200, 820)
     p.text("doc", 20, 10, f"isudt see (Pure Data vanilla 0.51+) -- the way back: the daemon listens to its audio input and says where the sound puts the square. Click listen (sends /image/listen 1 or 0) \\, play or sing into the daemon's input: the red marker moves to each /square x y \\, and silent lights on /image/silent (nothing is guessed in silence). Listens on port {SEE_PORT} and subscribes there \\, so it runs beside isudt_control.pd. listen shows what the daemon says (its /state)., f 110")
     p.add("listen", "obj", 20, 90, "tgl 25 0 \\$0-listen isudt-see-listen listen 30 12 0 14 -262144 -1 -1 0 1")
     p.add("silent", "obj", 200, 95, "tgl 15 0 empty \\$0-silent silent 20 7 0 12 -262144 -1 -1 0 1")
@@ -791,9 +806,9 @@ def see() -> Patch:
     p.text("cxy", 330, 150, "/square: top-left corner (0..125), f 40")
     p.atom("x", 330, 180, "5 0 0 0 x \\$0-x -")
     p.atom("y", 420, 180, "5 0 0 0 y \\$0-y -")
-    p.text("cz", 330, 230, "/image/latent: the image latent, f 40")
-    p.atom("z0", 330, 260, "7 0 0 0 z0 \\$0-z0 -")
-    p.atom("z1", 440, 260, "7 0 0 0 z1 \\$0-z1 -")
+    p.text("cz", 330, 230, "/image/latent: the image latent (the bundle's 2 or 3 values), f 60")
+    for k in range(LATENT_SLIDERS):
+        p.atom(f"z{k}", 330 + 110 * k, 260, f"7 0 0 0 z{k} \\$0-z{k} -")
     p.text("cpic", 330, 310, "/picture (a blob) is not shown here: Pd vanilla has no image object, f 30")
     # wiring
     W = 480
@@ -820,13 +835,13 @@ def see() -> Patch:
     p.msg("one", 640, W + 190, "1")
     p.obj("ssilent1", 640, W + 220, "s \\$0-silent")
     p.obj("psilent", 600, W + 260, "s isudt-see-silent")
-    p.obj("unz", 780, W + 190, "unpack f f")
-    p.obj("sz0", 780, W + 220, "s \\$0-z0")
-    p.obj("sz1", 780, W + 250, "s \\$0-z1")
-    p.obj("svoice", 880, W + 140, "route voice synth")
-    p.obj("ustate", 880, W + 190, "unpack f f f f s")
-    p.msg("setlisten", 880, W + 220, "set \\$1")
-    p.obj("slisten", 880, W + 250, "s isudt-see-listen")
+    p.obj("unz", 760, W + 190, "unpack " + " ".join("f" * LATENT_SLIDERS))
+    for k in range(LATENT_SLIDERS):
+        p.obj(f"sz{k}", 760 + 80 * k, W + 240, f"s \\$0-z{k}")
+    p.obj("svoice", 1010, W + 140, "route voice synth latent")
+    p.obj("ustate", 1010, W + 190, "unpack f f f f s")
+    p.msg("setlisten", 1010, W + 220, "set \\$1")
+    p.obj("slisten", 1010, W + 250, "s isudt-see-listen")
     # cords
     p.chain("rlisten", "plisten", "send")
     p.c("recv", 5, "sub", 0)
@@ -841,9 +856,11 @@ def see() -> Patch:
     p.chain("pack", "pos", "smarker")
     p.c("rroute", 1, "image", 0)
     p.c("image", 0, "one", 0); p.c("one", 0, "ssilent1", 0); p.c("image", 0, "psilent", 0)
-    p.c("image", 1, "unz", 0); p.c("unz", 0, "sz0", 0); p.c("unz", 1, "sz1", 0)
+    p.c("image", 1, "unz", 0)
+    for k in range(LATENT_SLIDERS):
+        p.c("unz", k, f"sz{k}", 0)
     p.c("rroute", 2, "svoice", 0)
-    p.c("svoice", 2, "ustate", 0)
+    p.c("svoice", 3, "ustate", 0)     # the /state head (not /state/voice, /state/synth, /state/latent)
     p.c("ustate", 3, "setlisten", 0); p.c("setlisten", 0, "slisten", 0)
     return p
 

@@ -198,9 +198,10 @@ def _capture(sock: socket.socket, quiet: float, deadline: float) -> list[tuple[s
 
 
 @pytest.mark.process
-@pytest.mark.parametrize("voice", [0, 3])
+@pytest.mark.parametrize("voice", [0, 3, 15])
 def test_control_and_synth_patches_send_what_the_daemon_accepts(tmp_path: Path, voice: int) -> None:
-    """Drive the bundled control patch through its receive names; a socket stands in for the daemon."""
+    """Drive the bundled control patch through its receive names; a socket stands in for the daemon (voice 15:
+    the last of the daemon's 16)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -264,6 +265,19 @@ def test_control_shows_the_daemons_state_without_echoing_it(tmp_path: Path) -> N
     addresses = [a for a, _ in got]
     assert "/subscribe" in addresses and "/status" in addresses, got     # connected -> polls /status
     assert not {"/gain", "/glide", "/mute"} & set(addresses), got         # nothing echoed back
+
+
+def test_the_voice_selectors_reach_every_voice_of_the_daemon() -> None:
+    """The control's voice selector has a cell per voice of the daemon's default (16: /voice/0 .. /voice/15),
+    and the synth routes as many. (Pd passes a number sent to the selector's receive name on unclamped, so the
+    cells are counted in the file: what a performer can click.)"""
+    voices = SynthSection().voices
+    (radio,) = [r for r in pd_records((PD_DIR / "isudt_control.pd").read_text())
+                if r[:2] == ["#X", "obj"] and r[4:5] == ["hradio"] and "isudt-voice" in r]
+    assert int(radio[8]) == voices == 16, radio                # hradio size change init NUMBER ...
+    synth = (PD_DIR / "isudt_synth.pd").read_text()
+    assert "route " + " ".join(str(n) for n in range(voices)) + ";" in synth
+    assert synth.count("isudt_voice~ 10") == voices
 
 
 def test_patches_are_what_make_patches_writes() -> None:
@@ -565,6 +579,110 @@ def test_restarted_daemon_is_muted_again_by_the_running_synth(daemon_factory: An
     assert connected and connected[-1] == [1.0], out
 
 
+class PdSession:
+    """A real Pd with a bundled patch, driven as a performer would (its receive names, through
+    tests/pd/isudt_remote.pd: FUDI over UDP), talking to a real daemon through a UDP hop that records what Pd
+    sent: what the daemon received, message by message. Pd's printout (tests/pd/isudt_print_replies.pd on the
+    patch's port: every reply the patch gets) is read as it comes."""
+
+    def __init__(self, tmp_path: Path, daemon: Any, patch: str, port: int, quit_ms: int = 15000) -> None:
+        import threading
+        self.daemon = daemon
+        self.hop = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.hop.bind(("127.0.0.1", 0))
+        self.remote_port = free_udp_port()
+        self.remote = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        ports = ports_patch(tmp_path, self.hop.getsockname()[1], free_udp_port())
+        cmd = [PD, "-nogui", "-nosound", "-noprefs", "-path", str(PD_DIR), "-open", str(ports),
+               "-open", str(PD_DIR / patch), "-open", str(TEST_PD / "isudt_print_replies.pd"),
+               "-open", str(TEST_PD / "isudt_remote.pd"), "-open", str(TEST_PD / "isudt_quit_after.pd"),
+               "-send", f"isudt-quit-after {quit_ms}", "-send", f"isudt-print-port {port}",
+               "-send", f"isudt-remote-port {self.remote_port}"]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     stdin=subprocess.DEVNULL)
+        self.lines: list[str] = []
+        self.sent: list[tuple[str, list[Any]]] = []       # what Pd sent, as the daemon received it
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def play(self, *messages: str) -> None:
+        """`isudt-z0 0.5` etc.: each to its receive name in Pd, as the GUI would."""
+        for m in messages:
+            self.remote.sendto(f"{m};\n".encode(), ("127.0.0.1", self.remote_port))
+
+    def pump(self, until: Any, timeout: float) -> bool:
+        """Pass Pd's datagrams on to the daemon (recording them) until `until()` or the timeout."""
+        deadline = time.monotonic() + timeout
+        while not until():
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                return False
+            self.hop.settimeout(0.05)
+            try:
+                data, sender = self.hop.recvfrom(65536)
+            except socket.timeout:
+                continue
+            if sender[1] == self.daemon.port:
+                continue                  # an answer to the hop itself: Pd hears the daemon on its subscription
+            self.sent.extend(decode_packet(data, 4, 64))
+            self.hop.sendto(data, (self.daemon.host, self.daemon.port))
+        return True
+
+    def printed(self, prefix: str) -> list[str]:
+        return [line for line in list(self.lines) if line.startswith(prefix)]
+
+    def close(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        self._reader.join(timeout=5)
+        self.hop.close()
+        self.remote.close()
+        return "\n".join(self.lines)
+
+
+@pytest.mark.parametrize("bundle, dims", [("square-sine", 2), ("digits-fm", 3)])
+def test_control_sends_as_many_latent_values_as_the_daemons_state_latent_says(
+        daemon_factory: Any, tmp_path: Path, bundle: str, dims: int) -> None:
+    """`isudt serve --bundle B`, the control patch subscribed: /state/latent tells it the sound latent's size,
+    and the z sliders (on voice 15 of the daemon's 16) send exactly that many values: square-sine 2, digits-fm 3
+    (where the patch's default of 2 would be refused). The daemon refuses none of it (its /error names a wrong
+    count: shown at the end, a count the patch did not follow is seen in the same run)."""
+    d = daemon_factory({"synth": {"voices": 16}}, args=["--bundle", bundle])
+    pd = PdSession(tmp_path, d, "isudt_control.pd", 12351)
+    try:
+        said = f"isudt-r-other: state latent {dims} {dims}"
+        assert pd.pump(lambda: pd.printed(said), 10.0), pd.close()
+        pd.play("isudt-voice 15", "isudt-z0 0.5", "isudt-z1 -0.5", "isudt-z2 1")
+        address = "/voice/15/latent/sound"
+        want = [0.5, -0.5, 1.0][:dims]
+        assert pd.pump(lambda: (address, want) in pd.sent, 5.0), (pd.sent, pd.close())
+        reply = "isudt-r-voice: 15" if bundle == "square-sine" else "isudt-r-other: voice 15 synthparams"
+        assert pd.pump(lambda: pd.printed(reply), 3.0), pd.close()        # the daemon played what the patch sent
+        pd.pump(lambda: False, 0.3)
+        errors = d.status()["errors"]
+        out = pd.close()
+    finally:
+        pd.close()
+    latents = [a for addr, a in pd.sent if addr.endswith("/latent/sound")]
+    assert latents and all(len(a) == dims for a in latents), pd.sent
+    assert {addr for addr, _ in pd.sent if addr.endswith("/latent/sound")} == {address}, pd.sent
+    assert errors == 0 and "isudt-r-error" not in out, out
+    assert not PD_PROBLEMS.search(out), out
+    # the check above can fail: one value too many is refused, naming the count
+    c = d.client()
+    c.send(address, *([0.0] * (dims + 1)))
+    assert c.wait_for("/error") == [address, f"expects {dims} latent coordinates, got {dims + 1} arguments"]
+
+
 # --- isudt_see.pd: the way back ----------------------------------------------------------
 
 def _see_printer(directory: Path) -> Path:
@@ -583,7 +701,8 @@ def _see_printer(directory: Path) -> Path:
 @pytest.mark.process
 def test_see_patch_listens_moves_its_marker_and_shows_silence(tmp_path: Path) -> None:
     """isudt_see.pd: subscribes on 12353; its listen toggle sends /image/listen 1 / 0; a /square sent to
-    12353 moves the marker to the field position; /image/silent lights silent; /state sets the toggle."""
+    12353 moves the marker to the field position; /image/silent lights silent; /state sets the toggle; a 3-D
+    /image/latent and /state/latent are taken without a complaint (no 'unpack: type mismatch')."""
     fx, fy = 40, 150                                   # pd/make_patches.py FIELD: 2 px per position
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -600,6 +719,8 @@ def test_see_patch_listens_moves_its_marker_and_shows_silence(tmp_path: Path) ->
                     time.sleep(0.3)
                     daemon.sendto(encode_message("/square", (40.0, 80.0)), ("127.0.0.1", 12353))
                 daemon.sendto(encode_message("/image/latent", (0.25, -0.5)), ("127.0.0.1", 12353))
+                daemon.sendto(encode_message("/image/latent", (0.25, -0.5, 1.0)), ("127.0.0.1", 12353))   # digits-fm
+                daemon.sendto(encode_message("/state/latent", (3, 3)), ("127.0.0.1", 12353))   # not the /state head
                 daemon.sendto(encode_message("/image/silent", (-80.0,)), ("127.0.0.1", 12353))
                 daemon.sendto(encode_message("/state", (0.0, 10.0, 0, 1, "isudt-test")), ("127.0.0.1", 12353))
             got = _capture(sock, 1.0, time.monotonic() + 4.0)
