@@ -52,8 +52,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 FUZZ = ROOT / "tests" / "support" / "fuzz.py"
 
-from common import Client, Daemon, machine, start_daemon, write_results  # noqa: E402
-from isudt.daemon.bundle import default_bundle_dir, load_manifest  # noqa: E402
+from common import Client, Daemon, machine, square_frames, start_daemon, write_results  # noqa: E402
+from isudt.daemon.bundle import load_manifest  # noqa: E402
 from isudt.daemon.osc_codec import encode_message  # noqa: E402
 
 GROWTH_TARGET_PCT = 5.0
@@ -62,17 +62,24 @@ WARMUP_FRACTION = 0.2
 
 # --- the load (runs in a child process: `soak.py --sender ...`) -------------------------
 
-def sender(port: int, seconds: float, voices: int, rates: dict[str, float], seed: int = 1) -> dict[str, Any]:
-    """Send the control load, paced every millisecond; count replies. Returns the counts as a dict."""
-    from isudt.daemon.square import render_square
+def sender(port: int, seconds: float, voices: int, rates: dict[str, float], seed: int = 1,
+           bundles: tuple[str, ...] = ("square-sine",), frame_side: int = 128) -> dict[str, Any]:
+    """Send the control load, paced every millisecond; count replies. Returns the counts as a dict.
 
-    man = load_manifest(default_bundle_dir(), verify=False)
-    spec, P = man.square, man.square.positions
+    `bundles` (names or folders) give the latents' sizes and boxes; with more than one, the latent requests
+    take each bundle's in turn (a load that keeps half its latents valid across `/bundle` switches; the
+    others are refused with /error). `/pictslider` needs the first bundle to have squares; frames are
+    `frame_side` a side (`common.square_frames`), which every bundle takes.
+    """
+    from isudt.daemon.bundle import resolve_bundle
+
+    mans = [load_manifest(resolve_bundle(b), verify=False) for b in bundles]
+    spec = mans[0].square
+    if rates.get("pictslider", 0) > 0 and spec is None:
+        raise SystemExit(f"--pictslider: bundle {mans[0].name} has no squares")
+    P = spec.positions if spec is not None else 0
     rng = random.Random(seed)
-    frames = [np.round(render_square(rng.randrange(P), rng.randrange(P), spec) * 255).astype(np.uint8).tobytes()
-              for _ in range(64)]
-    ilo, ihi = man.image_box.lo, man.image_box.hi
-    slo, shi = man.sound_box.lo, man.sound_box.hi
+    frames = square_frames(64, frame_side, np.random.default_rng(seed))
 
     def make(kind: str, i: int) -> bytes:
         v = i % voices
@@ -80,11 +87,10 @@ def sender(port: int, seconds: float, voices: int, rates: dict[str, float], seed
             return encode_message(f"/voice/{v}/pictslider", [rng.randrange(P), rng.randrange(P)])
         if kind == "frame":
             return encode_message(f"/voice/{v}/frame", [frames[i % len(frames)]])
-        if i % 2:
-            z = ilo + (ihi - ilo) * np.array([rng.random() for _ in ilo])
-            return encode_message(f"/voice/{v}/latent/image", [float(x) for x in z])
-        z = slo + (shi - slo) * np.array([rng.random() for _ in slo])
-        return encode_message(f"/voice/{v}/latent/sound", [float(x) for x in z])
+        man = mans[(i // 2) % len(mans)]
+        box, address = (man.image_box, "latent/image") if i % 2 else (man.sound_box, "latent/sound")
+        z = box.lo + (box.hi - box.lo) * np.array([rng.random() for _ in box.lo])
+        return encode_message(f"/voice/{v}/{address}", [float(x) for x in z])
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
@@ -92,7 +98,7 @@ def sender(port: int, seconds: float, voices: int, rates: dict[str, float], seed
     sock.connect(("127.0.0.1", port))
     sock.setblocking(False)
     sent = {k: 0 for k in rates}
-    replies = {"sineparams": 0, "latent_sound": 0, "error": 0, "other": 0}
+    replies = {"sineparams": 0, "synthparams": 0, "latent_sound": 0, "error": 0, "other": 0}
     failed = 0
 
     def drain() -> None:
@@ -103,6 +109,8 @@ def sender(port: int, seconds: float, voices: int, rates: dict[str, float], seed
                 return
             if b"/sineparams\0" in data[:32]:
                 replies["sineparams"] += 1
+            elif b"/synthparams\0" in data[:32]:
+                replies["synthparams"] += 1
             elif data.startswith(b"/error\0"):
                 replies["error"] += 1
             elif b"/latent/sound\0" in data[:32]:
@@ -110,6 +118,7 @@ def sender(port: int, seconds: float, voices: int, rates: dict[str, float], seed
             else:
                 replies["other"] += 1
 
+    print("ready", flush=True)      # set up: a caller may start its window now (the JSON line comes last)
     t0 = time.perf_counter()
     end = t0 + seconds
     while (now := time.perf_counter()) < end:
@@ -351,10 +360,13 @@ def main() -> int:
     ap.add_argument("--out", default=None, help="JSON path (default bench/results/<mode>-<date>-<host>.json)")
     ap.add_argument("--sender", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--bundle", default="square-sine", help=argparse.SUPPRESS)      # --sender: names/dirs, comma-separated
+    ap.add_argument("--frame-side", type=int, default=128, help=argparse.SUPPRESS)  # --sender: the frames' side
     a = ap.parse_args()
     if a.sender:
         print(json.dumps(sender(a.port, a.seconds, a.voices,
-                                {"pictslider": a.pictslider, "frame": a.frame, "latent": a.latent})), flush=True)
+                                {"pictslider": a.pictslider, "frame": a.frame, "latent": a.latent},
+                                bundles=tuple(a.bundle.split(",")), frame_side=a.frame_side)), flush=True)
         return 0
     if a.seconds is None:
         a.seconds = 600.0 if a.mode == "soak" else 10.0
