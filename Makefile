@@ -33,6 +33,7 @@ eval:
 
 bench:
 	$(PY) bench/bench_daemon.py
+	$(PY) bench/bench_floor.py
 
 patch-pictures:     ## real Pd GUI screenshots of pd/*.pd under Xvfb -> docs/patches/pd_*.png (apt: puredata-gui xvfb imagemagick)
 	$(PY) tests/support/pd_gui.py docs/patches
