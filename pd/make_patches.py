@@ -229,7 +229,7 @@ def receive() -> Patch:
     """isudt_receive.pd"""
     p = Patch(1000, 1200)
     p.dy = 50
-    p.text("doc", 20, 10, "isudt_receive -- replies from the isudt daemon (OSC over UDP). Outlets \\, left to right: /sineparams -> pitch dB \\; /voice/N/sineparams -> N pitch dB \\; /latent/sound -> z0 z1 \\; /status.reply -> name value ... \\; /error -> address reason \\; anything else as a list (other /voice/N/... replies as voice N ... \\, N a number \\, e.g. voice 3 off). Inlet: [listen PORT( \\, [listen 0( stops. Creation argument: the port (none or 0: [v isudt-reply-port] if set \\, else 12341 \\; negative: wait for [listen PORT(). Several instances may listen on one port: the socket that gets a packet hands it to all of them through [s isudt-reply-in]., f 136")
+    p.text("doc", 20, 10, "isudt_receive -- replies from the isudt daemon (OSC over UDP). Outlets \\, left to right: /sineparams -> pitch dB \\; /voice/N/sineparams -> N pitch dB \\; /latent/sound -> z0 z1 ... (as many as the latent has) \\; /status.reply -> name value ... \\; /error -> address reason \\; anything else as a list (other /voice/N/... replies as voice N ... \\, N a number \\, e.g. voice 3 off). Inlet: [listen PORT( \\, [listen 0( stops. Creation argument: the port (none or 0: [v isudt-reply-port] if set \\, else 12341 \\; negative: wait for [listen PORT(). Several instances may listen on one port: the socket that gets a packet hands it to all of them through [s isudt-reply-in]., f 136")
     p.obj("in", 20, 110, "inlet")
     p.obj("rl", 20, 140, "route listen port")
     p.obj("lb", 240, 110, "loadbang")
