@@ -77,9 +77,10 @@ class ToneClient:
         self._n += frames
 
     def feed(self) -> None:
-        """Connect to the daemon's PortAudio input port, and nothing else into it."""
+        """Connect to the daemon's input port (its JACK client, native or PortAudio's), and nothing else into it."""
         deadline = time.monotonic() + 10
-        while not (ins := sorted(p.name for p in self.client.get_ports("PortAudio", is_input=True, is_audio=True))):
+        while not (ins := sorted(p.name for p in self.client.get_ports(r"^(isudt|PortAudio)(-[0-9]+)?:", is_input=True,
+                                                                     is_audio=True))):
             if time.monotonic() > deadline:
                 raise RuntimeError("the daemon's input port did not appear")
             time.sleep(0.05)

@@ -1,4 +1,4 @@
-"""Audio output: a PortAudio stream (sounddevice) or a null output, with device-loss handling.
+"""Audio output: the engine's own JACK client, a PortAudio stream (sounddevice) or a null output; device loss.
 
 Why it is shaped like this
 --------------------------
@@ -6,6 +6,19 @@ Why it is shaped like this
   PortAudio calls it directly with the engine as userdata, so no Python runs
   on the audio thread. It times itself and counts underruns; `stats` reads
   those counters. This class only opens, watches and closes streams.
+* **Backends** (``audio.backend``): on a JACK device the engine is by default
+  a JACK client of its own (daemon/jack_backend.c: libjack, dlopen()ed, calls
+  the same C callback on the port buffers; client ``isudt``, ports
+  ``out_1..N`` and ``in_1..N``, connected to the device's ports as PortAudio
+  connects its own). Why: beside two busy loops jackd reported the daemon's
+  client late twice as often as jack_metro through PortAudio's JACK host API
+  (bench/bench_native_jack.py measures both). ``auto`` = native when the
+  device is JACK and libjack loads, ``portaudio`` = always sounddevice,
+  ``jack`` = native or an error. Every other host API is PortAudio's.
+  Devices are still found through PortAudio (the same names and indexes);
+  when the native client plays, PortAudio is terminated right after that, so
+  its own JACK client (PortAudio keeps one active from ``Pa_Initialize``) is
+  not a second, idle client of this process in every cycle.
 * ``device="auto"`` takes PortAudio's default output; when there is none (or it
   cannot be opened) the daemon still runs, on the **null output**, and says so
   loudly (``warning`` attribute + a WARNING log line). A device that is *named*
@@ -28,7 +41,10 @@ Why it is shaped like this
   exit handler is unregistered so that the daemon still exits cleanly. The
   daemon (or systemd) has to be restarted once JACK is back. For the same
   reason a process must never re-initialise PortAudio after a JACK server it
-  was connected to died.
+  was connected to died. The native client gets jackd's shutdown callback
+  (``lost`` within a monitor period) and is closed; the process still gives
+  up the device the same way (``recoverable: False``, restart once JACK is
+  back), so both backends behave alike for systemd.
 """
 from __future__ import annotations
 
@@ -52,6 +68,8 @@ log = logging.getLogger(__name__)
 BACKOFF_START_S = 0.5
 BACKOFF_MAX_S = 5.0
 RELEASE_TIMEOUT_S = 2.0      # a stream that cannot be stopped within this is abandoned
+JACK_CLIENT_NAME = "isudt"   # the native backend's JACK client (JACK adds -01, -02 ... when it is taken)
+BACKENDS = ("auto", "portaudio", "jack")
 MONITOR_PERIOD_S = 0.1
 _HOSTAPI_SHORT = {"JACK Audio Connection Kit": "JACK"}
 
@@ -68,8 +86,11 @@ class AudioConfig:
     channels: int = 2
     input: str | int | None = None   # input device for listening (None: output only)
     input_channels: int = 1
+    backend: str = "auto"            # auto, portaudio, jack (see the module docstring)
 
     def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"audio backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
         if isinstance(self.device, str) and self.device.strip().lstrip("-").isdigit():
             self.device = int(self.device)
         if isinstance(self.device, bool) or not isinstance(self.device, (str, int)):
@@ -87,7 +108,8 @@ class AudioConfig:
         """The output's settings from the daemon's `config.Config` (its `audio` section)."""
         a = cfg.audio
         return cls(device=a.device, samplerate=a.samplerate, blocksize=a.blocksize, latency=a.latency,
-                   channels=a.channels, input=a.input, input_channels=a.input_channels)
+                   channels=a.channels, input=a.input, input_channels=a.input_channels,
+                   backend=getattr(a, "backend", "auto"))
 
 
 # ---------------------------------------------------------------- devices
@@ -98,8 +120,10 @@ def _sd() -> Any:
 
 
 def _query_devices(kind: str = "output") -> list[dict]:
-    """Devices with channels of `kind` ("output" or "input")."""
+    """Devices with channels of `kind` ("output" or "input"); re-initialises PortAudio if the native path dropped it."""
     sd = _sd()
+    if int(getattr(sd, "_initialized", 1)) <= 0:
+        sd._initialize()
     apis = sd.query_hostapis()
     try:
         default = int(sd.query_devices(kind=kind)["index"])
@@ -186,6 +210,94 @@ def _run_bounded(fn: Callable[[], object], timeout: float) -> bool:
     return done.wait(timeout)
 
 
+# ----------------------------------------------------------- native JACK
+def _ere_escape(text: str) -> str:
+    """`text` as a literal in a POSIX extended regular expression (jack_get_ports' patterns)."""
+    return "".join("\\" + ch if ch in ".[]{}()\\*+?|^$" else ch for ch in text)
+
+
+def native_jack_problem() -> str | None:
+    """None when the native JACK backend can be used (libjack loads), else why not."""
+    from ._engine import ffi, lib
+    err = ffi.new("char[256]")
+    return None if lib.isudt_jack_load(err, 256) == 0 else ffi.string(err).decode(errors="replace")
+
+
+class NativeJackStream:
+    """The engine as a JACK client of its own (daemon/jack_backend.c), with the stream calls AudioOutput makes.
+
+    Open = a client with its ports (not active yet); start = activate and connect
+    out_i to the i-th playback port of `playback` (and the i-th capture port of
+    `capture` to in_i). The process callback is C: the engine's own callback on
+    the port buffers. The engine must outlive the stream (AudioOutput's rule).
+    """
+
+    def __init__(self, engine: Engine, channels: int, in_channels: int, playback: str, capture: str | None,
+                 samplerate: int, client_name: str = JACK_CLIENT_NAME) -> None:
+        from ._engine import ffi, lib
+        self._ffi, self._lib = ffi, lib
+        self._err = ffi.new("char[512]")
+        self._stats = ffi.new("isudt_jack_stats *")
+        self._playback = f"^{_ere_escape(playback)}:"
+        self._capture = f"^{_ere_escape(capture)}:" if capture else ""
+        h = lib.isudt_jack_open(ffi.cast("isudt_engine *", engine.userdata), client_name.encode(), channels,
+                                in_channels, self._err, 512)
+        if h == ffi.NULL:
+            raise AudioDeviceError(f"native JACK client: {self._error()}")
+        self._h: Any = h
+        rate = self.stats()["samplerate"]
+        if rate != samplerate:
+            self.close()
+            raise AudioDeviceError(f"the JACK server runs at {rate} Hz, audio.samplerate is {samplerate}")
+        name = ffi.new("char[128]")
+        lib.isudt_jack_name(h, name, 128)
+        self.name = ffi.string(name).decode(errors="replace")
+
+    def _error(self) -> str:
+        return self._ffi.string(self._err).decode(errors="replace")
+
+    def start(self) -> None:
+        if self._h is None or self._lib.isudt_jack_start(self._h, self._playback.encode(), self._capture.encode(),
+                                                         self._err, 512) != 0:
+            raise AudioDeviceError(f"native JACK client: {self._error() if self._h is not None else 'closed'}")
+
+    def stats(self) -> dict[str, int]:
+        """cycles, xruns, shutdown, active, realtime, rt_priority, samplerate, buffer_size, connected_out/_in."""
+        if self._h is None:
+            return {"active": 0, "shutdown": 0}
+        self._lib.isudt_jack_get_stats(self._h, self._stats)
+        s = self._stats
+        return {k: int(getattr(s, k)) for k in ("cycles", "xruns", "shutdown", "active", "realtime", "rt_priority",
+                                                 "samplerate", "buffer_size", "connected_out", "connected_in")}
+
+    @property
+    def active(self) -> bool:
+        st = self.stats()
+        return bool(st["active"]) and not st["shutdown"]
+
+    def close(self, ignore_errors: bool = True) -> None:
+        """Deactivate and close the client (after a server shutdown too); once."""
+        h, self._h = self._h, None
+        if h is not None:
+            self._lib.isudt_jack_close(h)
+
+    stop = close
+    abort = close
+
+
+def _drop_portaudio() -> None:
+    """Terminate PortAudio in this process while the JACK server lives: its JACK client goes with it.
+
+    PortAudio's JACK host API keeps an *active* client from Pa_Initialize on:
+    beside the native client it would be a second client of this process that
+    jackd runs every cycle. Terminated while the server is alive, it can also
+    never hang or abort at exit after the server is gone (the trap above).
+    """
+    sd = sys.modules.get("sounddevice")
+    while sd is not None and int(getattr(sd, "_initialized", 0)) > 0:   # Pa_Initialize is counted
+        sd._terminate()
+
+
 # ----------------------------------------------------------------- output
 class AudioOutput:
     """Plays an `Engine` on a device (or the null output). Not for the audio thread."""
@@ -208,6 +320,7 @@ class AudioOutput:
         self.is_null = self._device is None
         self._input = self._resolve_input()
         self._input_stream: Any = None          # input-only stream beside the null output
+        self.backend = self._choose_backend()   # "jack" (native), "portaudio" or "null"
         self.description = self._describe()
 
     # ------------------------------------------------------------ setup
@@ -246,12 +359,38 @@ class AudioOutput:
             raise AudioDeviceError(f"audio input device {spec!r}: PortAudio is not available ({e})") from e
         return find_device(spec, devices, "input")
 
+    def _choose_backend(self) -> str:
+        """"jack" (the engine's own JACK client), "portaudio" or "null"; raises when "jack" is asked and impossible."""
+        want = self.cfg.backend
+        if self._device is None:
+            return "null"
+        input_jack = self._input is None or self._input["hostapi"].startswith("JACK")
+        if want == "portaudio":
+            return "portaudio"
+        if not self._is_jack or not input_jack:
+            if want == "jack":
+                which = (f"{self._device['name']!r} is {self._device['hostapi']}" if not self._is_jack else
+                         f"input {self.input_name!r} is not JACK")
+                raise AudioDeviceError(f"audio.backend jack needs JACK devices; {which}")
+            return "portaudio"
+        problem = native_jack_problem()
+        if problem is not None:
+            if want == "jack":
+                raise AudioDeviceError(f"audio.backend jack: {problem}")
+            log.info("audio: the native JACK client is not available (%s); playing through PortAudio", problem)
+            return "portaudio"
+        _drop_portaudio()
+        return "jack"
+
     def _describe(self) -> str:
         if self._device is None:
             out = "null output (configured)" if self.cfg.device == "null" else "null output (no audio device)"
         else:
             d = self._device
-            out = f"{_short_api(d['hostapi'])}: {d['name']} ({self.cfg.samplerate} Hz, {self.cfg.blocksize} frames)"
+            via = {"jack": "; native JACK client", "portaudio": "; PortAudio"}.get(self.backend, "") \
+                if self._is_jack else ""
+            out = (f"{_short_api(d['hostapi'])}: {d['name']} ({self.cfg.samplerate} Hz, {self.cfg.blocksize} frames"
+                   f"{via})")
         return out + (f"; input {self._input['name']}" if self._input else "")
 
     @property
@@ -296,6 +435,10 @@ class AudioOutput:
         """
         out = self._device
         assert out is not None, "the null output has no stream"
+        if self.backend == "jack":
+            inp = self._input
+            return NativeJackStream(self.engine, self.cfg.channels, self.cfg.input_channels if inp else 0,
+                                    out["name"], inp["name"] if inp else None, self.cfg.samplerate)
         device: Any
         channels: int | tuple[int, int]
         if self._input is None:
@@ -352,7 +495,7 @@ class AudioOutput:
             except Exception as e:  # noqa: BLE001 - PortAudioError, ValueError (bad samplerate...)
                 if self.cfg.device != "auto":
                     raise AudioDeviceError(f"cannot open audio output {self.description}: {e}\n"
-                                           f"output devices:\n{_format_devices(list_devices())}") from e
+                                           f"output devices:\n{_format_devices(self._list_for_error())}") from e
                 self._warn(f"cannot open the default audio output {self.description} ({e}): "
                            "using the NULL OUTPUT, nothing will be heard")
                 self._device, self.is_null = None, True
@@ -393,6 +536,14 @@ class AudioOutput:
         self._threads = [t for t in self._threads if t.is_alive()]
         self.state = "stopped"
 
+    def _list_for_error(self) -> list[dict]:
+        """The output devices for an error message (PortAudio re-initialised for it if the native path dropped it)."""
+        try:
+            return list_devices()
+        finally:
+            if self.backend == "jack":
+                _drop_portaudio()
+
     @property
     def released(self) -> bool:
         """True when no stream or clock can call the engine any more (so it may be freed)."""
@@ -417,6 +568,11 @@ class AudioOutput:
         if stream is None:                      # stop() took it: not a loss
             return
         log.error("audio: lost the output %s", self.description)
+        if isinstance(stream, NativeJackStream):
+            if _run_bounded(stream.close, RELEASE_TIMEOUT_S):   # libjack frees a dead server's client at once
+                stream = None
+            self._give_up(stream)
+            return
         if self._is_jack or not _run_bounded(lambda: (stream.abort(), stream.close()), RELEASE_TIMEOUT_S):
             self._give_up(stream)
             return
@@ -436,13 +592,19 @@ class AudioOutput:
             delay = min(2.0 * delay, BACKOFF_MAX_S)
 
     def _give_up(self, stream: Any) -> None:
-        """PortAudio cannot release this stream (JACK server gone): keep rendering, report, never touch it."""
-        self._abandoned.append(stream)
-        _NEVER_FREED.append(self.engine)
+        """The device is gone for this process: keep rendering, report, never touch `stream` again.
+
+        `stream` is a PortAudio stream PortAudio cannot release (JACK server
+        gone), or None when it was the native JACK client, already closed.
+        """
+        if stream is not None:
+            self._abandoned.append(stream)
+            _NEVER_FREED.append(self.engine)
         self.recoverable = False
         _skip_portaudio_exit()
-        log.error("audio: %s is gone and PortAudio cannot reconnect within this process%s; "
-                  "restart isudt once the device is back", self.description,
+        who = "the native JACK client" if self.backend == "jack" else "PortAudio"
+        log.error("audio: %s is gone and %s cannot reconnect within this process%s; "
+                  "restart isudt once the device is back", self.description, who,
                   " (JACK server stopped)" if self._is_jack else "")
         self._run_clock(lambda: True)
 

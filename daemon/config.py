@@ -89,6 +89,10 @@ def _input_device(v: Any) -> str | None:
     return None
 
 
+def _backend(v: Any) -> str | None:
+    return None if v in ("auto", "portaudio", "jack") else "auto, portaudio or jack"
+
+
 def _latency(v: Any) -> str | None:
     allowed = "low, high, or a number of seconds above 0, at most 1"
     if isinstance(v, str):
@@ -134,6 +138,7 @@ class AudioSection:
     mlock: bool = field(default=False, metadata=_opt(bool))
     input: int | str | None = field(default=None, metadata=_opt((int, str, type(None)), _input_device))
     input_channels: int = field(default=1, metadata=_opt(int, _int_range(1, 32)))
+    backend: str = field(default="auto", metadata=_opt(str, _backend))
 
 
 @dataclass(frozen=True)

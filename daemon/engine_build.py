@@ -3,6 +3,9 @@
 Why CFFI in API mode: the engine's callback must be a plain C function pointer
 that PortAudio calls directly (no Python on the audio thread), and
 `sounddevice`'s stream base class accepts exactly that (callback + userdata).
+The native JACK backend (jack_backend.c) is compiled into the same module: its
+process callback calls the engine's callback in C. It dlopen()s libjack at run
+time, so building needs neither JACK's headers nor libjack (hence "dl").
 API mode compiles a real extension module, so the compiler checks our
 declarations against engine.h instead of trusting a hand-copied ABI.
 """
@@ -43,11 +46,13 @@ def check_toolchain() -> None:
 
 
 ffibuilder = FFI()
-ffibuilder.cdef(cdef_of(HERE / "engine.h"))
+ffibuilder.cdef(cdef_of(HERE / "engine.h") + "\n" + cdef_of(HERE / "jack_backend.h"))
 # setuptools wants paths relative to setup.py (the working directory when pip builds)
 _rel = os.path.relpath(HERE)
-ffibuilder.set_source("isudt.daemon._engine", '#include "engine.h"', sources=[os.path.join(_rel, "engine.c")],
-                      include_dirs=[_rel], extra_compile_args=CFLAGS, libraries=["m"])
+ffibuilder.set_source("isudt.daemon._engine", '#include "engine.h"\n#include "jack_backend.h"',
+                      sources=[os.path.join(_rel, "engine.c"), os.path.join(_rel, "jack_backend.c")],
+                      include_dirs=[_rel], extra_compile_args=CFLAGS, libraries=["m", "dl", "pthread"],
+                      depends=[os.path.join(_rel, n) for n in ("engine.h", "jack_backend.h")])
 
 if __name__ == "__main__":
     check_toolchain()

@@ -1,7 +1,8 @@
 """Audio output: real JACK (dummy driver) + PortAudio, the null output, device errors, device loss.
 
 JACK tests start a private jackd per test (support/jack.py) and record what
-PortAudio played with a JACK client. Situations that poison PortAudio for the
+the output played (the engine's native JACK client, or PortAudio's with
+`backend="portaudio"`) with a JACK client. Situations that poison PortAudio for the
 rest of a process (no devices at all, a JACK server dying under a stream) run
 in a subprocess.
 """
@@ -24,7 +25,7 @@ from isudt.daemon.audio_out import AudioConfig, AudioDeviceError, AudioOutput, f
 from isudt.daemon._engine import ffi, lib
 from isudt.daemon.engine import Engine, SynthConfig, db_to_amp
 from support.audio_analysis import longest_clean_segment, longest_steady_sine, steady_step_bound, tones
-from support.jack import CycleCounter, Recorder, jack_server
+from support.jack import DAEMON_CLIENT, CycleCounter, Recorder, jack_server
 
 SR = 48000
 
@@ -49,16 +50,22 @@ def _no_jack_env() -> dict[str, str]:
 
 
 # ------------------------------------------------------------------- JACK
+JACK_VIA = {"auto": ("jack", "native JACK client"), "portaudio": ("portaudio", "PortAudio")}
+
+
 @pytest.mark.jack
-def test_plays_two_voices_on_jack_at_the_right_pitch_and_level(jackd_sync):
+@pytest.mark.parametrize("backend", ["auto", "portaudio"])
+def test_plays_two_voices_on_jack_at_the_right_pitch_and_level(jackd_sync, backend: str):
     """On a synchronous jackd: what is played is judged, and in the default mode a VM whose timer wakes jackd
     late ~100 times a second leaves repeated or missing blocks in the recording (119 xruns in 0.8 s in CI
-    left no 0.2 s whole)."""
+    left no 0.2 s whole). Both backends: the engine's own JACK client (auto's choice) and PortAudio's."""
     synth = Engine(SynthConfig(samplerate=SR))
     synth.set_voice(0, 69.0, -12.0)
     synth.set_voice(3, 76.3, -20.0)
-    out = AudioOutput(AudioConfig(device="system"), synth)
-    assert out.description == "JACK: system (48000 Hz, 128 frames)" and not out.is_null
+    out = AudioOutput(AudioConfig(device="system", backend=backend), synth)
+    used, via = JACK_VIA[backend]
+    assert out.description == f"JACK: system (48000 Hz, 128 frames; {via})" and not out.is_null
+    assert out.backend == used
     rec = Recorder().start(wait=False)          # before the stream: it sees every xrun the stream sees
     try:
         out.start()
@@ -85,7 +92,7 @@ def test_plays_two_voices_on_jack_at_the_right_pitch_and_level(jackd_sync):
         assert abs(found[0].db - (-12)) < 0.5 and abs(found[1].db - (-20)) < 0.5, found
     assert stats.state == "stopped" and stats.callbacks > 100
     assert 0 < stats.callback_us_p50 < stats.block_us
-    # PortAudio flags an underflow only for a server xrun: none of its own in a clean run
+    # both backends flag an underflow only for a server xrun: none of their own in a clean run
     assert stats.underruns <= xruns
 
 
@@ -116,7 +123,7 @@ _LOSS_SCRIPT = textwrap.dedent("""
     from isudt.daemon.engine import Engine, SynthConfig
     synth = Engine(SynthConfig())
     synth.set_voice(0, 60, -12)
-    out = AudioOutput(AudioConfig(device="system"), synth)
+    out = AudioOutput(AudioConfig(device="system", backend=sys.argv[1]), synth)
     out.start()
     print("running", flush=True)
     deadline = time.monotonic() + 10
@@ -137,10 +144,12 @@ _LOSS_SCRIPT = textwrap.dedent("""
 
 @pytest.mark.process
 @pytest.mark.jack
-def test_jack_server_loss_is_reported_and_exit_stays_clean():
-    """jackd dies under a running stream: state lost (not recoverable in-process), rendering goes on, exit 0."""
+@pytest.mark.parametrize("backend", ["auto", "portaudio"])
+def test_jack_server_loss_is_reported_and_exit_stays_clean(backend: str):
+    """jackd dies under a running stream: state lost (not recoverable in-process), rendering goes on, exit 0.
+    The native client hears jackd's shutdown; PortAudio's stream stops being active."""
     with jack_server(rescan_portaudio=False) as server:
-        proc = subprocess.Popen([sys.executable, "-c", _LOSS_SCRIPT], env=server.env(), text=True,
+        proc = subprocess.Popen([sys.executable, "-c", _LOSS_SCRIPT, backend], env=server.env(), text=True,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             lines = _lines(proc)
@@ -353,7 +362,7 @@ def test_lost_device_is_retried_with_backoff_and_resumes(monkeypatch):
 
 # ------------------------------------------------------------------ input
 class _ToneClient:
-    """A JACK client that plays a sine into every PortAudio input port (what a microphone would do)."""
+    """A JACK client that plays a sine into every input port of the output's client (what a microphone would do)."""
 
     def __init__(self, hz: float, amplitude: float) -> None:
         import jack
@@ -370,7 +379,8 @@ class _ToneClient:
         self.client.activate()
 
     def feed_portaudio(self) -> int:
-        targets = [p for p in self.client.get_ports(is_input=True, is_audio=True) if p.name.startswith("PortAudio")]
+        """Connect to the input ports of the daemon's JACK client (native, or PortAudio's); how many."""
+        targets = self.client.get_ports(DAEMON_CLIENT, is_input=True, is_audio=True)
         for p in targets:
             self.client.connect(self.port, p)
         return len(targets)

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from support.daemon import Daemon, OscClient
-from support.jack import CycleCounter, JackServer
+from support.jack import DAEMON_CLIENT, CycleCounter, JackServer
 
 pytestmark = pytest.mark.jack
 
@@ -38,10 +38,10 @@ def jack_client(name: str) -> Any:
 
 
 def daemon_ports(client: Any, timeout: float = 10.0) -> tuple[str, str]:
-    """(first output port, first input port) of the daemon's PortAudio client (the one with an input)."""
+    """(first output port, first input port) of the daemon's JACK client (the one with an input)."""
     deadline = time.monotonic() + timeout
     while True:
-        ins = sorted(p.name for p in client.get_ports("PortAudio", is_input=True, is_audio=True))
+        ins = sorted(p.name for p in client.get_ports(DAEMON_CLIENT, is_input=True, is_audio=True))
         if ins:
             owner = ins[0].split(":")[0]
             outs = sorted(p.name for p in client.get_ports(owner + ":", is_output=True, is_audio=True))
@@ -126,11 +126,11 @@ def test_the_daemon_hears_itself_and_sees_the_square_back(jackd_sync: JackServer
 
 
 def tone_ports(client: Any, timeout: float = 10.0) -> list[str]:
-    """Output ports of the PortAudio clients that have no input: the tone daemon's."""
+    """Output ports of the daemons' JACK clients that have no input: the tone daemon's."""
     deadline = time.monotonic() + timeout
     while True:
-        with_input = {p.name.split(":")[0] for p in client.get_ports("PortAudio", is_input=True, is_audio=True)}
-        outs = sorted(p.name for p in client.get_ports("PortAudio", is_output=True, is_audio=True)
+        with_input = {p.name.split(":")[0] for p in client.get_ports(DAEMON_CLIENT, is_input=True, is_audio=True)}
+        outs = sorted(p.name for p in client.get_ports(DAEMON_CLIENT, is_output=True, is_audio=True)
                       if p.name.split(":")[0] not in with_input)
         if outs:
             return outs

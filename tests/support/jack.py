@@ -42,6 +42,11 @@ Port names, and what to connect to
   ``system:playback_1``, ``system:playback_2`` (and ``system:capture_1/2``).
   PortAudio lists it as the device ``system`` (host API "JACK Audio
   Connection Kit"), so the daemon is started with ``--device system``.
+* The daemon's own JACK client (``audio.backend`` auto or jack, the default on
+  a JACK device) is called ``isudt`` (``isudt-01`` ... when taken), with
+  output ports ``out_1``, ``out_2`` ... and input ports ``in_1`` ...; it
+  connects them to the device's ports as PortAudio does. ``DAEMON_CLIENT``
+  matches either backend's client.
 * PortAudio's JACK client is called ``PortAudio`` (``PortAudio-01``,
   ``-02`` ... when several processes use PortAudio: note that the test process
   itself holds one as soon as it imports ``sounddevice``); its output ports are
@@ -91,7 +96,12 @@ import pytest
 from .require import require
 
 __all__ = ["JackServer", "jack_server", "jackd", "jackd_rt", "jackd_sync", "Recorder", "CycleCounter", "reinit_portaudio",
-           "jackd_available"]
+           "jackd_available", "DAEMON_CLIENT"]
+
+# The daemon's JACK client, whichever backend plays (a regular expression over port names, for get_ports):
+# the native one is "isudt", PortAudio's "PortAudio"; JACK adds "-01", "-02" ... to a name that is taken.
+# Not "isudt-recorder" or "isudt-cycles" (this module's clients).
+DAEMON_CLIENT = r"^(isudt|PortAudio)(-[0-9]+)?:"
 
 _ENV_KEYS = ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")
 
@@ -139,7 +149,8 @@ def reinit_portaudio() -> bool:
     sd = sys.modules.get("sounddevice")
     if sd is None:
         return False
-    sd._terminate()
+    while sd._initialized > 0:   # counted; 0 after an AudioOutput on the native JACK backend dropped PortAudio
+        sd._terminate()
     sd._initialize()
     return True
 

@@ -1,0 +1,237 @@
+"""How often jackd reports the daemon's JACK client late, beside a plain C client (jack_metro), idle and loaded.
+
+    python bench/bench_native_jack.py                  # 3 rounds x (20 s idle + 20 s loaded), about 3.5 min
+    python bench/bench_native_jack.py --seconds 5 --rounds 1     # a quick look
+
+Why: issue 16 asks the daemon to be "as robust as a native JACK client":
+beside two busy-looping processes, jackd reported the daemon's client late
+about 2.5 x as often as `jack_metro` at the same realtime priority. Target:
+daemon count <= 1.5 x the native client's count + 3 over three rounds.
+
+What runs, all clients of one private jackd (`jackd -R -d dummy -r 48000 -p
+128`, falling back to --no-realtime, which the table says):
+
+- the daemon on PortAudio's JACK host API (`audio.backend: portaudio`),
+- the daemon on the engine's native JACK backend (`audio.backend: jack`),
+- `jack_metro -b 120 -n metro` (libjack's own example client, C),
+
+each daemon with 16 voices sounding (digits-fm by default: FM voices, the
+heavier callback). Rounds alternate an idle window and a loaded window (two
+`sh -c 'while :; do :; done'` processes, one per core of a 2-core machine),
+so both kinds of window see the same drift of the machine.
+
+What is counted: jackd prints (at its default log level, no -v needed)
+``JackEngine::XRun: client = NAME was not finished, state = ...`` when a
+client had not finished the previous cycle at the next one, and
+``JackEngine::XRun: client NAME finished after current callback`` when it
+finished too late. Both are "late" for NAME; the lines are counted per client
+in each window's slice of jackd's log. ``JackTimedDriver::Process XRun`` (the
+dummy driver itself woke late) is counted apart as "driver".
+
+Smoke runs on a shared 2-core development VM say little about the final
+figures: the lead measures those on an idle machine.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import Client, machine, start_daemon, write_results  # noqa: E402
+
+LATE = re.compile(r"JackEngine::XRun: client(?: =)? (?P<name>.+?) (?:was not (?:finished|run)(?:, state = (?P<state>\w+))?"
+                  r"|finished after)")
+DRIVER = re.compile(r"JackTimedDriver::Process XRun|JackAudioDriver::ProcessAsync: read error")
+METRO_NAME = "metro"
+BUSY = ["sh", "-c", "while :; do :; done"]
+BACKENDS = ("portaudio", "jack")
+
+
+def target(native: int) -> float:
+    """The issue's bound on a client's late count, given the native client's count."""
+    return 1.5 * native + 3
+
+
+def jack_clients() -> set[str]:
+    """Client names owning ports on the current server (JACK_DEFAULT_SERVER), from jack_lsp."""
+    out = subprocess.run(["jack_lsp"], capture_output=True, text=True, timeout=10).stdout
+    return {line.split(":", 1)[0] for line in out.splitlines() if ":" in line}
+
+
+def wait_new_client(before: set[str], timeout: float = 10.0) -> str:
+    """The one client that appeared since `before` (a daemon's stream opens after its ready line, or just before)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        new = jack_clients() - before
+        if len(new) == 1:
+            return new.pop()
+        time.sleep(0.1)
+    raise RuntimeError(f"no single new JACK client after {timeout} s (new: {jack_clients() - before})")
+
+
+def count_late(text: str) -> tuple[dict[str, int], dict[str, dict[str, int]], int]:
+    """(late count per client name, the same by state, driver xruns) in a slice of jackd's log.
+
+    The state says where the client was when the next cycle began: Triggered
+    (woken, but its thread had not got a CPU yet), Running (inside its process
+    callback), "after" (finished, but after the cycle's deadline).
+    """
+    late: dict[str, int] = {}
+    states: dict[str, dict[str, int]] = {}
+    driver = 0
+    for line in text.splitlines():
+        m = LATE.search(line)
+        if m:
+            name, state = m.group("name"), m.group("state") or "after"
+            late[name] = late.get(name, 0) + 1
+            states.setdefault(name, {})[state] = states.get(name, {}).get(state, 0) + 1
+        elif DRIVER.search(line):
+            driver += 1
+    return late, states, driver
+
+
+def sound_voices(c: Client, voices: int) -> int:
+    """Make every voice sound (/voice/N/latent/sound with the bundle's latent width); active voices after."""
+    from isudt.daemon.osc_codec import encode_message
+    c.drain()
+    c.send(encode_message("/state"))
+    width = 2
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        m = c.recv(0.5)
+        if m is not None and m[0] == "/state/latent":
+            width = int(m[1][1])
+            break
+    for v in range(voices):
+        z = [(-0.5 + v / max(1, voices - 1)) * (1 if k % 2 == 0 else -1) for k in range(width)]
+        c.send(encode_message(f"/voice/{v}/latent/sound", [float(x) for x in z]))
+    time.sleep(0.5)
+    return int(c.status().get("active_voices", -1))
+
+
+def window(server: Any, seconds: float, loaded: bool) -> dict[str, Any]:
+    """One window: jackd's log slice while `seconds` pass (with two busy loops when `loaded`)."""
+    start = len(server.log())
+    busy = [subprocess.Popen(BUSY) for _ in range(2)] if loaded else []
+    try:
+        time.sleep(seconds)
+    finally:
+        for p in busy:
+            p.kill()
+            p.wait(5)
+    text = server.log()[start:]
+    late, states, driver = count_late(text)
+    lines = [line for line in text.splitlines() if LATE.search(line) or DRIVER.search(line)]
+    return {"loaded": loaded, "seconds": seconds, "late": late, "states": states, "driver_xruns": driver,
+            "lines": lines[:200]}
+
+
+def run(a: argparse.Namespace) -> dict[str, Any]:
+    from support.jack import jack_server
+
+    work = Path(tempfile.mkdtemp(prefix="isudt-bench-native-jack-"))
+    base = {"osc": {"port": 0, "reply_port": 0, "reply_to_sender": True}, "web": {"enabled": False},
+            "inference": {"providers": "cpu", "position_table": False}, "logging": {"level": "warning"},
+            "synth": {"voices": a.voices}, "bundle": {"path": a.bundle}}
+    rows: dict[str, str] = {}          # row label -> JACK client name
+    daemons = []
+    metro = None
+    with jack_server(rescan_portaudio=False, realtime=True) as server:
+        if not server.realtime:
+            print("jackd refused realtime scheduling: running --no-realtime (the counts mean less)", flush=True)
+        try:
+            for backend in a.backends:
+                before = jack_clients()
+                d = start_daemon(work, {**base, "audio": {"backend": backend}}, "system")
+                daemons.append(d)
+                name = wait_new_client(before)
+                c = Client(d.addr)
+                st = c.status()
+                active = sound_voices(c, a.voices)
+                rows[f"daemon ({backend})"] = name
+                print(f"daemon on {backend}: JACK client {name!r}, device {st.get('device')!r}, "
+                      f"{active} voices sounding", flush=True)
+            before = jack_clients()
+            metro = subprocess.Popen(["jack_metro", "-b", "120", "-n", METRO_NAME], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+            rows["jack_metro"] = wait_new_client(before)
+            time.sleep(1.0)
+            windows = []
+            for r in range(a.rounds):
+                for loaded in (False, True):
+                    print(f"round {r + 1}/{a.rounds}: {'loaded' if loaded else 'idle'} {a.seconds:.0f} s ...",
+                          flush=True)
+                    windows.append(window(server, a.seconds, loaded))
+            underruns = {f"daemon ({b})": Client(d.addr).status().get("underruns") for b, d in zip(a.backends, daemons)}
+        finally:
+            if metro is not None:
+                metro.terminate()
+                metro.wait(5)
+            exits = [d.stop()[0] for d in daemons]
+        realtime = server.realtime
+    totals: dict[str, dict[str, int]] = {}
+    for label, name in rows.items():
+        totals[label] = {kind: sum(w["late"].get(name, 0) for w in windows if w["loaded"] == (kind == "loaded"))
+                         for kind in ("idle", "loaded")}
+    states: dict[str, dict[str, int]] = {}
+    for label, name in rows.items():
+        for w in windows:
+            for k, v in w["states"].get(name, {}).items():
+                states.setdefault(label, {})[k] = states.get(label, {}).get(k, 0) + v
+    return {"jackd_realtime": realtime, "states": states, "rounds": a.rounds, "seconds": a.seconds, "voices": a.voices,
+            "bundle": a.bundle, "clients": rows, "totals": totals, "windows": windows,
+            "driver_xruns": {k: sum(w["driver_xruns"] for w in windows if w["loaded"] == (k == "loaded"))
+                             for k in ("idle", "loaded")},
+            "daemon_underruns": underruns, "daemon_exits": exits}
+
+
+def print_table(r: dict[str, Any]) -> None:
+    mode = "jackd -R (realtime)" if r["jackd_realtime"] else "jackd --no-realtime (realtime REFUSED)"
+    print(f"\nLate reports by jackd ({mode}, dummy 48 kHz / 128 frames), {r['rounds']} rounds of "
+          f"{r['seconds']:.0f} s idle + {r['seconds']:.0f} s beside two busy loops; {r['voices']} voices "
+          f"({r['bundle']}) sounding in each daemon")
+    native = r["totals"]["jack_metro"]
+    limit = target(native["idle"] + native["loaded"])
+    print("\n| client | JACK name | idle | loaded | all | ratio to jack_metro | target <= 1.5 x native + 3 |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for label, t in r["totals"].items():
+        total = t["idle"] + t["loaded"]
+        base = native["idle"] + native["loaded"]
+        ratio = f"{total / base:.2f}" if base else ("-" if total == 0 else "inf")
+        goal = "" if label == "jack_metro" else f"{limit:.1f}: {'met' if total <= limit else 'MISSED'}"
+        print(f"| {label} | {r['clients'][label]} | {t['idle']} | {t['loaded']} | {total} | {ratio} | {goal} |")
+    d = r["driver_xruns"]
+    print(f"| (dummy driver woke late) | system | {d['idle']} | {d['loaded']} | {d['idle'] + d['loaded']} | | |")
+    print("\nwhere the late clients were (Triggered: woken, no CPU yet; Running: in its callback; after: finished "
+          "past the deadline): " + "; ".join(f"{k} {v}" for k, v in r["states"].items()))
+    print(f"daemon underruns (engine): {r['daemon_underruns']}; daemon exits: {r['daemon_exits']}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=20.0, help="length of each idle and each loaded window")
+    ap.add_argument("--voices", type=int, default=16)
+    ap.add_argument("--bundle", default="digits-fm", help="a shipped bundle name (isudt bundles)")
+    ap.add_argument("--backends", default=",".join(BACKENDS),
+                    help="the daemon's audio.backend values to run, comma-separated (one daemon each)")
+    ap.add_argument("--out", default=None, help="JSON path (default bench/results/native-jack-*.json)")
+    a = ap.parse_args()
+    a.backends = [b for b in a.backends.split(",") if b]
+    info = machine()
+    r = run(a)
+    r["machine"] = info
+    print_table(r)
+    write_results(r, a.out, f"native-jack-{time.strftime('%Y%m%d-%H%M%S')}-{info['host']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
