@@ -562,6 +562,8 @@ class AudioOutput:
                     return
 
     def _recover(self) -> None:
+        if isinstance(self._stream, NativeJackStream):
+            self.recoverable = False            # known before "lost" is seen: this process does not reconnect
         self.state = "lost"
         with self._lock:
             stream, self._stream = self._stream, None
@@ -569,7 +571,9 @@ class AudioOutput:
             return
         log.error("audio: lost the output %s", self.description)
         if isinstance(stream, NativeJackStream):
-            if _run_bounded(stream.close, RELEASE_TIMEOUT_S):   # libjack frees a dead server's client at once
+            t = time.monotonic()
+            if _run_bounded(stream.close, RELEASE_TIMEOUT_S):   # libjack frees a dead server's client
+                log.debug("audio: closed the native JACK client in %.3f s", time.monotonic() - t)
                 stream = None
             self._give_up(stream)
             return
