@@ -50,6 +50,7 @@ import argparse
 import asyncio
 import gc
 import json
+import math
 import os
 import select
 import shutil
@@ -286,7 +287,10 @@ async def rtt_run(port: int, requests: list[tuple[int, bytes]], rate: float, voi
             transport.sendto(data)
             late.append((t - (t0 + i / rate)) * 1e3)
             i += 1
-        await asyncio.sleep(max(0.0, t0 + i / rate - time.perf_counter()))
+        # whole milliseconds, at least one: uvloop's timers count in ms, and a shorter sleep returns at once
+        # (a busy loop that would measure this process, not the daemon); a send up to ~1 ms late is timed from
+        # when it went out, and how late it was is reported
+        await asyncio.sleep(max(1, math.ceil((t0 + i / rate - time.perf_counter()) * 1e3)) / 1e3)
     t_last = time.perf_counter()
     while proto.outstanding() and time.perf_counter() - t_last < 2.0:
         await asyncio.sleep(0.01)

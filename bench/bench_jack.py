@@ -32,7 +32,8 @@ underruns under load, across reloads and across switches no more than idle
 (per second of window, against the worse of the two idle windows). Callback
 times are the engine's own (clock_gettime around the C callback), read from
 /status at the end of each window: its p50/p99 are over the last 4096
-callbacks (10.9 s), so windows of 12 s (the default) hold only their own.
+callbacks (10.9 s), so windows of 12 s (the default) hold only their own;
+its max is since the daemon started.
 jackd's xruns are counted per window from its log (lines naming a client
 that was not finished are attributed to that client). The audio backend is
 the one /status.reply names (`audio_backend`), where it names one.
@@ -277,7 +278,8 @@ def print_table(r: dict[str, Any]) -> None:
         w0 = b["idle"]
         print(f"\n{name} ({b['synth']} voices; audio backend: {w0['backend'] or 'not reported'}, device "
               f"{w0['device']}); load {b['load_rates']}/s, frames {b['frame_side']} a side")
-        print("\n| window | underruns | jackd xruns (late clients) | callback p50 / p99 / max (us) | p99 of the block "
+        print("\n| window | underruns | jackd xruns (late clients) | callback p50 / p99 / max since start (us) "
+              "| p99 of the block "
               "| goal |\n| --- | --- | --- | --- | --- | --- |")
         goals = verdicts(b)
         for key, label in (("idle", "idle"), ("load", "full control load"),
