@@ -25,6 +25,7 @@ FIELD = (40, 150)         # isudt_see.pd: top-left of the square's field; 2 px p
 
 
 VOICES = 16                # isudt_synth.pd plays /voice/0 .. /voice/15 (the daemon's default synth.voices)
+ROW = 8                    # ... in rows of 8
 LATENT_SLIDERS = 3         # isudt_control.pd: z0 z1 z2; it sends the first N, N from the daemon's /state/latent
 LATENT_PAD = 8             # ... padded with zeros up to this many values (a bundle of 4..8 sound dims still plays)
 
@@ -76,7 +77,7 @@ class Patch:
 
 def synth() -> Patch:
     """isudt_synth.pd"""
-    p = Patch(1100, 1040)
+    p = Patch(1160, 1320)
     p.text("doc", 20, 10, "isudt synth (Pure Data vanilla 0.51+) -- Pd plays the daemon's 16 voices from its replies: a sine bundle's /sineparams pitch dB (as the published Max patch did) \\, an FM bundle's /synthparams pitch ratio index (and their /voice/N/ forms) \\, each voice the synth the daemon's /state/synth names. It stops a voice on /voice/N/off \\, all on /off. Listens on port 12352 and subscribes there \\, so it runs beside isudt_control.pd. In synth mode it sends /mute 1 on every /subscribed: the daemon stays silent \\, even after a restart., f 140")
     # top row: DSP and indicators
     p.add("dsp", "obj", 20, 90, "tgl 30 0 empty empty DSP 36 15 0 16 -262144 -1 -1 0 1")
@@ -122,26 +123,38 @@ def synth() -> Patch:
     p.obj("sprep", 20, 420, "list prepend 0 synthparams")
     p.obj("svoice5", 20, 450, "s \\$0-voice")
     p.text("cstate", 300, 560, "a voice the daemon reports stopped (/state/voice N 0 ...) stops here too, f 32")
-    # audio
-    p.obj("rvoice", 20, 600, "r \\$0-voice")
-    p.obj("vroute", 20, 630, "route " + " ".join(str(n) for n in range(VOICES)))
-    for i in range(VOICES):
-        p.obj(f"v{i}", 20 + 135 * (i % 8), 680 + 40 * (i // 8), "isudt_voice~ 10 \\$0")
-    p.obj("limit", 500, 760, "expr~ \\$v2 * 0.89125 / max(\\$v1 \\, 0.89125)")
-    p.text("climit", 480, 800, "limiter: at most -1 dBFS \\, from the sum of the voices' amplitudes (as the daemon does) \\, times the gain, f 34")
-    p.obj("mul", 20, 800, "*~")
-    p.obj("dac", 20, 850, "dac~")
-    p.obj("env", 120, 850, "env~ 4096")
-    p.obj("m100", 210, 850, "- 100")
-    p.add("vu", "obj", 300, 815, "vu 15 80 empty empty level_dB -1 -8 0 12 -66577 -1 1 0")
-    p.text("cgain", 820, 780, "gain dB, f 8")
-    p.obj("lb", 900, 780, "loadbang")
-    p.atom("gain", 820, 810, "5 -60 0 0 - - -")
-    p.obj("g100", 820, 840, "+ 100")
-    p.obj("grms", 820, 870, "dbtorms")
-    p.obj("gpack", 820, 900, "pack f 20")
-    p.obj("gline", 820, 930, "line~")
-    p.msg("gzero", 900, 810, "0")
+    # audio: the voices in rows of ROW, each row with its own [r $0-voice] -> [route ...] above it and two buses
+    # below it (sound on the left, amplitudes on the right: [throw~], summed by the [catch~]es of the output stage),
+    # so every cord stays beside its row
+    rows = (VOICES + ROW - 1) // ROW
+    for r in range(rows):
+        y = 600 + 190 * r
+        first = r * ROW
+        p.obj(f"rvoice{r}", 20, y, "r \\$0-voice")
+        p.obj(f"vroute{r}", 20, y + 30, "route " + " ".join(str(n) for n in range(first, min(first + ROW, VOICES))))
+        for i in range(first, min(first + ROW, VOICES)):
+            p.obj(f"v{i}", 20 + 140 * (i - first), y + 80, "isudt_voice~ 10 \\$0")
+        p.obj(f"tsound{r}", 20, y + 145, "throw~ \\$0-sound")
+        p.obj(f"tamp{r}", 20 + 140 * (ROW - 1), y + 145, "throw~ \\$0-amp")
+    Y = 600 + 190 * rows          # the output stage
+    p.obj("csound", 20, Y, "catch~ \\$0-sound")
+    p.obj("camp", 500, Y, "catch~ \\$0-amp")
+    p.text("cbus", 160, Y, "every row's voices summed \\, and (right) their amplitudes, f 28")
+    p.obj("limit", 500, Y + 40, "expr~ \\$v2 * 0.89125 / max(\\$v1 \\, 0.89125)")
+    p.text("climit", 480, Y + 80, "limiter: at most -1 dBFS \\, from the sum of the voices' amplitudes (as the daemon does) \\, times the gain, f 34")
+    p.obj("mul", 20, Y + 80, "*~")
+    p.obj("dac", 20, Y + 130, "dac~")
+    p.obj("env", 120, Y + 130, "env~ 4096")
+    p.obj("m100", 210, Y + 130, "- 100")
+    p.add("vu", "obj", 300, Y + 95, "vu 15 80 empty empty level_dB -1 -8 0 12 -66577 -1 1 0")
+    p.text("cgain", 820, Y, "gain dB, f 8")
+    p.obj("lb", 900, Y, "loadbang")
+    p.atom("gain", 820, Y + 30, "5 -60 0 0 - - -")
+    p.obj("g100", 820, Y + 60, "+ 100")
+    p.obj("grms", 820, Y + 90, "dbtorms")
+    p.obj("gpack", 820, Y + 120, "pack f 20")
+    p.obj("gline", 820, Y + 150, "line~")
+    p.msg("gzero", 900, Y + 30, "0")
     # cords
     p.c("dsp", 0, "dspmsg", 0)
     p.c("lb", 0, "gzero", 0)
@@ -164,11 +177,14 @@ def synth() -> Patch:
     p.c("state", 0, "sunpack", 0)
     p.c("sunpack", 1, "seq0", 0); p.c("seq0", 0, "sspigot", 1); p.c("sunpack", 0, "sspigot", 0)
     p.c("sspigot", 0, "sapp", 0); p.c("sapp", 0, "svoice4", 0)
-    p.c("rvoice", 0, "vroute", 0)
-    for i in range(VOICES):
-        p.c("vroute", i, f"v{i}", 0)
-        p.c(f"v{i}", 0, "mul", 0)
-        p.c(f"v{i}", 1, "limit", 0)
+    for r in range(rows):
+        p.c(f"rvoice{r}", 0, f"vroute{r}", 0)
+        for i in range(r * ROW, min(r * ROW + ROW, VOICES)):
+            p.c(f"vroute{r}", i - r * ROW, f"v{i}", 0)
+            p.c(f"v{i}", 0, f"tsound{r}", 0)
+            p.c(f"v{i}", 1, f"tamp{r}", 0)
+    p.c("csound", 0, "mul", 0)
+    p.c("camp", 0, "limit", 0)
     p.c("limit", 0, "mul", 1)
     p.c("mul", 0, "dac", 0); p.c("mul", 0, "dac", 1); p.c("mul", 0, "env", 0)
     p.c("env", 0, "m100", 0); p.c("m100", 0, "vu", 0)

@@ -275,9 +275,11 @@ def test_the_voice_selectors_reach_every_voice_of_the_daemon() -> None:
     (radio,) = [r for r in pd_records((PD_DIR / "isudt_control.pd").read_text())
                 if r[:2] == ["#X", "obj"] and r[4:5] == ["hradio"] and "isudt-voice" in r]
     assert int(radio[8]) == voices == 16, radio                # hradio size change init NUMBER ...
-    synth = (PD_DIR / "isudt_synth.pd").read_text()
-    assert "route " + " ".join(str(n) for n in range(voices)) + ";" in synth
-    assert synth.count("isudt_voice~ 10") == voices
+    synth = pd_records((PD_DIR / "isudt_synth.pd").read_text())
+    routed = [n for r in synth if r[:2] == ["#X", "obj"] and r[4:5] == ["route"]
+              and all(a.isdigit() for a in r[5:]) for n in map(int, r[5:])]
+    assert sorted(routed) == list(range(voices)), routed        # each voice number routed once, to its voice
+    assert sum(r[4:5] == ["isudt_voice~"] for r in synth) == voices
 
 
 def test_patches_are_what_make_patches_writes() -> None:
