@@ -14,6 +14,9 @@ pd/ and prints what it receives; the tests read Pd's output. What is checked:
   exactly the messages the daemon's own validator accepts (voice prefix,
   rate limit, gain, glide, mute, status), and the synth patch mutes the
   daemon on load;
+- the control patch against a real daemon of each shipped bundle sends as
+  many latent values as the daemon's `/state/latent` says (2, 3), on voice 15
+  of 16, and the daemon refuses none of them;
 - the rate limiter and the sine voice behave as documented (timing in Pd's
   logical time; pitch and level measured with sigmund~).
 Every wait is bounded: Pd quits by itself, and each run has a subprocess timeout.
