@@ -420,14 +420,14 @@
 						290.0,
 						34.0
 					],
-					"text": "voice (0..7): 0 sends the published addresses, N sends /voice/N/..."
+					"text": "voice (0..15): 0 sends the published addresses, N sends /voice/N/..."
 				}
 			},
 			{
 				"box": {
 					"id": "obj-23",
 					"maxclass": "number",
-					"maximum": 7,
+					"maximum": 15,
 					"minimum": 0,
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -463,16 +463,17 @@
 			{
 				"box": {
 					"id": "obj-25",
+					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						590.0,
+						270.0,
 						290.0,
-						290.0,
-						20.0
+						34.0
 					],
-					"text": "or a point of the sound latent space"
+					"text": "or a point of the sound latent space: z0 z1, and z2 when the bundle has 3 (/state/latent)"
 				}
 			},
 			{
@@ -549,7 +550,43 @@
 			},
 			{
 				"box": {
+					"format": 6,
 					"id": "obj-30",
+					"maxclass": "flonum",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						790.0,
+						315.0,
+						60.0,
+						22.0
+					],
+					"varname": "z2"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-31",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						852.0,
+						316.0,
+						26.0,
+						20.0
+					],
+					"text": "z2"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-32",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -559,7 +596,7 @@
 					"patching_rect": [
 						590.0,
 						350.0,
-						100,
+						80,
 						22.0
 					],
 					"text": "pak 0. 0."
@@ -567,28 +604,113 @@
 			},
 			{
 				"box": {
-					"id": "obj-31",
+					"id": "obj-33",
+					"maxclass": "newobj",
+					"numinlets": 3,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						690.0,
+						350.0,
+						110,
+						22.0
+					],
+					"text": "pak 0. 0. 0."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-34",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						590.0,
 						380.0,
-						80.0,
+						80,
 						22.0
 					],
-					"text": "s isudtc-z"
+					"text": "s isudtc-z2"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-32",
+					"id": "obj-35",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						690.0,
+						380.0,
+						80,
+						22.0
+					],
+					"text": "s isudtc-z3"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-36",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						590.0,
-						425.0,
+						412.0,
+						290.0,
+						20.0
+					],
+					"text": "latent sizes (image, sound): /state/latent"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-37",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						590.0,
+						437.0,
+						146.0,
+						22.0
+					],
+					"text": "r isudtc-show-latent"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-38",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						750.0,
+						437.0,
+						60,
+						22.0
+					],
+					"text": "",
+					"varname": "show_latent"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-39",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						590.0,
+						475.0,
 						290.0,
 						20.0
 					],
@@ -597,7 +719,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-33",
+					"id": "obj-40",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -606,7 +728,7 @@
 					],
 					"patching_rect": [
 						590.0,
-						450.0,
+						500.0,
 						67.0,
 						22.0
 					],
@@ -615,7 +737,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-34",
+					"id": "obj-41",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -624,7 +746,7 @@
 					],
 					"patching_rect": [
 						590.0,
-						480.0,
+						527.0,
 						30.0,
 						22.0
 					],
@@ -633,7 +755,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-35",
+					"id": "obj-42",
 					"maxclass": "number",
 					"maximum": 1000,
 					"minimum": 0,
@@ -646,7 +768,7 @@
 					"parameter_enable": 0,
 					"patching_rect": [
 						590.0,
-						510.0,
+						555.0,
 						50.0,
 						22.0
 					],
@@ -655,13 +777,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-36",
+					"id": "obj-43",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						590.0,
-						540.0,
+						660.0,
+						555.0,
 						100.0,
 						22.0
 					],
@@ -670,7 +792,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-37",
+					"id": "obj-44",
 					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
@@ -686,7 +808,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-38",
+					"id": "obj-45",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -701,7 +823,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-39",
+					"id": "obj-46",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -720,7 +842,7 @@
 			{
 				"box": {
 					"format": 6,
-					"id": "obj-40",
+					"id": "obj-47",
 					"maxclass": "flonum",
 					"maximum": 12.0,
 					"minimum": -60.0,
@@ -742,7 +864,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-41",
+					"id": "obj-48",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -757,7 +879,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-42",
+					"id": "obj-49",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -772,7 +894,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-43",
+					"id": "obj-50",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -790,7 +912,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-44",
+					"id": "obj-51",
 					"maxclass": "number",
 					"maximum": 5000,
 					"minimum": 0,
@@ -812,7 +934,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-45",
+					"id": "obj-52",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -827,7 +949,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-46",
+					"id": "obj-53",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -842,7 +964,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-47",
+					"id": "obj-54",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -860,7 +982,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-48",
+					"id": "obj-55",
 					"maxclass": "toggle",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -879,7 +1001,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-49",
+					"id": "obj-56",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -894,7 +1016,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-50",
+					"id": "obj-57",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -909,7 +1031,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-51",
+					"id": "obj-58",
 					"maxclass": "button",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -928,7 +1050,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-52",
+					"id": "obj-59",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -943,7 +1065,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-53",
+					"id": "obj-60",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -958,7 +1080,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-54",
+					"id": "obj-61",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -976,7 +1098,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-55",
+					"id": "obj-62",
 					"maxclass": "number",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -996,7 +1118,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-56",
+					"id": "obj-63",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1011,7 +1133,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-57",
+					"id": "obj-64",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1029,7 +1151,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-58",
+					"id": "obj-65",
 					"maxclass": "number",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1049,7 +1171,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-59",
+					"id": "obj-66",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1064,7 +1186,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-60",
+					"id": "obj-67",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1082,7 +1204,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-61",
+					"id": "obj-68",
 					"maxclass": "number",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1102,7 +1224,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-62",
+					"id": "obj-69",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1117,7 +1239,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-63",
+					"id": "obj-70",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1136,7 +1258,7 @@
 			{
 				"box": {
 					"format": 6,
-					"id": "obj-64",
+					"id": "obj-71",
 					"maxclass": "flonum",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1156,7 +1278,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-65",
+					"id": "obj-72",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1171,7 +1293,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-66",
+					"id": "obj-73",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1189,7 +1311,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-67",
+					"id": "obj-74",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1208,7 +1330,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-68",
+					"id": "obj-75",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1223,13 +1345,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-69",
+					"id": "obj-76",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						20.0,
-						585.0,
+						625.0,
 						300.0,
 						20.0
 					],
@@ -1238,13 +1360,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-70",
+					"id": "obj-77",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						20.0,
-						612.0,
+						652.0,
 						160.0,
 						20.0
 					],
@@ -1253,7 +1375,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-71",
+					"id": "obj-78",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1262,7 +1384,7 @@
 					],
 					"patching_rect": [
 						190.0,
-						610.0,
+						650.0,
 						139.0,
 						22.0
 					],
@@ -1272,7 +1394,7 @@
 			{
 				"box": {
 					"format": 6,
-					"id": "obj-72",
+					"id": "obj-79",
 					"maxclass": "flonum",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1283,134 +1405,11 @@
 					"parameter_enable": 0,
 					"patching_rect": [
 						190.0,
-						636.0,
+						676.0,
 						70.0,
 						22.0
 					],
 					"varname": "show_pitch"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-73",
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						264.0,
-						637.0,
-						90.0,
-						20.0
-					],
-					"text": "pitch (MIDI)"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-74",
-					"maxclass": "newobj",
-					"numinlets": 0,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						380.0,
-						610.0,
-						120.0,
-						22.0
-					],
-					"text": "r isudtc-show-db"
-				}
-			},
-			{
-				"box": {
-					"format": 6,
-					"id": "obj-75",
-					"maxclass": "flonum",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						"bang"
-					],
-					"parameter_enable": 0,
-					"patching_rect": [
-						380.0,
-						636.0,
-						70.0,
-						22.0
-					],
-					"varname": "show_db"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-76",
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						454.0,
-						637.0,
-						90.0,
-						20.0
-					],
-					"text": "level (dB)"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-77",
-					"maxclass": "newobj",
-					"numinlets": 0,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						570.0,
-						610.0,
-						120.0,
-						22.0
-					],
-					"text": "r isudtc-show-hz"
-				}
-			},
-			{
-				"box": {
-					"format": 6,
-					"id": "obj-78",
-					"maxclass": "flonum",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						"bang"
-					],
-					"parameter_enable": 0,
-					"patching_rect": [
-						570.0,
-						636.0,
-						70.0,
-						22.0
-					],
-					"varname": "show_hz"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-79",
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						644.0,
-						637.0,
-						90.0,
-						20.0
-					],
-					"text": "Hz"
 				}
 			},
 			{
@@ -1420,12 +1419,12 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						20.0,
-						702.0,
-						160.0,
+						264.0,
+						677.0,
+						90.0,
 						20.0
 					],
-					"text": "/error (the last one)"
+					"text": "pitch (MIDI)"
 				}
 			},
 			{
@@ -1438,32 +1437,33 @@
 						""
 					],
 					"patching_rect": [
-						190.0,
-						676.0,
-						139.0,
+						380.0,
+						650.0,
+						120.0,
 						22.0
 					],
-					"text": "r isudtc-show-error"
+					"text": "r isudtc-show-db"
 				}
 			},
 			{
 				"box": {
+					"format": 6,
 					"id": "obj-82",
-					"linecount": 2,
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
+					"maxclass": "flonum",
+					"numinlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
-						""
+						"",
+						"bang"
 					],
+					"parameter_enable": 0,
 					"patching_rect": [
-						190.0,
-						700.0,
-						660,
-						36
+						380.0,
+						676.0,
+						70.0,
+						22.0
 					],
-					"text": "",
-					"varname": "show_error"
+					"varname": "show_db"
 				}
 			},
 			{
@@ -1473,12 +1473,12 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						20.0,
-						776.0,
-						160.0,
+						454.0,
+						677.0,
+						90.0,
 						20.0
 					],
-					"text": "/latent/sound"
+					"text": "level (dB)"
 				}
 			},
 			{
@@ -1491,52 +1491,68 @@
 						""
 					],
 					"patching_rect": [
-						190.0,
-						750.0,
+						570.0,
+						650.0,
 						120.0,
 						22.0
 					],
-					"text": "r isudtc-show-ls"
+					"text": "r isudtc-show-hz"
 				}
 			},
 			{
 				"box": {
+					"format": 6,
 					"id": "obj-85",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
+					"maxclass": "flonum",
+					"numinlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
-						""
+						"",
+						"bang"
 					],
+					"parameter_enable": 0,
 					"patching_rect": [
-						190.0,
-						774.0,
-						660,
-						22
+						570.0,
+						676.0,
+						70.0,
+						22.0
 					],
-					"text": "",
-					"varname": "show_ls"
+					"varname": "show_hz"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-86",
-					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						20.0,
-						836.0,
-						160.0,
-						34.0
+						644.0,
+						677.0,
+						90.0,
+						20.0
 					],
-					"text": "other replies (e.g. /voice/N/sineparams)"
+					"text": "Hz"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-87",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						742.0,
+						160.0,
+						20.0
+					],
+					"text": "/error (the last one)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-88",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1545,64 +1561,46 @@
 					],
 					"patching_rect": [
 						190.0,
-						810.0,
+						716.0,
 						139.0,
 						22.0
 					],
-					"text": "r isudtc-show-other"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-88",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						190.0,
-						834.0,
-						660,
-						22
-					],
-					"text": "",
-					"varname": "show_other"
+					"text": "r isudtc-show-error"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-89",
 					"linecount": 2,
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						20.0,
-						900.0,
-						1180.0,
-						34.0
-					],
-					"text": "wiring -- what goes to the daemon (everything meets at [r isudtc-out] -> [udpsend]), what comes back ([udpreceive] -> [route] -> one [s] per address), the subscription; the displays above are fed through these s / r names"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-90",
-					"maxclass": "newobj",
-					"numinlets": 0,
+					"maxclass": "message",
+					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						20.0,
-						960.0,
-						87.0,
-						22.0
+						190.0,
+						740.0,
+						660,
+						36
 					],
-					"text": "r isudtc-xy"
+					"text": "",
+					"varname": "show_error"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-90",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						816.0,
+						160.0,
+						20.0
+					],
+					"text": "/latent/sound"
 				}
 			},
 			{
@@ -1615,99 +1613,100 @@
 						""
 					],
 					"patching_rect": [
-						130.0,
-						960.0,
-						100.0,
+						190.0,
+						790.0,
+						120.0,
 						22.0
 					],
-					"text": "r isudtc-rate"
+					"text": "r isudtc-show-ls"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-92",
-					"maxclass": "newobj",
+					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						20.0,
-						990.0,
-						90,
-						22.0
+						190.0,
+						814.0,
+						660,
+						22
 					],
-					"text": "speedlim 10"
+					"text": "",
+					"varname": "show_ls"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-93",
-					"maxclass": "newobj",
-					"numinlets": 0,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
+					"linecount": 2,
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
 					"patching_rect": [
-						130.0,
-						1000.0,
-						113.0,
-						22.0
+						20.0,
+						866.0,
+						160.0,
+						34.0
 					],
-					"text": "r isudtc-pre-xy"
+					"text": "/state/synth: kind, n, names and units"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-94",
 					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						20.0,
-						1035.0,
-						139.0,
-						22.0
-					],
-					"text": "prepend /pictslider"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-95",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						20.0,
-						1065.0,
-						93.0,
-						22.0
-					],
-					"text": "s isudtc-out"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-96",
-					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						290.0,
-						960.0,
-						80.0,
+						190.0,
+						840.0,
+						126.0,
 						22.0
 					],
-					"text": "r isudtc-z"
+					"text": "r isudtc-show-syn"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-95",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						190.0,
+						864.0,
+						660,
+						22
+					],
+					"text": "",
+					"varname": "show_syn"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-96",
+					"linecount": 2,
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						916.0,
+						160.0,
+						34.0
+					],
+					"text": "/synthparams (voice 0), in those names"
 				}
 			},
 			{
@@ -1720,86 +1719,105 @@
 						""
 					],
 					"patching_rect": [
-						400.0,
-						960.0,
-						100.0,
+						190.0,
+						890.0,
+						126.0,
 						22.0
 					],
-					"text": "r isudtc-rate"
+					"text": "r isudtc-show-syp"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-98",
-					"maxclass": "newobj",
+					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						290.0,
-						990.0,
-						90,
-						22.0
+						190.0,
+						914.0,
+						660,
+						22
 					],
-					"text": "speedlim 10"
+					"text": "",
+					"varname": "show_syp"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-99",
-					"maxclass": "newobj",
-					"numinlets": 0,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
+					"linecount": 2,
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
 					"patching_rect": [
-						400.0,
-						1000.0,
-						106.0,
-						22.0
+						20.0,
+						966.0,
+						160.0,
+						34.0
 					],
-					"text": "r isudtc-pre-z"
+					"text": "other replies (e.g. /voice/N/synthparams)"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-100",
 					"maxclass": "newobj",
-					"numinlets": 1,
+					"numinlets": 0,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						290.0,
-						1035.0,
-						153.0,
+						190.0,
+						940.0,
+						139.0,
 						22.0
 					],
-					"text": "prepend /latent/sound"
+					"text": "r isudtc-show-other"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-101",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						290.0,
-						1065.0,
-						93.0,
-						22.0
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
 					],
-					"text": "s isudtc-out"
+					"patching_rect": [
+						190.0,
+						964.0,
+						660,
+						22
+					],
+					"text": "",
+					"varname": "show_other"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-102",
+					"linecount": 2,
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1030.0,
+						1180.0,
+						34.0
+					],
+					"text": "wiring -- what goes to the daemon (everything meets at [r isudtc-out] -> [udpsend]), what comes back ([udpreceive] -> [route] -> one [s] per address), the subscription; the displays above are fed through these s / r names"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-103",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1807,8 +1825,8 @@
 						""
 					],
 					"patching_rect": [
-						560.0,
-						960.0,
+						20.0,
+						1090.0,
 						87.0,
 						22.0
 					],
@@ -1817,77 +1835,56 @@
 			},
 			{
 				"box": {
-					"id": "obj-103",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"bang",
-						""
-					],
-					"patching_rect": [
-						560.0,
-						990.0,
-						45,
-						22.0
-					],
-					"text": "t b l"
-				}
-			},
-			{
-				"box": {
 					"id": "obj-104",
 					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
+					"numinlets": 0,
+					"numoutlets": 1,
 					"outlettype": [
-						"jit_matrix",
 						""
 					],
 					"patching_rect": [
-						560.0,
-						1030.0,
-						199.0,
+						130.0,
+						1090.0,
+						100.0,
 						22.0
 					],
-					"text": "jit.matrix 1 float32 128 128"
+					"text": "r isudtc-rate"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-105",
 					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
+					"numinlets": 2,
+					"numoutlets": 1,
 					"outlettype": [
-						"int",
-						"int"
+						""
 					],
 					"patching_rect": [
-						780.0,
-						1030.0,
-						80,
+						20.0,
+						1120.0,
+						90,
 						22.0
 					],
-					"text": "unpack 0 0"
+					"text": "speedlim 10"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-106",
 					"maxclass": "newobj",
-					"numinlets": 1,
+					"numinlets": 0,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						780.0,
-						1060.0,
-						80,
+						130.0,
+						1130.0,
+						113.0,
 						22.0
 					],
-					"text": "prepend px"
+					"text": "r isudtc-pre-xy"
 				}
 			},
 			{
@@ -1900,8 +1897,239 @@
 						""
 					],
 					"patching_rect": [
-						870.0,
-						1060.0,
+						20.0,
+						1165.0,
+						139.0,
+						22.0
+					],
+					"text": "prepend /pictslider"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-108",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1195.0,
+						93.0,
+						22.0
+					],
+					"text": "s isudtc-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-109",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						290.0,
+						1090.0,
+						80.0,
+						22.0
+					],
+					"text": "r isudtc-z"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-110",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						400.0,
+						1090.0,
+						100.0,
+						22.0
+					],
+					"text": "r isudtc-rate"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-111",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						290.0,
+						1120.0,
+						90,
+						22.0
+					],
+					"text": "speedlim 10"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-112",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						400.0,
+						1130.0,
+						106.0,
+						22.0
+					],
+					"text": "r isudtc-pre-z"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-113",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						290.0,
+						1165.0,
+						153.0,
+						22.0
+					],
+					"text": "prepend /latent/sound"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-114",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						290.0,
+						1195.0,
+						93.0,
+						22.0
+					],
+					"text": "s isudtc-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-115",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						600.0,
+						1090.0,
+						87.0,
+						22.0
+					],
+					"text": "r isudtc-xy"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-116",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"bang",
+						""
+					],
+					"patching_rect": [
+						600.0,
+						1120.0,
+						45,
+						22.0
+					],
+					"text": "t b l"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-117",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"jit_matrix",
+						""
+					],
+					"patching_rect": [
+						600.0,
+						1160.0,
+						199.0,
+						22.0
+					],
+					"text": "jit.matrix 1 float32 128 128"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-118",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"int",
+						"int"
+					],
+					"patching_rect": [
+						820.0,
+						1160.0,
+						80,
+						22.0
+					],
+					"text": "unpack 0 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-119",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						820.0,
+						1190.0,
+						80,
+						22.0
+					],
+					"text": "prepend px"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-120",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						910.0,
+						1190.0,
 						80,
 						22.0
 					],
@@ -1910,7 +2138,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-108",
+					"id": "obj-121",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2048,8 +2276,8 @@
 						]
 					},
 					"patching_rect": [
-						780.0,
-						1100.0,
+						820.0,
+						1230.0,
 						60,
 						22.0
 					],
@@ -2058,13 +2286,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-109",
+					"id": "obj-122",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						780.0,
-						1130.0,
+						820.0,
+						1260.0,
 						93.0,
 						22.0
 					],
@@ -2073,7 +2301,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-110",
+					"id": "obj-123",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2081,239 +2309,12 @@
 						""
 					],
 					"patching_rect": [
-						660.0,
-						960.0,
+						700.0,
+						1090.0,
 						113.0,
 						22.0
 					],
 					"text": "r isudtc-square"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-111",
-					"maxclass": "newobj",
-					"numinlets": 0,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						20.0,
-						1180.0,
-						106.0,
-						22.0
-					],
-					"text": "r isudtc-voice"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-112",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"bang",
-						""
-					],
-					"patching_rect": [
-						20.0,
-						1210.0,
-						45,
-						22.0
-					],
-					"text": "sel 0"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-113",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						20.0,
-						1240.0,
-						113.0,
-						22.0
-					],
-					"text": "set /pictslider"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-114",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						160.0,
-						1240.0,
-						232.0,
-						22.0
-					],
-					"text": "sprintf set /voice/%ld/pictslider"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-115",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						20.0,
-						1290.0,
-						113.0,
-						22.0
-					],
-					"text": "s isudtc-pre-xy"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-116",
-					"maxclass": "newobj",
-					"numinlets": 0,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						450.0,
-						1180.0,
-						106.0,
-						22.0
-					],
-					"text": "r isudtc-voice"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-117",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"bang",
-						""
-					],
-					"patching_rect": [
-						450.0,
-						1210.0,
-						45,
-						22.0
-					],
-					"text": "sel 0"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-118",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						450.0,
-						1240.0,
-						126.0,
-						22.0
-					],
-					"text": "set /latent/sound"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-119",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						590.0,
-						1240.0,
-						245.0,
-						22.0
-					],
-					"text": "sprintf set /voice/%ld/latent/sound"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-120",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						450.0,
-						1290.0,
-						106.0,
-						22.0
-					],
-					"text": "s isudtc-pre-z"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-121",
-					"maxclass": "newobj",
-					"numinlets": 0,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						20.0,
-						1340.0,
-						100.0,
-						22.0
-					],
-					"text": "r isudtc-gain"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-122",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						20.0,
-						1370.0,
-						100.0,
-						22.0
-					],
-					"text": "prepend /gain"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-123",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						20.0,
-						1400.0,
-						93.0,
-						22.0
-					],
-					"text": "s isudtc-out"
 				}
 			},
 			{
@@ -2326,63 +2327,67 @@
 						""
 					],
 					"patching_rect": [
-						150.0,
-						1340.0,
+						20.0,
+						1310.0,
 						106.0,
 						22.0
 					],
-					"text": "r isudtc-glide"
+					"text": "r isudtc-voice"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-125",
 					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
+					"numinlets": 2,
+					"numoutlets": 2,
 					"outlettype": [
+						"bang",
 						""
 					],
 					"patching_rect": [
-						150.0,
-						1370.0,
-						106.0,
+						20.0,
+						1340.0,
+						45,
 						22.0
 					],
-					"text": "prepend /glide"
+					"text": "sel 0"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-126",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
 					"patching_rect": [
-						150.0,
-						1400.0,
-						93.0,
+						20.0,
+						1370.0,
+						113.0,
 						22.0
 					],
-					"text": "s isudtc-out"
+					"text": "set /pictslider"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-127",
 					"maxclass": "newobj",
-					"numinlets": 0,
+					"numinlets": 1,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						280.0,
-						1340.0,
-						100.0,
+						160.0,
+						1370.0,
+						232.0,
 						22.0
 					],
-					"text": "r isudtc-mute"
+					"text": "sprintf set /voice/%ld/pictslider"
 				}
 			},
 			{
@@ -2390,37 +2395,19 @@
 					"id": "obj-128",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
+					"numoutlets": 0,
 					"patching_rect": [
-						280.0,
-						1370.0,
-						100.0,
+						20.0,
+						1420.0,
+						113.0,
 						22.0
 					],
-					"text": "prepend /mute"
+					"text": "s isudtc-pre-xy"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-129",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						280.0,
-						1400.0,
-						93.0,
-						22.0
-					],
-					"text": "s isudtc-out"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-130",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2428,12 +2415,31 @@
 						""
 					],
 					"patching_rect": [
-						410.0,
-						1340.0,
+						450.0,
+						1310.0,
 						106.0,
 						22.0
 					],
-					"text": "r isudtc-panic"
+					"text": "r isudtc-voice"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-130",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"bang",
+						""
+					],
+					"patching_rect": [
+						450.0,
+						1340.0,
+						45,
+						22.0
+					],
+					"text": "sel 0"
 				}
 			},
 			{
@@ -2446,12 +2452,12 @@
 						""
 					],
 					"patching_rect": [
-						410.0,
+						450.0,
 						1370.0,
-						40.0,
+						126.0,
 						22.0
 					],
-					"text": "/off"
+					"text": "set /latent/sound"
 				}
 			},
 			{
@@ -2459,19 +2465,37 @@
 					"id": "obj-132",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
 					"patching_rect": [
-						410.0,
-						1400.0,
-						93.0,
+						590.0,
+						1370.0,
+						245.0,
 						22.0
 					],
-					"text": "s isudtc-out"
+					"text": "sprintf set /voice/%ld/latent/sound"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-133",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						450.0,
+						1420.0,
+						106.0,
+						22.0
+					],
+					"text": "s isudtc-pre-z"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-134",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2479,30 +2503,12 @@
 						""
 					],
 					"patching_rect": [
-						540.0,
-						1340.0,
-						133.0,
+						900.0,
+						1310.0,
+						105,
 						22.0
 					],
-					"text": "r isudtc-connected"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-134",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"bang"
-					],
-					"patching_rect": [
-						540.0,
-						1370.0,
-						80,
-						22.0
-					],
-					"text": "metro 1000"
+					"text": "r isudtc-zon2"
 				}
 			},
 			{
@@ -2515,30 +2521,30 @@
 						""
 					],
 					"patching_rect": [
-						690.0,
-						1340.0,
-						100.0,
+						1015.0,
+						1310.0,
+						85,
 						22.0
 					],
-					"text": "r isudtc-poll"
+					"text": "r isudtc-z2"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-136",
-					"maxclass": "message",
+					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						690.0,
-						1400.0,
-						60.0,
+						900.0,
+						1345.0,
+						125,
 						22.0
 					],
-					"text": "/status"
+					"text": "gate 1 1"
 				}
 			},
 			{
@@ -2548,12 +2554,12 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						690.0,
-						1430.0,
-						93.0,
+						900.0,
+						1380.0,
+						80,
 						22.0
 					],
-					"text": "s isudtc-out"
+					"text": "s isudtc-z"
 				}
 			},
 			{
@@ -2566,32 +2572,17 @@
 						""
 					],
 					"patching_rect": [
-						900.0,
-						1340.0,
-						93.0,
+						1130.0,
+						1310.0,
+						105,
 						22.0
 					],
-					"text": "r isudtc-out"
+					"text": "r isudtc-zon3"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-139",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						900.0,
-						1370.0,
-						166.0,
-						22.0
-					],
-					"text": "udpsend 127.0.0.1 12342"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-140",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2599,12 +2590,30 @@
 						""
 					],
 					"patching_rect": [
-						1100.0,
-						1340.0,
-						113.0,
+						1245.0,
+						1310.0,
+						85,
 						22.0
 					],
-					"text": "r isudtc-listen"
+					"text": "r isudtc-z3"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-140",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1130.0,
+						1345.0,
+						125,
+						22.0
+					],
+					"text": "gate 1 0"
 				}
 			},
 			{
@@ -2612,38 +2621,53 @@
 					"id": "obj-141",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
+					"numoutlets": 0,
 					"patching_rect": [
-						1100.0,
-						1370.0,
-						153.0,
+						1130.0,
+						1380.0,
+						80,
 						22.0
 					],
-					"text": "prepend /image/listen"
+					"text": "s isudtc-z"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-142",
-					"maxclass": "newobj",
+					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						1100.0,
-						1400.0,
-						93.0,
-						22.0
+						900.0,
+						1410.0,
+						330.0,
+						20.0
 					],
-					"text": "s isudtc-out"
+					"text": "z0 z1 until /state/latent says the sound latent has 3"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-143",
 					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1470.0,
+						100.0,
+						22.0
+					],
+					"text": "r isudtc-gain"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-144",
+					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
 					"outlettype": [
@@ -2651,36 +2675,11 @@
 					],
 					"patching_rect": [
 						20.0,
-						1490.0,
-						120.0,
+						1500.0,
+						100.0,
 						22.0
 					],
-					"text": "udpreceive 12361"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-144",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 8,
-					"outlettype": [
-						"",
-						"",
-						"",
-						"",
-						"",
-						"",
-						"",
-						""
-					],
-					"patching_rect": [
-						20.0,
-						1520.0,
-						1083,
-						22.0
-					],
-					"text": "route /sineparams /latent/sound /status.reply /error /state /heartbeat /subscribed"
+					"text": "prepend /gain"
 				}
 			},
 			{
@@ -2691,26 +2690,29 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						20.0,
-						1560.0,
-						87.0,
+						1530.0,
+						93.0,
 						22.0
 					],
-					"text": "s isudtc-sp"
+					"text": "s isudtc-out"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-146",
 					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
 					"patching_rect": [
-						173.57142857142858,
-						1560.0,
-						87.0,
+						150.0,
+						1470.0,
+						106.0,
 						22.0
 					],
-					"text": "s isudtc-ls"
+					"text": "r isudtc-glide"
 				}
 			},
 			{
@@ -2718,14 +2720,17 @@
 					"id": "obj-147",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
 					"patching_rect": [
-						327.14285714285717,
-						1560.0,
-						113.0,
+						150.0,
+						1500.0,
+						106.0,
 						22.0
 					],
-					"text": "s isudtc-status"
+					"text": "prepend /glide"
 				}
 			},
 			{
@@ -2735,27 +2740,30 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						480.7142857142857,
-						1560.0,
-						106.0,
+						150.0,
+						1530.0,
+						93.0,
 						22.0
 					],
-					"text": "s isudtc-error"
+					"text": "s isudtc-out"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-149",
 					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
 					"patching_rect": [
-						634.2857142857143,
-						1560.0,
-						106.0,
+						280.0,
+						1470.0,
+						100.0,
 						22.0
 					],
-					"text": "s isudtc-state"
+					"text": "r isudtc-mute"
 				}
 			},
 			{
@@ -2763,14 +2771,17 @@
 					"id": "obj-150",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
 					"patching_rect": [
-						787.8571428571429,
-						1560.0,
-						87.0,
+						280.0,
+						1500.0,
+						100.0,
 						22.0
 					],
-					"text": "s isudtc-hb"
+					"text": "prepend /mute"
 				}
 			},
 			{
@@ -2780,32 +2791,17 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						941.4285714285714,
-						1560.0,
-						139.0,
+						280.0,
+						1530.0,
+						93.0,
 						22.0
 					],
-					"text": "s isudtc-subscribed"
+					"text": "s isudtc-out"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-152",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						1095.0,
-						1560.0,
-						106.0,
-						22.0
-					],
-					"text": "s isudtc-other"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-153",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2813,12 +2809,30 @@
 						""
 					],
 					"patching_rect": [
-						20.0,
-						1620.0,
-						87.0,
+						410.0,
+						1470.0,
+						106.0,
 						22.0
 					],
-					"text": "r isudtc-sp"
+					"text": "r isudtc-panic"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-153",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						410.0,
+						1500.0,
+						40.0,
+						22.0
+					],
+					"text": "/off"
 				}
 			},
 			{
@@ -2826,88 +2840,86 @@
 					"id": "obj-154",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"float",
-						"float"
-					],
+					"numoutlets": 0,
 					"patching_rect": [
-						20.0,
-						1650.0,
-						90,
+						410.0,
+						1530.0,
+						93.0,
 						22.0
 					],
-					"text": "unpack 0. 0."
+					"text": "s isudtc-out"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-155",
 					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
+					"numinlets": 0,
+					"numoutlets": 1,
 					"outlettype": [
-						"float",
-						"float"
+						""
 					],
 					"patching_rect": [
-						20.0,
-						1680.0,
-						45,
+						540.0,
+						1470.0,
+						133.0,
 						22.0
 					],
-					"text": "t f f"
+					"text": "r isudtc-connected"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-156",
 					"maxclass": "newobj",
-					"numinlets": 1,
+					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
-						""
+						"bang"
 					],
 					"patching_rect": [
-						20.0,
-						1720.0,
+						540.0,
+						1500.0,
 						80,
 						22.0
 					],
-					"text": "prepend set"
+					"text": "metro 1000"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-157",
 					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						20.0,
-						1750.0,
-						139.0,
-						22.0
-					],
-					"text": "s isudtc-show-pitch"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-158",
-					"maxclass": "newobj",
-					"numinlets": 1,
+					"numinlets": 0,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						170.0,
-						1720.0,
-						40,
+						690.0,
+						1470.0,
+						100.0,
 						22.0
 					],
-					"text": "mtof"
+					"text": "r isudtc-poll"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-158",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						690.0,
+						1530.0,
+						60.0,
+						22.0
+					],
+					"text": "/status"
 				}
 			},
 			{
@@ -2915,32 +2927,32 @@
 					"id": "obj-159",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
+					"numoutlets": 0,
 					"patching_rect": [
-						170.0,
-						1750.0,
-						80,
+						690.0,
+						1560.0,
+						93.0,
 						22.0
 					],
-					"text": "prepend set"
+					"text": "s isudtc-out"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-160",
 					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
 					"patching_rect": [
-						170.0,
-						1780.0,
-						120.0,
+						900.0,
+						1470.0,
+						93.0,
 						22.0
 					],
-					"text": "s isudtc-show-hz"
+					"text": "r isudtc-out"
 				}
 			},
 			{
@@ -2948,37 +2960,19 @@
 					"id": "obj-161",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
+					"numoutlets": 0,
 					"patching_rect": [
-						320.0,
-						1680.0,
-						80,
+						900.0,
+						1500.0,
+						166.0,
 						22.0
 					],
-					"text": "prepend set"
+					"text": "udpsend 127.0.0.1 12342"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-162",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						320.0,
-						1710.0,
-						120.0,
-						22.0
-					],
-					"text": "s isudtc-show-db"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-163",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2986,12 +2980,30 @@
 						""
 					],
 					"patching_rect": [
-						500.0,
-						1620.0,
-						87.0,
+						1100.0,
+						1470.0,
+						113.0,
 						22.0
 					],
-					"text": "r isudtc-ls"
+					"text": "r isudtc-listen"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-163",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1100.0,
+						1500.0,
+						153.0,
+						22.0
+					],
+					"text": "prepend /image/listen"
 				}
 			},
 			{
@@ -2999,17 +3011,14 @@
 					"id": "obj-164",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
+					"numoutlets": 0,
 					"patching_rect": [
-						500.0,
-						1650.0,
-						80,
+						1100.0,
+						1530.0,
+						93.0,
 						22.0
 					],
-					"text": "prepend set"
+					"text": "s isudtc-out"
 				}
 			},
 			{
@@ -3017,32 +3026,45 @@
 					"id": "obj-165",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
 					"patching_rect": [
-						500.0,
-						1680.0,
+						20.0,
+						1620.0,
 						120.0,
 						22.0
 					],
-					"text": "s isudtc-show-ls"
+					"text": "udpreceive 12361"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-166",
 					"maxclass": "newobj",
-					"numinlets": 0,
-					"numoutlets": 1,
+					"numinlets": 2,
+					"numoutlets": 11,
 					"outlettype": [
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
 						""
 					],
 					"patching_rect": [
-						670.0,
-						1620.0,
-						106.0,
+						20.0,
+						1650.0,
+						1518,
 						22.0
 					],
-					"text": "r isudtc-error"
+					"text": "route /sineparams /synthparams /latent/sound /status.reply /error /state /state/synth /state/latent /heartbeat /subscribed"
 				}
 			},
 			{
@@ -3050,17 +3072,14 @@
 					"id": "obj-167",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
+					"numoutlets": 0,
 					"patching_rect": [
-						670.0,
-						1650.0,
-						80,
+						20.0,
+						1690.0,
+						87.0,
 						22.0
 					],
-					"text": "prepend set"
+					"text": "s isudtc-sp"
 				}
 			},
 			{
@@ -3070,49 +3089,42 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						670.0,
-						1680.0,
-						139.0,
+						171.0,
+						1690.0,
+						93.0,
 						22.0
 					],
-					"text": "s isudtc-show-error"
+					"text": "s isudtc-syp"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-169",
 					"maxclass": "newobj",
-					"numinlets": 0,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
+					"numinlets": 1,
+					"numoutlets": 0,
 					"patching_rect": [
-						840.0,
-						1620.0,
-						106.0,
+						322.0,
+						1690.0,
+						87.0,
 						22.0
 					],
-					"text": "r isudtc-other"
+					"text": "s isudtc-ls"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-170",
 					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					],
+					"numinlets": 1,
+					"numoutlets": 0,
 					"patching_rect": [
-						840.0,
-						1650.0,
-						100,
+						473.0,
+						1690.0,
+						113.0,
 						22.0
 					],
-					"text": "route /square"
+					"text": "s isudtc-status"
 				}
 			},
 			{
@@ -3120,18 +3132,14 @@
 					"id": "obj-171",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					],
+					"numoutlets": 0,
 					"patching_rect": [
-						840.0,
-						1680.0,
-						45,
+						624.0,
+						1690.0,
+						106.0,
 						22.0
 					],
-					"text": "t l l"
+					"text": "s isudtc-error"
 				}
 			},
 			{
@@ -3141,12 +3149,12 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						840.0,
-						1710.0,
-						113.0,
+						775.0,
+						1690.0,
+						106.0,
 						22.0
 					],
-					"text": "s isudtc-square"
+					"text": "s isudtc-state"
 				}
 			},
 			{
@@ -3154,17 +3162,14 @@
 					"id": "obj-173",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
+					"numoutlets": 0,
 					"patching_rect": [
-						970.0,
-						1710.0,
-						80,
+						926.0,
+						1690.0,
+						93.0,
 						22.0
 					],
-					"text": "prepend set"
+					"text": "s isudtc-syn"
 				}
 			},
 			{
@@ -3174,12 +3179,12 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						970.0,
-						1740.0,
-						146.0,
+						1077.0,
+						1690.0,
+						93.0,
 						22.0
 					],
-					"text": "s isudtc-show-square"
+					"text": "s isudtc-lat"
 				}
 			},
 			{
@@ -3187,17 +3192,14 @@
 					"id": "obj-175",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
+					"numoutlets": 0,
 					"patching_rect": [
-						1080.0,
-						1680.0,
-						80,
+						1228.0,
+						1690.0,
+						87.0,
 						22.0
 					],
-					"text": "prepend set"
+					"text": "s isudtc-hb"
 				}
 			},
 			{
@@ -3207,17 +3209,32 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						1080.0,
-						1710.0,
+						1379.0,
+						1690.0,
 						139.0,
 						22.0
 					],
-					"text": "s isudtc-show-other"
+					"text": "s isudtc-subscribed"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-177",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1530.0,
+						1690.0,
+						106.0,
+						22.0
+					],
+					"text": "s isudtc-other"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-178",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -3226,53 +3243,30 @@
 					],
 					"patching_rect": [
 						20.0,
-						1830.0,
-						113.0,
+						1750.0,
+						87.0,
 						22.0
 					],
-					"text": "r isudtc-status"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-178",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					],
-					"patching_rect": [
-						20.0,
-						1860.0,
-						60,
-						22.0
-					],
-					"text": "zl iter 2"
+					"text": "r isudtc-sp"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-179",
 					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 6,
+					"numinlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
-						"",
-						"",
-						"",
-						"",
-						"",
-						""
+						"float",
+						"float"
 					],
 					"patching_rect": [
 						20.0,
-						1890.0,
-						793,
+						1780.0,
+						90,
 						22.0
 					],
-					"text": "route received errors underruns latency_p99_ms model_id"
+					"text": "unpack 0. 0."
 				}
 			},
 			{
@@ -3280,17 +3274,18 @@
 					"id": "obj-180",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
-						""
+						"float",
+						"float"
 					],
 					"patching_rect": [
 						20.0,
-						1930.0,
-						80,
+						1810.0,
+						45,
 						22.0
 					],
-					"text": "prepend set"
+					"text": "t f f"
 				}
 			},
 			{
@@ -3298,28 +3293,13 @@
 					"id": "obj-181",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						20.0,
-						1960.0,
-						120.0,
-						22.0
-					],
-					"text": "s isudtc-st-recv"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-182",
-					"maxclass": "newobj",
-					"numinlets": 1,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						165.0,
-						1930.0,
+						20.0,
+						1850.0,
 						80,
 						22.0
 					],
@@ -3328,17 +3308,35 @@
 			},
 			{
 				"box": {
-					"id": "obj-183",
+					"id": "obj-182",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						165.0,
-						1960.0,
-						113.0,
+						20.0,
+						1880.0,
+						139.0,
 						22.0
 					],
-					"text": "s isudtc-st-err"
+					"text": "s isudtc-show-pitch"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-183",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						170.0,
+						1850.0,
+						40,
+						22.0
+					],
+					"text": "mtof"
 				}
 			},
 			{
@@ -3351,8 +3349,8 @@
 						""
 					],
 					"patching_rect": [
-						310.0,
-						1930.0,
+						170.0,
+						1880.0,
 						80,
 						22.0
 					],
@@ -3366,12 +3364,12 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						310.0,
-						1960.0,
-						126.0,
+						170.0,
+						1910.0,
+						120.0,
 						22.0
 					],
-					"text": "s isudtc-st-under"
+					"text": "s isudtc-show-hz"
 				}
 			},
 			{
@@ -3384,8 +3382,8 @@
 						""
 					],
 					"patching_rect": [
-						455.0,
-						1930.0,
+						320.0,
+						1810.0,
 						80,
 						22.0
 					],
@@ -3399,17 +3397,35 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						455.0,
-						1960.0,
-						113.0,
+						320.0,
+						1840.0,
+						120.0,
 						22.0
 					],
-					"text": "s isudtc-st-p99"
+					"text": "s isudtc-show-db"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-188",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						500.0,
+						1750.0,
+						87.0,
+						22.0
+					],
+					"text": "r isudtc-ls"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-189",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3417,8 +3433,8 @@
 						""
 					],
 					"patching_rect": [
-						600.0,
-						1930.0,
+						500.0,
+						1780.0,
 						80,
 						22.0
 					],
@@ -3427,22 +3443,22 @@
 			},
 			{
 				"box": {
-					"id": "obj-189",
+					"id": "obj-190",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						600.0,
-						1960.0,
-						126.0,
+						500.0,
+						1810.0,
+						120.0,
 						22.0
 					],
-					"text": "s isudtc-st-model"
+					"text": "s isudtc-show-ls"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-190",
+					"id": "obj-191",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -3450,34 +3466,12 @@
 						""
 					],
 					"patching_rect": [
-						900.0,
-						1830.0,
+						670.0,
+						1750.0,
 						106.0,
 						22.0
 					],
-					"text": "r isudtc-state"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-191",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 5,
-					"outlettype": [
-						"float",
-						"float",
-						"int",
-						"int",
-						""
-					],
-					"patching_rect": [
-						900.0,
-						1890.0,
-						152,
-						22.0
-					],
-					"text": "unpack 0. 0. 0 0 s"
+					"text": "r isudtc-error"
 				}
 			},
 			{
@@ -3490,8 +3484,8 @@
 						""
 					],
 					"patching_rect": [
-						900.0,
-						1930.0,
+						670.0,
+						1780.0,
 						80,
 						22.0
 					],
@@ -3505,30 +3499,30 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						900.0,
-						1960.0,
-						126.0,
+						670.0,
+						1810.0,
+						139.0,
 						22.0
 					],
-					"text": "s isudtc-gain-set"
+					"text": "s isudtc-show-error"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-194",
 					"maxclass": "newobj",
-					"numinlets": 1,
+					"numinlets": 0,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						1040.0,
-						1930.0,
-						80,
+						840.0,
+						1750.0,
+						93.0,
 						22.0
 					],
-					"text": "prepend set"
+					"text": "r isudtc-syn"
 				}
 			},
 			{
@@ -3536,28 +3530,13 @@
 					"id": "obj-195",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						1040.0,
-						1960.0,
-						133.0,
-						22.0
-					],
-					"text": "s isudtc-glide-set"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-196",
-					"maxclass": "newobj",
-					"numinlets": 1,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						1180.0,
-						1930.0,
+						840.0,
+						1780.0,
 						80,
 						22.0
 					],
@@ -3566,17 +3545,35 @@
 			},
 			{
 				"box": {
-					"id": "obj-197",
+					"id": "obj-196",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						1180.0,
-						1960.0,
+						840.0,
+						1810.0,
 						126.0,
 						22.0
 					],
-					"text": "s isudtc-mute-set"
+					"text": "s isudtc-show-syn"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-197",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1010.0,
+						1750.0,
+						93.0,
+						22.0
+					],
+					"text": "r isudtc-syp"
 				}
 			},
 			{
@@ -3589,8 +3586,8 @@
 						""
 					],
 					"patching_rect": [
-						1320.0,
-						1930.0,
+						1010.0,
+						1780.0,
 						80,
 						22.0
 					],
@@ -3604,17 +3601,88 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						1320.0,
-						1960.0,
-						139.0,
+						1010.0,
+						1810.0,
+						126.0,
 						22.0
 					],
-					"text": "s isudtc-listen-set"
+					"text": "s isudtc-show-syp"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-200",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1180.0,
+						1750.0,
+						106.0,
+						22.0
+					],
+					"text": "r isudtc-other"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-201",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1180.0,
+						1780.0,
+						100,
+						22.0
+					],
+					"text": "route /square"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-202",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1180.0,
+						1810.0,
+						45,
+						22.0
+					],
+					"text": "t l l"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-203",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1180.0,
+						1840.0,
+						113.0,
+						22.0
+					],
+					"text": "s isudtc-square"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-204",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3622,8 +3690,8 @@
 						""
 					],
 					"patching_rect": [
-						1460.0,
-						1930.0,
+						1310.0,
+						1840.0,
 						80,
 						22.0
 					],
@@ -3632,22 +3700,55 @@
 			},
 			{
 				"box": {
-					"id": "obj-201",
+					"id": "obj-205",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						1460.0,
-						1960.0,
-						126.0,
+						1310.0,
+						1870.0,
+						146.0,
 						22.0
 					],
-					"text": "s isudtc-st-model"
+					"text": "s isudtc-show-square"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-202",
+					"id": "obj-206",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1420.0,
+						1810.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-207",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1420.0,
+						1840.0,
+						139.0,
+						22.0
+					],
+					"text": "s isudtc-show-other"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-208",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -3656,7 +3757,437 @@
 					],
 					"patching_rect": [
 						20.0,
-						2010.0,
+						1960.0,
+						113.0,
+						22.0
+					],
+					"text": "r isudtc-status"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-209",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1990.0,
+						60,
+						22.0
+					],
+					"text": "zl iter 2"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-210",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 6,
+					"outlettype": [
+						"",
+						"",
+						"",
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						2020.0,
+						793,
+						22.0
+					],
+					"text": "route received errors underruns latency_p99_ms model_id"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-211",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						2060.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-212",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						2090.0,
+						120.0,
+						22.0
+					],
+					"text": "s isudtc-st-recv"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-213",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						165.0,
+						2060.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-214",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						165.0,
+						2090.0,
+						113.0,
+						22.0
+					],
+					"text": "s isudtc-st-err"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-215",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						310.0,
+						2060.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-216",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						310.0,
+						2090.0,
+						126.0,
+						22.0
+					],
+					"text": "s isudtc-st-under"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-217",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						455.0,
+						2060.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-218",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						455.0,
+						2090.0,
+						113.0,
+						22.0
+					],
+					"text": "s isudtc-st-p99"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-219",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						600.0,
+						2060.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-220",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						600.0,
+						2090.0,
+						126.0,
+						22.0
+					],
+					"text": "s isudtc-st-model"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-221",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1960.0,
+						106.0,
+						22.0
+					],
+					"text": "r isudtc-state"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-222",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 5,
+					"outlettype": [
+						"float",
+						"float",
+						"int",
+						"int",
+						""
+					],
+					"patching_rect": [
+						900.0,
+						2020.0,
+						152,
+						22.0
+					],
+					"text": "unpack 0. 0. 0 0 s"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-223",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						2060.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-224",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900.0,
+						2090.0,
+						126.0,
+						22.0
+					],
+					"text": "s isudtc-gain-set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-225",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1040.0,
+						2060.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-226",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1040.0,
+						2090.0,
+						133.0,
+						22.0
+					],
+					"text": "s isudtc-glide-set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-227",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1180.0,
+						2060.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-228",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1180.0,
+						2090.0,
+						126.0,
+						22.0
+					],
+					"text": "s isudtc-mute-set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-229",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1320.0,
+						2060.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-230",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1320.0,
+						2090.0,
+						139.0,
+						22.0
+					],
+					"text": "s isudtc-listen-set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-231",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1460.0,
+						2060.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-232",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1460.0,
+						2090.0,
+						126.0,
+						22.0
+					],
+					"text": "s isudtc-st-model"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-233",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						2140.0,
 						87.0,
 						22.0
 					],
@@ -3665,7 +4196,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-203",
+					"id": "obj-234",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -3675,7 +4206,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						2040.0,
+						2170.0,
 						45,
 						22.0
 					],
@@ -3684,7 +4215,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-204",
+					"id": "obj-235",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3693,7 +4224,7 @@
 					],
 					"patching_rect": [
 						80.0,
-						2070.0,
+						2200.0,
 						80,
 						22.0
 					],
@@ -3702,7 +4233,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-205",
+					"id": "obj-236",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3711,7 +4242,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						2100.0,
+						2230.0,
 						30.0,
 						22.0
 					],
@@ -3720,7 +4251,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-206",
+					"id": "obj-237",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3729,7 +4260,7 @@
 					],
 					"patching_rect": [
 						80.0,
-						2100.0,
+						2230.0,
 						30.0,
 						22.0
 					],
@@ -3738,7 +4269,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-207",
+					"id": "obj-238",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -3749,7 +4280,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						2130.0,
+						2260.0,
 						55,
 						22.0
 					],
@@ -3758,7 +4289,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-208",
+					"id": "obj-239",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -3769,7 +4300,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						2160.0,
+						2290.0,
 						60,
 						22.0
 					],
@@ -3778,13 +4309,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-209",
+					"id": "obj-240",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						170.0,
-						2040.0,
+						2170.0,
 						260.0,
 						20.0
 					],
@@ -3793,7 +4324,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-210",
+					"id": "obj-241",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -3804,7 +4335,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						2190.0,
+						2320.0,
 						55,
 						22.0
 					],
@@ -3813,13 +4344,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-211",
+					"id": "obj-242",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						100.0,
-						2190.0,
+						2320.0,
 						133.0,
 						22.0
 					],
@@ -3828,7 +4359,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-212",
+					"id": "obj-243",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3837,7 +4368,7 @@
 					],
 					"patching_rect": [
 						280.0,
-						2190.0,
+						2320.0,
 						80,
 						22.0
 					],
@@ -3846,13 +4377,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-213",
+					"id": "obj-244",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						280.0,
-						2220.0,
+						2350.0,
 						159.0,
 						22.0
 					],
@@ -3861,7 +4392,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-214",
+					"id": "obj-245",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -3871,7 +4402,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						2220.0,
+						2350.0,
 						45,
 						22.0
 					],
@@ -3880,7 +4411,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-215",
+					"id": "obj-246",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3889,7 +4420,7 @@
 					],
 					"patching_rect": [
 						90.0,
-						2220.0,
+						2350.0,
 						47.0,
 						22.0
 					],
@@ -3898,7 +4429,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-216",
+					"id": "obj-247",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3907,7 +4438,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						2250.0,
+						2380.0,
 						40.0,
 						22.0
 					],
@@ -3916,7 +4447,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-217",
+					"id": "obj-248",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3925,7 +4456,7 @@
 					],
 					"patching_rect": [
 						480.0,
-						2010.0,
+						2140.0,
 						67.0,
 						22.0
 					],
@@ -3934,7 +4465,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-218",
+					"id": "obj-249",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3943,7 +4474,7 @@
 					],
 					"patching_rect": [
 						480.0,
-						2040.0,
+						2170.0,
 						30.0,
 						22.0
 					],
@@ -3952,14 +4483,14 @@
 			},
 			{
 				"box": {
-					"id": "obj-219",
+					"id": "obj-250",
 					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						520.0,
-						2040.0,
+						2170.0,
 						250.0,
 						34.0
 					],
@@ -3968,7 +4499,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-220",
+					"id": "obj-251",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3977,7 +4508,7 @@
 					],
 					"patching_rect": [
 						480.0,
-						2280.0,
+						2410.0,
 						80,
 						22.0
 					],
@@ -3986,7 +4517,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-221",
+					"id": "obj-252",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3995,7 +4526,7 @@
 					],
 					"patching_rect": [
 						480.0,
-						2310.0,
+						2440.0,
 						120.0,
 						22.0
 					],
@@ -4004,13 +4535,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-222",
+					"id": "obj-253",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						480.0,
-						2340.0,
+						2470.0,
 						93.0,
 						22.0
 					],
@@ -4019,7 +4550,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-223",
+					"id": "obj-254",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -4028,7 +4559,7 @@
 					],
 					"patching_rect": [
 						780.0,
-						2010.0,
+						2140.0,
 						73.0,
 						22.0
 					],
@@ -4037,7 +4568,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-224",
+					"id": "obj-255",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4046,7 +4577,7 @@
 					],
 					"patching_rect": [
 						780.0,
-						2040.0,
+						2170.0,
 						133.0,
 						22.0
 					],
@@ -4055,17 +4586,191 @@
 			},
 			{
 				"box": {
-					"id": "obj-225",
+					"id": "obj-256",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						780.0,
-						2070.0,
+						2200.0,
 						93.0,
 						22.0
 					],
 					"text": "s isudtc-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-257",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1100.0,
+						2140.0,
+						93.0,
+						22.0
+					],
+					"text": "r isudtc-lat"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-258",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1100.0,
+						2170.0,
+						45,
+						22.0
+					],
+					"text": "t l l"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-259",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1250.0,
+						2200.0,
+						80,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-260",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1250.0,
+						2230.0,
+						146.0,
+						22.0
+					],
+					"text": "s isudtc-show-latent"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-261",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"int",
+						"int"
+					],
+					"patching_rect": [
+						1100.0,
+						2200.0,
+						80,
+						22.0
+					],
+					"text": "unpack 0 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-262",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"int",
+						"int"
+					],
+					"patching_rect": [
+						1100.0,
+						2230.0,
+						45,
+						22.0
+					],
+					"text": "t i i"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-263",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"int"
+					],
+					"patching_rect": [
+						1100.0,
+						2260.0,
+						40,
+						22.0
+					],
+					"text": "== 2"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-264",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"int"
+					],
+					"patching_rect": [
+						1160.0,
+						2260.0,
+						40,
+						22.0
+					],
+					"text": "== 3"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-265",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1100.0,
+						2290.0,
+						105,
+						22.0
+					],
+					"text": "s isudtc-zon2"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-266",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1160.0,
+						2325.0,
+						105,
+						22.0
+					],
+					"text": "s isudtc-zon3"
 				}
 			}
 		],
@@ -4193,7 +4898,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-30",
+						"obj-32",
 						0
 					],
 					"source": [
@@ -4205,7 +4910,19 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-30",
+						"obj-33",
+						0
+					],
+					"source": [
+						"obj-26",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-32",
 						1
 					],
 					"source": [
@@ -4217,8 +4934,20 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-31",
+						"obj-33",
+						1
+					],
+					"source": [
+						"obj-28",
 						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-33",
+						2
 					],
 					"source": [
 						"obj-30",
@@ -4233,6 +4962,18 @@
 						0
 					],
 					"source": [
+						"obj-32",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-35",
+						0
+					],
+					"source": [
 						"obj-33",
 						0
 					]
@@ -4241,35 +4982,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-35",
+						"obj-38",
 						0
 					],
 					"source": [
-						"obj-34",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-36",
-						0
-					],
-					"source": [
-						"obj-35",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-40",
-						0
-					],
-					"source": [
-						"obj-39",
+						"obj-37",
 						0
 					]
 				}
@@ -4289,11 +5006,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-44",
+						"obj-42",
 						0
 					],
 					"source": [
-						"obj-43",
+						"obj-41",
 						0
 					]
 				}
@@ -4301,11 +5018,23 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-45",
+						"obj-43",
 						0
 					],
 					"source": [
-						"obj-44",
+						"obj-42",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-47",
+						0
+					],
+					"source": [
+						"obj-46",
 						0
 					]
 				}
@@ -4325,11 +5054,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-49",
+						"obj-51",
 						0
 					],
 					"source": [
-						"obj-48",
+						"obj-50",
 						0
 					]
 				}
@@ -4337,7 +5066,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-53",
+						"obj-52",
 						0
 					],
 					"source": [
@@ -4361,11 +5090,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-58",
+						"obj-56",
 						0
 					],
 					"source": [
-						"obj-57",
+						"obj-55",
 						0
 					]
 				}
@@ -4373,71 +5102,83 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-61",
-						0
-					],
-					"source": [
 						"obj-60",
 						0
+					],
+					"source": [
+						"obj-58",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
+						"obj-62",
+						0
+					],
+					"source": [
+						"obj-61",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-65",
+						0
+					],
+					"source": [
 						"obj-64",
 						0
-					],
-					"source": [
-						"obj-63",
-						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
+						"obj-68",
+						0
+					],
+					"source": [
 						"obj-67",
 						0
-					],
-					"source": [
-						"obj-66",
-						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-72",
-						0
-					],
-					"source": [
 						"obj-71",
 						0
+					],
+					"source": [
+						"obj-70",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-75",
-						0
-					],
-					"source": [
 						"obj-74",
 						0
+					],
+					"source": [
+						"obj-73",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-78",
+						"obj-79",
 						0
 					],
 					"source": [
-						"obj-77",
+						"obj-78",
 						0
 					]
 				}
@@ -4469,12 +5210,12 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-89",
+						0
+					],
+					"source": [
 						"obj-88",
 						0
-					],
-					"source": [
-						"obj-87",
-						0
 					]
 				}
 			},
@@ -4485,19 +5226,7 @@
 						0
 					],
 					"source": [
-						"obj-90",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-94",
-						0
-					],
-					"source": [
-						"obj-92",
+						"obj-91",
 						0
 					]
 				}
@@ -4517,47 +5246,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-92",
-						1
-					],
-					"source": [
-						"obj-91",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-94",
-						0
-					],
-					"source": [
-						"obj-93",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-98",
 						0
 					],
 					"source": [
-						"obj-96",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-100",
-						0
-					],
-					"source": [
-						"obj-98",
+						"obj-97",
 						0
 					]
 				}
@@ -4577,71 +5270,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-98",
-						1
-					],
-					"source": [
-						"obj-97",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-100",
-						0
-					],
-					"source": [
-						"obj-99",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-103",
-						0
-					],
-					"source": [
-						"obj-102",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-103",
-						0
-					],
-					"source": [
-						"obj-110",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-105",
 						0
 					],
 					"source": [
 						"obj-103",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-106",
-						0
-					],
-					"source": [
-						"obj-105",
 						0
 					]
 				}
@@ -4654,18 +5287,6 @@
 					],
 					"source": [
 						"obj-105",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-108",
-						0
-					],
-					"source": [
-						"obj-106",
 						0
 					]
 				}
@@ -4685,20 +5306,8 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-104",
-						0
-					],
-					"source": [
-						"obj-103",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-108",
-						0
+						"obj-105",
+						1
 					],
 					"source": [
 						"obj-104",
@@ -4709,19 +5318,31 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-107",
+						0
+					],
+					"source": [
+						"obj-106",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-111",
+						0
+					],
+					"source": [
 						"obj-109",
 						0
-					],
-					"source": [
-						"obj-108",
-						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-112",
+						"obj-113",
 						0
 					],
 					"source": [
@@ -4733,35 +5354,71 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-113",
-						0
-					],
-					"source": [
-						"obj-112",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-115",
-						0
-					],
-					"source": [
-						"obj-113",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-114",
 						0
 					],
 					"source": [
+						"obj-113",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-111",
+						1
+					],
+					"source": [
+						"obj-110",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-113",
+						0
+					],
+					"source": [
 						"obj-112",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-116",
+						0
+					],
+					"source": [
+						"obj-115",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-116",
+						0
+					],
+					"source": [
+						"obj-123",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-118",
+						0
+					],
+					"source": [
+						"obj-116",
 						1
 					]
 				}
@@ -4769,11 +5426,47 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-115",
+						"obj-119",
 						0
 					],
 					"source": [
-						"obj-114",
+						"obj-118",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-120",
+						0
+					],
+					"source": [
+						"obj-118",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-121",
+						0
+					],
+					"source": [
+						"obj-119",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-121",
+						0
+					],
+					"source": [
+						"obj-120",
 						0
 					]
 				}
@@ -4793,47 +5486,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-118",
+						"obj-121",
 						0
 					],
 					"source": [
 						"obj-117",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-120",
-						0
-					],
-					"source": [
-						"obj-118",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-119",
-						0
-					],
-					"source": [
-						"obj-117",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-120",
-						0
-					],
-					"source": [
-						"obj-119",
 						0
 					]
 				}
@@ -4846,18 +5503,6 @@
 					],
 					"source": [
 						"obj-121",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-123",
-						0
-					],
-					"source": [
-						"obj-122",
 						0
 					]
 				}
@@ -4893,6 +5538,30 @@
 						0
 					],
 					"source": [
+						"obj-126",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-127",
+						0
+					],
+					"source": [
+						"obj-125",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-128",
+						0
+					],
+					"source": [
 						"obj-127",
 						0
 					]
@@ -4901,11 +5570,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-129",
+						"obj-130",
 						0
 					],
 					"source": [
-						"obj-128",
+						"obj-129",
 						0
 					]
 				}
@@ -4925,7 +5594,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-132",
+						"obj-133",
 						0
 					],
 					"source": [
@@ -4937,12 +5606,24 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-134",
+						"obj-132",
 						0
 					],
 					"source": [
+						"obj-130",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-133",
 						0
+					],
+					"source": [
+						"obj-132",
+						0
 					]
 				}
 			},
@@ -4962,7 +5643,7 @@
 				"patchline": {
 					"destination": [
 						"obj-136",
-						0
+						1
 					],
 					"source": [
 						"obj-135",
@@ -4985,11 +5666,23 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-139",
+						"obj-140",
 						0
 					],
 					"source": [
 						"obj-138",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-140",
+						1
+					],
+					"source": [
+						"obj-139",
 						0
 					]
 				}
@@ -5002,18 +5695,6 @@
 					],
 					"source": [
 						"obj-140",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-142",
-						0
-					],
-					"source": [
-						"obj-141",
 						0
 					]
 				}
@@ -5045,24 +5726,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-146",
-						0
-					],
-					"source": [
-						"obj-144",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-147",
 						0
 					],
 					"source": [
-						"obj-144",
-						2
+						"obj-146",
+						0
 					]
 				}
 			},
@@ -5073,20 +5742,8 @@
 						0
 					],
 					"source": [
-						"obj-144",
-						3
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-149",
+						"obj-147",
 						0
-					],
-					"source": [
-						"obj-144",
-						4
 					]
 				}
 			},
@@ -5097,8 +5754,8 @@
 						0
 					],
 					"source": [
-						"obj-144",
-						5
+						"obj-149",
+						0
 					]
 				}
 			},
@@ -5109,20 +5766,20 @@
 						0
 					],
 					"source": [
-						"obj-144",
-						6
+						"obj-150",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-152",
+						"obj-153",
 						0
 					],
 					"source": [
-						"obj-144",
-						7
+						"obj-152",
+						0
 					]
 				}
 			},
@@ -5141,18 +5798,6 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-155",
-						0
-					],
-					"source": [
-						"obj-154",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-156",
 						0
 					],
@@ -5165,48 +5810,24 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-158",
+						0
+					],
+					"source": [
+						"obj-156",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-158",
+						0
+					],
+					"source": [
 						"obj-157",
 						0
-					],
-					"source": [
-						"obj-156",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-161",
-						0
-					],
-					"source": [
-						"obj-154",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-162",
-						0
-					],
-					"source": [
-						"obj-161",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-158",
-						0
-					],
-					"source": [
-						"obj-155",
-						1
 					]
 				}
 			},
@@ -5225,11 +5846,23 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-161",
+						0
+					],
+					"source": [
 						"obj-160",
 						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-163",
+						0
 					],
 					"source": [
-						"obj-159",
+						"obj-162",
 						0
 					]
 				}
@@ -5249,11 +5882,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-165",
+						"obj-166",
 						0
 					],
 					"source": [
-						"obj-164",
+						"obj-165",
 						0
 					]
 				}
@@ -5277,8 +5910,20 @@
 						0
 					],
 					"source": [
-						"obj-167",
+						"obj-166",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-169",
 						0
+					],
+					"source": [
+						"obj-166",
+						2
 					]
 				}
 			},
@@ -5289,8 +5934,8 @@
 						0
 					],
 					"source": [
-						"obj-169",
-						0
+						"obj-166",
+						3
 					]
 				}
 			},
@@ -5301,8 +5946,8 @@
 						0
 					],
 					"source": [
-						"obj-170",
-						0
+						"obj-166",
+						4
 					]
 				}
 			},
@@ -5313,8 +5958,8 @@
 						0
 					],
 					"source": [
-						"obj-171",
-						0
+						"obj-166",
+						5
 					]
 				}
 			},
@@ -5325,8 +5970,8 @@
 						0
 					],
 					"source": [
-						"obj-171",
-						1
+						"obj-166",
+						6
 					]
 				}
 			},
@@ -5337,8 +5982,8 @@
 						0
 					],
 					"source": [
-						"obj-173",
-						0
+						"obj-166",
+						7
 					]
 				}
 			},
@@ -5349,8 +5994,8 @@
 						0
 					],
 					"source": [
-						"obj-170",
-						1
+						"obj-166",
+						8
 					]
 				}
 			},
@@ -5361,19 +6006,31 @@
 						0
 					],
 					"source": [
-						"obj-175",
-						0
+						"obj-166",
+						9
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-178",
+						"obj-177",
 						0
 					],
 					"source": [
-						"obj-177",
+						"obj-166",
+						10
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-179",
+						0
+					],
+					"source": [
+						"obj-178",
 						0
 					]
 				}
@@ -5409,43 +6066,7 @@
 						0
 					],
 					"source": [
-						"obj-179",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-183",
-						0
-					],
-					"source": [
-						"obj-182",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-184",
-						0
-					],
-					"source": [
-						"obj-179",
-						2
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-185",
-						0
-					],
-					"source": [
-						"obj-184",
+						"obj-181",
 						0
 					]
 				}
@@ -5458,7 +6079,7 @@
 					],
 					"source": [
 						"obj-179",
-						3
+						1
 					]
 				}
 			},
@@ -5477,12 +6098,36 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-188",
+						"obj-183",
 						0
 					],
 					"source": [
-						"obj-179",
-						4
+						"obj-180",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-184",
+						0
+					],
+					"source": [
+						"obj-183",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-185",
+						0
+					],
+					"source": [
+						"obj-184",
+						0
 					]
 				}
 			},
@@ -5501,11 +6146,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-179",
+						"obj-190",
 						0
 					],
 					"source": [
-						"obj-178",
+						"obj-189",
 						0
 					]
 				}
@@ -5537,18 +6182,6 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-194",
-						0
-					],
-					"source": [
-						"obj-191",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-195",
 						0
 					],
@@ -5565,19 +6198,7 @@
 						0
 					],
 					"source": [
-						"obj-191",
-						2
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-197",
-						0
-					],
-					"source": [
-						"obj-196",
+						"obj-195",
 						0
 					]
 				}
@@ -5589,8 +6210,8 @@
 						0
 					],
 					"source": [
-						"obj-191",
-						3
+						"obj-197",
+						0
 					]
 				}
 			},
@@ -5609,18 +6230,6 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-200",
-						0
-					],
-					"source": [
-						"obj-191",
-						4
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-201",
 						0
 					],
@@ -5633,11 +6242,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-191",
+						"obj-202",
 						0
 					],
 					"source": [
-						"obj-190",
+						"obj-201",
 						0
 					]
 				}
@@ -5661,7 +6270,7 @@
 						0
 					],
 					"source": [
-						"obj-203",
+						"obj-202",
 						1
 					]
 				}
@@ -5670,18 +6279,6 @@
 				"patchline": {
 					"destination": [
 						"obj-205",
-						0
-					],
-					"source": [
-						"obj-203",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-206",
 						0
 					],
 					"source": [
@@ -5693,12 +6290,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-207",
+						"obj-206",
 						0
 					],
 					"source": [
-						"obj-205",
-						0
+						"obj-201",
+						1
 					]
 				}
 			},
@@ -5717,35 +6314,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-208",
-						0
-					],
-					"source": [
-						"obj-207",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-212",
+						"obj-209",
 						0
 					],
 					"source": [
 						"obj-208",
-						2
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-213",
-						0
-					],
-					"source": [
-						"obj-212",
 						0
 					]
 				}
@@ -5757,20 +6330,32 @@
 						0
 					],
 					"source": [
-						"obj-208",
-						1
+						"obj-210",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-210",
+						"obj-212",
 						0
 					],
 					"source": [
-						"obj-208",
+						"obj-211",
 						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-213",
+						0
+					],
+					"source": [
+						"obj-210",
+						1
 					]
 				}
 			},
@@ -5781,7 +6366,7 @@
 						0
 					],
 					"source": [
-						"obj-210",
+						"obj-213",
 						0
 					]
 				}
@@ -5794,7 +6379,7 @@
 					],
 					"source": [
 						"obj-210",
-						1
+						2
 					]
 				}
 			},
@@ -5805,8 +6390,20 @@
 						0
 					],
 					"source": [
-						"obj-214",
-						1
+						"obj-215",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-217",
+						0
+					],
+					"source": [
+						"obj-210",
+						3
 					]
 				}
 			},
@@ -5825,11 +6422,23 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-219",
+						0
+					],
+					"source": [
+						"obj-210",
+						4
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-220",
 						0
 					],
 					"source": [
-						"obj-218",
+						"obj-219",
 						0
 					]
 				}
@@ -5837,11 +6446,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-221",
+						"obj-210",
 						0
 					],
 					"source": [
-						"obj-220",
+						"obj-209",
 						0
 					]
 				}
@@ -5849,47 +6458,11 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-223",
+						0
+					],
+					"source": [
 						"obj-222",
-						0
-					],
-					"source": [
-						"obj-221",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-220",
-						0
-					],
-					"source": [
-						"obj-214",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-220",
-						1
-					],
-					"source": [
-						"obj-216",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-220",
-						1
-					],
-					"source": [
-						"obj-215",
 						0
 					]
 				}
@@ -5913,7 +6486,487 @@
 						0
 					],
 					"source": [
-						"obj-224",
+						"obj-222",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-226",
+						0
+					],
+					"source": [
+						"obj-225",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-222",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-228",
+						0
+					],
+					"source": [
+						"obj-227",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-229",
+						0
+					],
+					"source": [
+						"obj-222",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-230",
+						0
+					],
+					"source": [
+						"obj-229",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-231",
+						0
+					],
+					"source": [
+						"obj-222",
+						4
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-232",
+						0
+					],
+					"source": [
+						"obj-231",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-221",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-234",
+						0
+					],
+					"source": [
+						"obj-233",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-235",
+						0
+					],
+					"source": [
+						"obj-234",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-236",
+						0
+					],
+					"source": [
+						"obj-234",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-237",
+						0
+					],
+					"source": [
+						"obj-235",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-238",
+						0
+					],
+					"source": [
+						"obj-236",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-238",
+						0
+					],
+					"source": [
+						"obj-237",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-239",
+						0
+					],
+					"source": [
+						"obj-238",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-243",
+						0
+					],
+					"source": [
+						"obj-239",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-244",
+						0
+					],
+					"source": [
+						"obj-243",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-242",
+						0
+					],
+					"source": [
+						"obj-239",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-241",
+						0
+					],
+					"source": [
+						"obj-239",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-245",
+						0
+					],
+					"source": [
+						"obj-241",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-246",
+						0
+					],
+					"source": [
+						"obj-241",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-247",
+						0
+					],
+					"source": [
+						"obj-245",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-249",
+						0
+					],
+					"source": [
+						"obj-248",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-251",
+						0
+					],
+					"source": [
+						"obj-249",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-252",
+						0
+					],
+					"source": [
+						"obj-251",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-253",
+						0
+					],
+					"source": [
+						"obj-252",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-251",
+						0
+					],
+					"source": [
+						"obj-245",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-251",
+						1
+					],
+					"source": [
+						"obj-247",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-251",
+						1
+					],
+					"source": [
+						"obj-246",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-255",
+						0
+					],
+					"source": [
+						"obj-254",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-256",
+						0
+					],
+					"source": [
+						"obj-255",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-258",
+						0
+					],
+					"source": [
+						"obj-257",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-259",
+						0
+					],
+					"source": [
+						"obj-258",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-260",
+						0
+					],
+					"source": [
+						"obj-259",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-261",
+						0
+					],
+					"source": [
+						"obj-258",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-262",
+						0
+					],
+					"source": [
+						"obj-261",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-263",
+						0
+					],
+					"source": [
+						"obj-262",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-264",
+						0
+					],
+					"source": [
+						"obj-262",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-265",
+						0
+					],
+					"source": [
+						"obj-263",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-266",
+						0
+					],
+					"source": [
+						"obj-264",
 						0
 					]
 				}

@@ -12,8 +12,8 @@
 		"rect": [
 			100.0,
 			120.0,
-			720.0,
-			560.0
+			900.0,
+			640.0
 		],
 		"bglocked": 0,
 		"openinpresentation": 0,
@@ -49,17 +49,17 @@
 			{
 				"box": {
 					"id": "obj-1",
-					"linecount": 2,
+					"linecount": 3,
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						20.0,
 						10.0,
-						680.0,
-						40.0
+						860.0,
+						48.0
 					],
-					"text": "isudt frames -- camera (jit.grab) or movie (jit.movie) -> grey -> 64 x 64 floats in [0, 1] -> /frame/list 64 64 v0 ... v4095 to the daemon at a chosen rate."
+					"text": "isudt frames -- camera (jit.grab) or movie (jit.movie) -> grey -> w x h floats in [0, 1], the source's aspect kept (at most 64 a side) -> invert if asked -> /frame/list w h v0 ... to the daemon at a chosen rate. It only sends (no port, no subscription). /frame/list, not /frame: Max's udpsend cannot send OSC blobs."
 				}
 			},
 			{
@@ -70,7 +70,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						20.0,
-						55.0,
+						70.0,
 						30.0,
 						20.0
 					],
@@ -89,10 +89,11 @@
 					"parameter_enable": 0,
 					"patching_rect": [
 						20.0,
-						78.0,
+						93.0,
 						24.0,
 						24.0
-					]
+					],
+					"varname": "on"
 				}
 			},
 			{
@@ -103,7 +104,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						100.0,
-						55.0,
+						70.0,
 						90.0,
 						20.0
 					],
@@ -125,10 +126,11 @@
 					"parameter_enable": 0,
 					"patching_rect": [
 						100.0,
-						78.0,
+						93.0,
 						50.0,
 						22.0
-					]
+					],
+					"varname": "rate"
 				}
 			},
 			{
@@ -142,8 +144,8 @@
 					],
 					"patching_rect": [
 						200.0,
-						55.0,
-						66.0,
+						70.0,
+						66,
 						22.0
 					],
 					"text": "loadbang"
@@ -160,8 +162,8 @@
 					],
 					"patching_rect": [
 						200.0,
-						85.0,
-						30.0,
+						100.0,
+						30,
 						22.0
 					],
 					"text": "50"
@@ -170,34 +172,35 @@
 			{
 				"box": {
 					"id": "obj-8",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"bang"
-					],
-					"patching_rect": [
-						20.0,
-						120.0,
-						66.0,
-						22.0
-					],
-					"text": "metro 50"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-9",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						300.0,
-						55.0,
+						70.0,
 						170.0,
 						20.0
 					],
 					"text": "source: 1 camera, 2 movie"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-9",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						300.0,
+						100.0,
+						30,
+						22.0
+					],
+					"text": "1",
+					"varname": "camera"
 				}
 			},
 			{
@@ -210,85 +213,77 @@
 						""
 					],
 					"patching_rect": [
-						300.0,
-						85.0,
-						30.0,
+						340.0,
+						100.0,
+						30,
 						22.0
 					],
-					"text": "1"
+					"text": "2",
+					"varname": "movie"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-11",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
 					"patching_rect": [
-						340.0,
-						85.0,
-						30.0,
-						22.0
+						520.0,
+						70.0,
+						360.0,
+						20.0
 					],
-					"text": "2"
+					"text": "aspect: the camera's (or the movie's); the frame sent, w h"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-12",
-					"maxclass": "newobj",
+					"maxclass": "message",
 					"numinlets": 2,
-					"numoutlets": 2,
+					"numoutlets": 1,
 					"outlettype": [
-						"",
 						""
 					],
 					"patching_rect": [
-						20.0,
-						160.0,
-						66.0,
+						520.0,
+						95.0,
+						50,
 						22.0
 					],
-					"text": "gate 2 1"
+					"text": "64 48",
+					"varname": "aspect_4x3"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-13",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
 					"patching_rect": [
-						110.0,
-						160.0,
-						40.0,
-						22.0
+						574.0,
+						96.0,
+						44.0,
+						20.0
 					],
-					"text": "open"
+					"text": "4:3"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-14",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
 					"patching_rect": [
-						160.0,
-						160.0,
-						47.0,
+						520.0,
+						125.0,
+						105,
 						22.0
 					],
-					"text": "close"
+					"text": "s isudtf-aspect"
 				}
 			},
 			{
@@ -301,31 +296,28 @@
 						""
 					],
 					"patching_rect": [
-						300.0,
-						160.0,
-						40.0,
+						630.0,
+						95.0,
+						50,
 						22.0
 					],
-					"text": "read"
+					"text": "64 36",
+					"varname": "aspect_16x9"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-16",
-					"maxclass": "newobj",
+					"maxclass": "comment",
 					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"jit_matrix",
-						""
-					],
+					"numoutlets": 0,
 					"patching_rect": [
-						20.0,
-						200.0,
-						122.0,
-						22.0
+						684.0,
+						96.0,
+						44.0,
+						20.0
 					],
-					"text": "jit.grab 320 240"
+					"text": "16:9"
 				}
 			},
 			{
@@ -333,126 +325,116 @@
 					"id": "obj-17",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"jit_matrix",
-						""
-					],
+					"numoutlets": 0,
 					"patching_rect": [
-						200.0,
-						200.0,
-						220.0,
+						630.0,
+						125.0,
+						105,
 						22.0
 					],
-					"text": "jit.movie @autostart 1 @loop 1"
+					"text": "s isudtf-aspect"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-18",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
 					"outlettype": [
-						"jit_matrix",
 						""
 					],
 					"patching_rect": [
-						20.0,
-						245.0,
-						94.0,
+						740.0,
+						95.0,
+						50,
 						22.0
 					],
-					"text": "jit.rgb2luma"
+					"text": "64 64",
+					"varname": "aspect_1x1"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-19",
-					"maxclass": "newobj",
+					"maxclass": "comment",
 					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"jit_matrix",
-						""
-					],
+					"numoutlets": 0,
 					"patching_rect": [
-						20.0,
-						280.0,
-						325.0,
-						22.0
+						794.0,
+						96.0,
+						44.0,
+						20.0
 					],
-					"text": "jit.matrix 1 float32 64 64 @adapt 0 @interp 1"
+					"text": "1:1"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-20",
-					"maxclass": "jit.pwindow",
+					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"jit_matrix",
-						""
-					],
+					"numoutlets": 0,
 					"patching_rect": [
-						420.0,
-						250.0,
-						128.0,
-						128.0
-					]
+						740.0,
+						125.0,
+						105,
+						22.0
+					],
+					"text": "s isudtf-aspect"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-21",
+					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						420.0,
-						385.0,
-						140.0,
-						20.0
+						520.0,
+						160.0,
+						360.0,
+						34.0
 					],
-					"text": "what the daemon gets"
+					"text": "invert (1 - v): a dark drawing on paper for a world trained on light-on-dark images (digits-fm)"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-22",
-					"maxclass": "newobj",
+					"maxclass": "toggle",
 					"numinlets": 1,
-					"numoutlets": 2,
+					"numoutlets": 1,
 					"outlettype": [
-						"",
-						""
+						"int"
 					],
+					"parameter_enable": 0,
 					"patching_rect": [
-						20.0,
-						320.0,
-						192.0,
-						22.0
+						520.0,
+						200.0,
+						24.0,
+						24.0
 					],
-					"text": "jit.spill @listlength 4096"
+					"varname": "invert"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-23",
 					"maxclass": "newobj",
-					"numinlets": 1,
+					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						20.0,
-						355.0,
-						185.0,
+						560.0,
+						200.0,
+						35,
 						22.0
 					],
-					"text": "prepend /frame/list 64 64"
+					"text": "+ 1"
 				}
 			},
 			{
@@ -462,12 +444,707 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
+						560.0,
+						230.0,
+						110,
+						22.0
+					],
+					"text": "s isudtf-invert"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-25",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"bang"
+					],
+					"patching_rect": [
+						20.0,
+						215.0,
+						66,
+						22.0
+					],
+					"text": "metro 50"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-26",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						250.0,
+						66,
+						22.0
+					],
+					"text": "gate 2 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-27",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						100.0,
+						250.0,
+						110,
+						22.0
+					],
+					"text": "r isudtf-grabdim"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-28",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						220.0,
+						250.0,
+						40,
+						22.0
+					],
+					"text": "open"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-29",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						270.0,
+						250.0,
+						47,
+						22.0
+					],
+					"text": "close"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-30",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						400.0,
+						250.0,
+						40,
+						22.0
+					],
+					"text": "read"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-31",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"jit_matrix",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						290.0,
+						122,
+						22.0
+					],
+					"text": "jit.grab 320 240"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-32",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"jit_matrix",
+						""
+					],
+					"patching_rect": [
+						380.0,
+						290.0,
+						220,
+						22.0
+					],
+					"text": "jit.movie @autostart 1 @loop 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-33",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"jit_matrix",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						325.0,
+						94,
+						22.0
+					],
+					"text": "jit.rgb2luma"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-34",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						360.0,
+						325.0,
+						90,
+						22.0
+					],
+					"text": "r isudtf-dim"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-35",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"jit_matrix",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						360.0,
+						325,
+						22.0
+					],
+					"text": "jit.matrix 1 float32 64 48 @adapt 0 @interp 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-36",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						370.0,
+						360.0,
+						110,
+						22.0
+					],
+					"text": "r isudtf-invert"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-37",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
 						20.0,
 						395.0,
-						171.0,
+						66,
+						22.0
+					],
+					"text": "gate 2 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-38",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"jit_matrix",
+						""
+					],
+					"patching_rect": [
+						110.0,
+						430.0,
+						150,
+						22.0
+					],
+					"text": "jit.op @op !- @val 1."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-39",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						280.0,
+						440.0,
+						90,
+						22.0
+					],
+					"text": "r isudtf-len"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-40",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						470.0,
+						192,
+						22.0
+					],
+					"text": "jit.spill @listlength 3072"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-41",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						230.0,
+						475.0,
+						110,
+						22.0
+					],
+					"text": "r isudtf-prefix"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-42",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						505.0,
+						185,
+						22.0
+					],
+					"text": "prepend /frame/list 64 48"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-43",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						540.0,
+						171,
 						22.0
 					],
 					"text": "udpsend 127.0.0.1 12342"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-44",
+					"maxclass": "jit.pwindow",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"jit_matrix",
+						""
+					],
+					"patching_rect": [
+						620.0,
+						300.0,
+						128.0,
+						96.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-45",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						620.0,
+						400.0,
+						140.0,
+						20.0
+					],
+					"text": "what the daemon gets"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-46",
+					"linecount": 2,
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						380.0,
+						520.0,
+						560.0,
+						34.0
+					],
+					"text": "an aspect w h sets the prefix (/frame/list w h), the resampled size, the list length (w x h) and the camera's grab size (5 w x 5 h); 4:3 when the patch opens"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-47",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						380.0,
+						560.0,
+						110,
+						22.0
+					],
+					"text": "r isudtf-aspect"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-48",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						510.0,
+						560.0,
+						100,
+						22.0
+					],
+					"text": "loadmess 64 48"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-49",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 4,
+					"outlettype": [
+						"",
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						380.0,
+						590.0,
+						698,
+						22.0
+					],
+					"text": "t l l l l"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-50",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						380.0,
+						625.0,
+						215,
+						22.0
+					],
+					"text": "sprintf set /frame/list %ld %ld"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-51",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						380.0,
+						660.0,
+						110,
+						22.0
+					],
+					"text": "s isudtf-prefix"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-52",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						610.0,
+						625.0,
+						80,
+						22.0
+					],
+					"text": "prepend dim"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-53",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						610.0,
+						660.0,
+						90,
+						22.0
+					],
+					"text": "s isudtf-dim"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-54",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"int",
+						"int"
+					],
+					"patching_rect": [
+						840.0,
+						625.0,
+						70,
+						22.0
+					],
+					"text": "unpack 0 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-55",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						840.0,
+						660.0,
+						30,
+						22.0
+					],
+					"text": "*"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-56",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						840.0,
+						695.0,
+						125,
+						22.0
+					],
+					"text": "prepend listlength"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-57",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						840.0,
+						730.0,
+						90,
+						22.0
+					],
+					"text": "s isudtf-len"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-58",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"int",
+						"int"
+					],
+					"patching_rect": [
+						1070.0,
+						625.0,
+						70,
+						22.0
+					],
+					"text": "unpack 0 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-59",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1070.0,
+						660.0,
+						35,
+						22.0
+					],
+					"text": "* 5"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-60",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						660.0,
+						35,
+						22.0
+					],
+					"text": "* 5"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-61",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1070.0,
+						695.0,
+						60,
+						22.0
+					],
+					"text": "pack 0 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-62",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1070.0,
+						730.0,
+						80,
+						22.0
+					],
+					"text": "prepend dim"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-63",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1070.0,
+						765.0,
+						120,
+						22.0
+					],
+					"text": "s isudtf-grabdim"
 				}
 			}
 		],
@@ -475,143 +1152,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-8",
-						0
-					],
-					"source": [
-						"obj-3",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-7",
-						0
-					],
-					"source": [
-						"obj-6",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-5",
-						0
-					],
-					"source": [
-						"obj-7",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-8",
-						1
-					],
-					"source": [
-						"obj-5",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-12",
-						0
-					],
-					"source": [
-						"obj-10",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-12",
-						0
-					],
-					"source": [
-						"obj-11",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-10",
-						0
-					],
-					"source": [
-						"obj-6",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-12",
-						1
-					],
-					"source": [
-						"obj-8",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-16",
-						0
-					],
-					"source": [
-						"obj-12",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-17",
-						0
-					],
-					"source": [
-						"obj-12",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-16",
-						0
-					],
-					"source": [
-						"obj-13",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-16",
-						0
-					],
-					"source": [
 						"obj-14",
+						0
+					],
+					"source": [
+						"obj-12",
 						0
 					]
 				}
@@ -631,59 +1176,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-18",
-						0
-					],
-					"source": [
-						"obj-16",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-18",
-						0
-					],
-					"source": [
-						"obj-17",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-19",
-						0
-					],
-					"source": [
-						"obj-18",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-20",
 						0
 					],
 					"source": [
-						"obj-19",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-22",
-						0
-					],
-					"source": [
-						"obj-19",
+						"obj-18",
 						0
 					]
 				}
@@ -708,6 +1205,570 @@
 					],
 					"source": [
 						"obj-23",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-7",
+						0
+					],
+					"source": [
+						"obj-6",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-5",
+						0
+					],
+					"source": [
+						"obj-7",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-25",
+						1
+					],
+					"source": [
+						"obj-5",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-25",
+						0
+					],
+					"source": [
+						"obj-3",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-9",
+						0
+					],
+					"source": [
+						"obj-6",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-26",
+						0
+					],
+					"source": [
+						"obj-9",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-26",
+						0
+					],
+					"source": [
+						"obj-10",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-26",
+						1
+					],
+					"source": [
+						"obj-25",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-31",
+						0
+					],
+					"source": [
+						"obj-26",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-32",
+						0
+					],
+					"source": [
+						"obj-26",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-31",
+						0
+					],
+					"source": [
+						"obj-27",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-31",
+						0
+					],
+					"source": [
+						"obj-28",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-31",
+						0
+					],
+					"source": [
+						"obj-29",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-32",
+						0
+					],
+					"source": [
+						"obj-30",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-33",
+						0
+					],
+					"source": [
+						"obj-31",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-33",
+						0
+					],
+					"source": [
+						"obj-32",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-35",
+						0
+					],
+					"source": [
+						"obj-33",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-35",
+						0
+					],
+					"source": [
+						"obj-34",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-37",
+						1
+					],
+					"source": [
+						"obj-35",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-37",
+						0
+					],
+					"source": [
+						"obj-36",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-38",
+						0
+					],
+					"source": [
+						"obj-37",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-40",
+						0
+					],
+					"source": [
+						"obj-37",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-44",
+						0
+					],
+					"source": [
+						"obj-37",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-40",
+						0
+					],
+					"source": [
+						"obj-38",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-44",
+						0
+					],
+					"source": [
+						"obj-38",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-40",
+						0
+					],
+					"source": [
+						"obj-39",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-42",
+						0
+					],
+					"source": [
+						"obj-41",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-42",
+						0
+					],
+					"source": [
+						"obj-40",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-43",
+						0
+					],
+					"source": [
+						"obj-42",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-49",
+						0
+					],
+					"source": [
+						"obj-47",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-49",
+						0
+					],
+					"source": [
+						"obj-48",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-50",
+						0
+					],
+					"source": [
+						"obj-49",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-51",
+						0
+					],
+					"source": [
+						"obj-50",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-52",
+						0
+					],
+					"source": [
+						"obj-49",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-53",
+						0
+					],
+					"source": [
+						"obj-52",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-54",
+						0
+					],
+					"source": [
+						"obj-49",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-55",
+						0
+					],
+					"source": [
+						"obj-54",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-55",
+						1
+					],
+					"source": [
+						"obj-54",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-56",
+						0
+					],
+					"source": [
+						"obj-55",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-57",
+						0
+					],
+					"source": [
+						"obj-56",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-58",
+						0
+					],
+					"source": [
+						"obj-49",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-59",
+						0
+					],
+					"source": [
+						"obj-58",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-60",
+						0
+					],
+					"source": [
+						"obj-58",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-61",
+						0
+					],
+					"source": [
+						"obj-59",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-61",
+						1
+					],
+					"source": [
+						"obj-60",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-62",
+						0
+					],
+					"source": [
+						"obj-61",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-63",
+						0
+					],
+					"source": [
+						"obj-62",
 						0
 					]
 				}

@@ -59,7 +59,7 @@
 						1340.0,
 						48.0
 					],
-					"text": "isudt Max synth -- Max plays the daemon's 8 voices from its replies (/sineparams, /voice/N/sineparams pitch dB: mtof, dbtoa, 10 ms line~ ramps, as the published patch did) and stops a voice on /voice/N/off, all of them on /off. Listens on port 12362 and subscribes there, so it runs beside isudt_control.maxpat (12361). Synth mode: on every /subscribed it sends /mute 1, so the daemon stays silent, even after a restart."
+					"text": "isudt Max synth -- Max plays the daemon's 16 voices from its replies: a sine bundle's /sineparams pitch dB (as the published patch did), an FM bundle's /synthparams pitch ratio index (and their /voice/N/ forms), each voice the synth the daemon's /state/synth names ([isudt_voice~]: [isudt_sine~] or [isudt_fm~]). It stops a voice on /voice/N/off, all of them on /off. Listens on port 12362 and subscribes there, so it runs beside isudt_control.maxpat (12361). Synth mode: on every /subscribed it sends /mute 1, so the daemon stays silent, even after a restart."
 				}
 			},
 			{
@@ -380,13 +380,66 @@
 			{
 				"box": {
 					"id": "obj-20",
-					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						560.0,
 						150.0,
+						420.0,
+						20.0
+					],
+					"text": "the voices play (/state/synth: 1 sine, 2 fm, 0 a kind Max cannot play)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-21",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						560.0,
+						175.0,
+						100.0,
+						22.0
+					],
+					"text": "r isudts-kind"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-22",
+					"maxclass": "number",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						700.0,
+						175.0,
+						40.0,
+						22.0
+					],
+					"varname": "kind"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-23",
+					"linecount": 2,
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						560.0,
+						230.0,
 						560.0,
 						34.0
 					],
@@ -395,7 +448,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-21",
+					"id": "obj-24",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -404,7 +457,7 @@
 					],
 					"patching_rect": [
 						560.0,
-						190.0,
+						270.0,
 						60.0,
 						22.0
 					],
@@ -413,13 +466,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-22",
+					"id": "obj-25",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						560.0,
-						220.0,
+						300.0,
 						93.0,
 						22.0
 					],
@@ -428,7 +481,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-23",
+					"id": "obj-26",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -438,12 +491,12 @@
 						1300.0,
 						20.0
 					],
-					"text": "wiring -- [udpreceive] -> [route] -> one [s] per address; the subscription; every voice message becomes 'N pitch dB' or 'N off' on [s isudts-v]; the voices; the limiter"
+					"text": "wiring -- [udpreceive] -> [route] -> one [s] per address; the subscription; every voice message becomes 'N pitch dB', 'N synthparams pitch ratio index' or 'N off' on [s isudts-v]; the voices; the limiter"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-24",
+					"id": "obj-27",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -461,11 +514,12 @@
 			},
 			{
 				"box": {
-					"id": "obj-25",
+					"id": "obj-28",
 					"maxclass": "newobj",
 					"numinlets": 2,
-					"numoutlets": 6,
+					"numoutlets": 7,
 					"outlettype": [
+						"",
 						"",
 						"",
 						"",
@@ -476,15 +530,15 @@
 					"patching_rect": [
 						20.0,
 						470.0,
-						818,
+						968,
 						22.0
 					],
-					"text": "route /subscribed /heartbeat /state /state/voice /error"
+					"text": "route /subscribed /heartbeat /state /state/voice /state/synth /error"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-26",
+					"id": "obj-29",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -499,12 +553,12 @@
 			},
 			{
 				"box": {
-					"id": "obj-27",
+					"id": "obj-30",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						182.0,
+						180.0,
 						510.0,
 						87.0,
 						22.0
@@ -514,12 +568,12 @@
 			},
 			{
 				"box": {
-					"id": "obj-28",
+					"id": "obj-31",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						344.0,
+						340.0,
 						510.0,
 						106.0,
 						22.0
@@ -529,12 +583,12 @@
 			},
 			{
 				"box": {
-					"id": "obj-29",
+					"id": "obj-32",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						506.0,
+						500.0,
 						510.0,
 						87.0,
 						22.0
@@ -544,12 +598,27 @@
 			},
 			{
 				"box": {
-					"id": "obj-30",
+					"id": "obj-33",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						668.0,
+						660.0,
+						510.0,
+						93.0,
+						22.0
+					],
+					"text": "s isudts-syn"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-34",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						820.0,
 						510.0,
 						106.0,
 						22.0
@@ -559,12 +628,12 @@
 			},
 			{
 				"box": {
-					"id": "obj-31",
+					"id": "obj-35",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						830.0,
+						980.0,
 						510.0,
 						106.0,
 						22.0
@@ -574,7 +643,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-32",
+					"id": "obj-36",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -592,7 +661,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-33",
+					"id": "obj-37",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -610,7 +679,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-34",
+					"id": "obj-38",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -625,7 +694,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-35",
+					"id": "obj-39",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -643,7 +712,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-36",
+					"id": "obj-40",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -658,7 +727,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-37",
+					"id": "obj-41",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -676,7 +745,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-38",
+					"id": "obj-42",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 5,
@@ -698,7 +767,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-39",
+					"id": "obj-43",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -716,7 +785,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-40",
+					"id": "obj-44",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -731,7 +800,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-41",
+					"id": "obj-45",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -749,7 +818,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-42",
+					"id": "obj-46",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -764,7 +833,129 @@
 			},
 			{
 				"box": {
-					"id": "obj-43",
+					"id": "obj-47",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						800.0,
+						570.0,
+						93.0,
+						22.0
+					],
+					"text": "r isudts-syn"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-48",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						800.0,
+						600.0,
+						100,
+						22.0
+					],
+					"text": "route sine fm"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-49",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						800.0,
+						665.0,
+						100.0,
+						22.0
+					],
+					"text": "s isudts-kind"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-50",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						800.0,
+						630.0,
+						30,
+						22.0
+					],
+					"text": "1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-51",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						845.0,
+						630.0,
+						30,
+						22.0
+					],
+					"text": "2"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-52",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						890.0,
+						630.0,
+						30,
+						22.0
+					],
+					"text": "0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-53",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						950.0,
+						600.0,
+						300.0,
+						20.0
+					],
+					"text": "/state/synth sine ... -> 1, fm ... -> 2, another kind -> 0 (silent)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-54",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -782,7 +973,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-44",
+					"id": "obj-55",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -801,7 +992,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-45",
+					"id": "obj-56",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -819,7 +1010,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-46",
+					"id": "obj-57",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -837,7 +1028,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-47",
+					"id": "obj-58",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -855,7 +1046,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-48",
+					"id": "obj-59",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -875,7 +1066,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-49",
+					"id": "obj-60",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -895,7 +1086,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-50",
+					"id": "obj-61",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -910,7 +1101,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-51",
+					"id": "obj-62",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -930,7 +1121,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-52",
+					"id": "obj-63",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -945,7 +1136,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-53",
+					"id": "obj-64",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -963,7 +1154,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-54",
+					"id": "obj-65",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -978,7 +1169,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-55",
+					"id": "obj-66",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -997,7 +1188,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-56",
+					"id": "obj-67",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1015,7 +1206,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-57",
+					"id": "obj-68",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1033,7 +1224,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-58",
+					"id": "obj-69",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1051,7 +1242,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-59",
+					"id": "obj-70",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1069,7 +1260,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-60",
+					"id": "obj-71",
 					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
@@ -1085,7 +1276,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-61",
+					"id": "obj-72",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1103,7 +1294,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-62",
+					"id": "obj-73",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1121,7 +1312,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-63",
+					"id": "obj-74",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1136,7 +1327,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-64",
+					"id": "obj-75",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1154,7 +1345,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-65",
+					"id": "obj-76",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1172,7 +1363,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-66",
+					"id": "obj-77",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1187,208 +1378,17 @@
 			},
 			{
 				"box": {
-					"id": "obj-67",
-					"maxclass": "newobj",
-					"numinlets": 0,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						20.0,
-						1110.0,
-						106.0,
-						22.0
-					],
-					"text": "r isudts-sound"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-68",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 6,
-					"outlettype": [
-						"",
-						"",
-						"",
-						"",
-						"",
-						""
-					],
-					"patching_rect": [
-						20.0,
-						1140.0,
-						758,
-						22.0
-					],
-					"text": "route /sineparams /voice/0/sineparams /voice/1/sineparams /voice/2/sineparams /voice/3/sineparams"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-69",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						20.0,
-						1180.0,
-						80,
-						22.0
-					],
-					"text": "prepend 0"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-70",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						20.0,
-						1210.0,
-						80,
-						22.0
-					],
-					"text": "s isudts-v"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-71",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						170.0,
-						1180.0,
-						80,
-						22.0
-					],
-					"text": "prepend 0"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-72",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						170.0,
-						1210.0,
-						80,
-						22.0
-					],
-					"text": "s isudts-v"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-73",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						320.0,
-						1180.0,
-						80,
-						22.0
-					],
-					"text": "prepend 1"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-74",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						320.0,
-						1210.0,
-						80,
-						22.0
-					],
-					"text": "s isudts-v"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-75",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						470.0,
-						1180.0,
-						80,
-						22.0
-					],
-					"text": "prepend 2"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-76",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						470.0,
-						1210.0,
-						80,
-						22.0
-					],
-					"text": "s isudts-v"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-77",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						620.0,
-						1180.0,
-						80,
-						22.0
-					],
-					"text": "prepend 3"
-				}
-			},
-			{
-				"box": {
 					"id": "obj-78",
-					"maxclass": "newobj",
+					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						620.0,
-						1210.0,
-						80,
-						22.0
+						20.0,
+						1080.0,
+						1200.0,
+						20.0
 					],
-					"text": "s isudts-v"
+					"text": "per voice: /voice/N/sineparams -> 'N pitch dB', /voice/N/synthparams -> 'N synthparams pitch ratio index', /voice/N/off -> 'N off' (the published addresses are voice 0's)"
 				}
 			},
 			{
@@ -1401,7 +1401,7 @@
 						""
 					],
 					"patching_rect": [
-						800.0,
+						20.0,
 						1110.0,
 						106.0,
 						22.0
@@ -1414,21 +1414,20 @@
 					"id": "obj-80",
 					"maxclass": "newobj",
 					"numinlets": 2,
-					"numoutlets": 5,
+					"numoutlets": 4,
 					"outlettype": [
-						"",
 						"",
 						"",
 						"",
 						""
 					],
 					"patching_rect": [
-						800.0,
+						20.0,
 						1140.0,
-						608,
+						308,
 						22.0
 					],
-					"text": "route /voice/4/sineparams /voice/5/sineparams /voice/6/sineparams /voice/7/sineparams"
+					"text": "route /sineparams /synthparams /off"
 				}
 			},
 			{
@@ -1441,12 +1440,12 @@
 						""
 					],
 					"patching_rect": [
-						800.0,
+						20.0,
 						1180.0,
 						80,
 						22.0
 					],
-					"text": "prepend 4"
+					"text": "prepend 0"
 				}
 			},
 			{
@@ -1456,7 +1455,7 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						800.0,
+						20.0,
 						1210.0,
 						80,
 						22.0
@@ -1474,12 +1473,12 @@
 						""
 					],
 					"patching_rect": [
-						950.0,
-						1180.0,
-						80,
+						120.0,
+						1245.0,
+						160,
 						22.0
 					],
-					"text": "prepend 5"
+					"text": "prepend 0 synthparams"
 				}
 			},
 			{
@@ -1489,8 +1488,8 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						950.0,
-						1210.0,
+						120.0,
+						1275.0,
 						80,
 						22.0
 					],
@@ -1502,70 +1501,19 @@
 					"id": "obj-85",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
+					"numoutlets": 0,
 					"patching_rect": [
-						1100.0,
+						220.0,
 						1180.0,
-						80,
+						95,
 						22.0
 					],
-					"text": "prepend 6"
+					"text": "s isudts-alloff"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-86",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						1100.0,
-						1210.0,
-						80,
-						22.0
-					],
-					"text": "s isudts-v"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-87",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						1250.0,
-						1180.0,
-						80,
-						22.0
-					],
-					"text": "prepend 7"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-88",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						1250.0,
-						1210.0,
-						80,
-						22.0
-					],
-					"text": "s isudts-v"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-89",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1574,7 +1522,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						1260.0,
+						1310.0,
 						106.0,
 						22.0
 					],
@@ -1583,11 +1531,14 @@
 			},
 			{
 				"box": {
-					"id": "obj-90",
+					"id": "obj-87",
 					"maxclass": "newobj",
 					"numinlets": 2,
-					"numoutlets": 10,
+					"numoutlets": 13,
 					"outlettype": [
+						"",
+						"",
+						"",
 						"",
 						"",
 						"",
@@ -1601,11 +1552,62 @@
 					],
 					"patching_rect": [
 						20.0,
-						1290.0,
-						1133,
+						1340.0,
+						1208,
 						22.0
 					],
-					"text": "route /off /voice/0/off /voice/1/off /voice/2/off /voice/3/off /voice/4/off /voice/5/off /voice/6/off /voice/7/off"
+					"text": "route /voice/0/sineparams /voice/0/synthparams /voice/0/off /voice/1/sineparams /voice/1/synthparams /voice/1/off /voice/2/sineparams /voice/2/synthparams /voice/2/off /voice/3/sineparams /voice/3/synthparams /voice/3/off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-88",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1380.0,
+						80,
+						22.0
+					],
+					"text": "prepend 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-89",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1410.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-90",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						120.0,
+						1445.0,
+						160,
+						22.0
+					],
+					"text": "prepend 0 synthparams"
 				}
 			},
 			{
@@ -1615,12 +1617,12 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						20.0,
-						1330.0,
-						113.0,
+						120.0,
+						1475.0,
+						80,
 						22.0
 					],
-					"text": "s isudts-alloff"
+					"text": "s isudts-v"
 				}
 			},
 			{
@@ -1633,9 +1635,9 @@
 						""
 					],
 					"patching_rect": [
-						145.0,
-						1330.0,
-						47.0,
+						220.0,
+						1380.0,
+						50,
 						22.0
 					],
 					"text": "0 off"
@@ -1648,8 +1650,8 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						145.0,
-						1360.0,
+						220.0,
+						1410.0,
 						80,
 						22.0
 					],
@@ -1659,19 +1661,19 @@
 			{
 				"box": {
 					"id": "obj-94",
-					"maxclass": "message",
-					"numinlets": 2,
+					"maxclass": "newobj",
+					"numinlets": 1,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						270.0,
-						1330.0,
-						47.0,
+						320.0,
+						1380.0,
+						80,
 						22.0
 					],
-					"text": "1 off"
+					"text": "prepend 1"
 				}
 			},
 			{
@@ -1681,8 +1683,8 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						270.0,
-						1360.0,
+						320.0,
+						1410.0,
 						80,
 						22.0
 					],
@@ -1692,19 +1694,19 @@
 			{
 				"box": {
 					"id": "obj-96",
-					"maxclass": "message",
-					"numinlets": 2,
+					"maxclass": "newobj",
+					"numinlets": 1,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						395.0,
-						1330.0,
-						47.0,
+						420.0,
+						1445.0,
+						160,
 						22.0
 					],
-					"text": "2 off"
+					"text": "prepend 1 synthparams"
 				}
 			},
 			{
@@ -1714,8 +1716,8 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						395.0,
-						1360.0,
+						420.0,
+						1475.0,
 						80,
 						22.0
 					],
@@ -1733,11 +1735,11 @@
 					],
 					"patching_rect": [
 						520.0,
-						1330.0,
-						47.0,
+						1380.0,
+						50,
 						22.0
 					],
-					"text": "3 off"
+					"text": "1 off"
 				}
 			},
 			{
@@ -1748,7 +1750,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						520.0,
-						1360.0,
+						1410.0,
 						80,
 						22.0
 					],
@@ -1758,19 +1760,19 @@
 			{
 				"box": {
 					"id": "obj-100",
-					"maxclass": "message",
-					"numinlets": 2,
+					"maxclass": "newobj",
+					"numinlets": 1,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						645.0,
-						1330.0,
-						47.0,
+						620.0,
+						1380.0,
+						80,
 						22.0
 					],
-					"text": "4 off"
+					"text": "prepend 2"
 				}
 			},
 			{
@@ -1780,8 +1782,8 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						645.0,
-						1360.0,
+						620.0,
+						1410.0,
 						80,
 						22.0
 					],
@@ -1791,19 +1793,19 @@
 			{
 				"box": {
 					"id": "obj-102",
-					"maxclass": "message",
-					"numinlets": 2,
+					"maxclass": "newobj",
+					"numinlets": 1,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						770.0,
-						1330.0,
-						47.0,
+						720.0,
+						1445.0,
+						160,
 						22.0
 					],
-					"text": "5 off"
+					"text": "prepend 2 synthparams"
 				}
 			},
 			{
@@ -1813,8 +1815,8 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						770.0,
-						1360.0,
+						720.0,
+						1475.0,
 						80,
 						22.0
 					],
@@ -1831,12 +1833,12 @@
 						""
 					],
 					"patching_rect": [
-						895.0,
-						1330.0,
-						47.0,
+						820.0,
+						1380.0,
+						50,
 						22.0
 					],
-					"text": "6 off"
+					"text": "2 off"
 				}
 			},
 			{
@@ -1846,8 +1848,8 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						895.0,
-						1360.0,
+						820.0,
+						1410.0,
 						80,
 						22.0
 					],
@@ -1857,19 +1859,19 @@
 			{
 				"box": {
 					"id": "obj-106",
-					"maxclass": "message",
-					"numinlets": 2,
+					"maxclass": "newobj",
+					"numinlets": 1,
 					"numoutlets": 1,
 					"outlettype": [
 						""
 					],
 					"patching_rect": [
-						1020.0,
-						1330.0,
-						47.0,
+						920.0,
+						1380.0,
+						80,
 						22.0
 					],
-					"text": "7 off"
+					"text": "prepend 3"
 				}
 			},
 			{
@@ -1879,8 +1881,8 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						1020.0,
-						1360.0,
+						920.0,
+						1410.0,
 						80,
 						22.0
 					],
@@ -1891,6 +1893,72 @@
 				"box": {
 					"id": "obj-108",
 					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1020.0,
+						1445.0,
+						160,
+						22.0
+					],
+					"text": "prepend 3 synthparams"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-109",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1020.0,
+						1475.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-110",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1380.0,
+						50,
+						22.0
+					],
+					"text": "3 off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-111",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1120.0,
+						1410.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-112",
+					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
 					"outlettype": [
@@ -1898,7 +1966,1339 @@
 					],
 					"patching_rect": [
 						20.0,
-						1410.0,
+						1510.0,
+						106.0,
+						22.0
+					],
+					"text": "r isudts-sound"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-113",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 13,
+					"outlettype": [
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1540.0,
+						1208,
+						22.0
+					],
+					"text": "route /voice/4/sineparams /voice/4/synthparams /voice/4/off /voice/5/sineparams /voice/5/synthparams /voice/5/off /voice/6/sineparams /voice/6/synthparams /voice/6/off /voice/7/sineparams /voice/7/synthparams /voice/7/off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-114",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1580.0,
+						80,
+						22.0
+					],
+					"text": "prepend 4"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-115",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1610.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-116",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						120.0,
+						1645.0,
+						160,
+						22.0
+					],
+					"text": "prepend 4 synthparams"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-117",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						120.0,
+						1675.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-118",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						220.0,
+						1580.0,
+						50,
+						22.0
+					],
+					"text": "4 off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-119",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						220.0,
+						1610.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-120",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						320.0,
+						1580.0,
+						80,
+						22.0
+					],
+					"text": "prepend 5"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-121",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						320.0,
+						1610.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-122",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						420.0,
+						1645.0,
+						160,
+						22.0
+					],
+					"text": "prepend 5 synthparams"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-123",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						420.0,
+						1675.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-124",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						520.0,
+						1580.0,
+						50,
+						22.0
+					],
+					"text": "5 off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-125",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						520.0,
+						1610.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-126",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						620.0,
+						1580.0,
+						80,
+						22.0
+					],
+					"text": "prepend 6"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-127",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						620.0,
+						1610.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-128",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						720.0,
+						1645.0,
+						160,
+						22.0
+					],
+					"text": "prepend 6 synthparams"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-129",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						720.0,
+						1675.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-130",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						820.0,
+						1580.0,
+						50,
+						22.0
+					],
+					"text": "6 off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-131",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						820.0,
+						1610.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-132",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						920.0,
+						1580.0,
+						80,
+						22.0
+					],
+					"text": "prepend 7"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-133",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						920.0,
+						1610.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-134",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1020.0,
+						1645.0,
+						160,
+						22.0
+					],
+					"text": "prepend 7 synthparams"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-135",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1020.0,
+						1675.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-136",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1580.0,
+						50,
+						22.0
+					],
+					"text": "7 off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-137",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1120.0,
+						1610.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-138",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1710.0,
+						106.0,
+						22.0
+					],
+					"text": "r isudts-sound"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-139",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 13,
+					"outlettype": [
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1740.0,
+						1208,
+						22.0
+					],
+					"text": "route /voice/8/sineparams /voice/8/synthparams /voice/8/off /voice/9/sineparams /voice/9/synthparams /voice/9/off /voice/10/sineparams /voice/10/synthparams /voice/10/off /voice/11/sineparams /voice/11/synthparams /voice/11/off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-140",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1780.0,
+						80,
+						22.0
+					],
+					"text": "prepend 8"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-141",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1810.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-142",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						120.0,
+						1845.0,
+						160,
+						22.0
+					],
+					"text": "prepend 8 synthparams"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-143",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						120.0,
+						1875.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-144",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						220.0,
+						1780.0,
+						50,
+						22.0
+					],
+					"text": "8 off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-145",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						220.0,
+						1810.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-146",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						320.0,
+						1780.0,
+						80,
+						22.0
+					],
+					"text": "prepend 9"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-147",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						320.0,
+						1810.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-148",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						420.0,
+						1845.0,
+						160,
+						22.0
+					],
+					"text": "prepend 9 synthparams"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-149",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						420.0,
+						1875.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-150",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						520.0,
+						1780.0,
+						50,
+						22.0
+					],
+					"text": "9 off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-151",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						520.0,
+						1810.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-152",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						620.0,
+						1780.0,
+						80,
+						22.0
+					],
+					"text": "prepend 10"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-153",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						620.0,
+						1810.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-154",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						720.0,
+						1845.0,
+						160,
+						22.0
+					],
+					"text": "prepend 10 synthparams"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-155",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						720.0,
+						1875.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-156",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						820.0,
+						1780.0,
+						50,
+						22.0
+					],
+					"text": "10 off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-157",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						820.0,
+						1810.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-158",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						920.0,
+						1780.0,
+						80,
+						22.0
+					],
+					"text": "prepend 11"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-159",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						920.0,
+						1810.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-160",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1020.0,
+						1845.0,
+						160,
+						22.0
+					],
+					"text": "prepend 11 synthparams"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-161",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1020.0,
+						1875.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-162",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1780.0,
+						50,
+						22.0
+					],
+					"text": "11 off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-163",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1120.0,
+						1810.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-164",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1910.0,
+						106.0,
+						22.0
+					],
+					"text": "r isudts-sound"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-165",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 13,
+					"outlettype": [
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1940.0,
+						1208,
+						22.0
+					],
+					"text": "route /voice/12/sineparams /voice/12/synthparams /voice/12/off /voice/13/sineparams /voice/13/synthparams /voice/13/off /voice/14/sineparams /voice/14/synthparams /voice/14/off /voice/15/sineparams /voice/15/synthparams /voice/15/off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-166",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1980.0,
+						80,
+						22.0
+					],
+					"text": "prepend 12"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-167",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						2010.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-168",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						120.0,
+						2045.0,
+						160,
+						22.0
+					],
+					"text": "prepend 12 synthparams"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-169",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						120.0,
+						2075.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-170",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						220.0,
+						1980.0,
+						50,
+						22.0
+					],
+					"text": "12 off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-171",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						220.0,
+						2010.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-172",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						320.0,
+						1980.0,
+						80,
+						22.0
+					],
+					"text": "prepend 13"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-173",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						320.0,
+						2010.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-174",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						420.0,
+						2045.0,
+						160,
+						22.0
+					],
+					"text": "prepend 13 synthparams"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-175",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						420.0,
+						2075.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-176",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						520.0,
+						1980.0,
+						50,
+						22.0
+					],
+					"text": "13 off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-177",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						520.0,
+						2010.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-178",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						620.0,
+						1980.0,
+						80,
+						22.0
+					],
+					"text": "prepend 14"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-179",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						620.0,
+						2010.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-180",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						720.0,
+						2045.0,
+						160,
+						22.0
+					],
+					"text": "prepend 14 synthparams"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-181",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						720.0,
+						2075.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-182",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						820.0,
+						1980.0,
+						50,
+						22.0
+					],
+					"text": "14 off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-183",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						820.0,
+						2010.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-184",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						920.0,
+						1980.0,
+						80,
+						22.0
+					],
+					"text": "prepend 15"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-185",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						920.0,
+						2010.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-186",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1020.0,
+						2045.0,
+						160,
+						22.0
+					],
+					"text": "prepend 15 synthparams"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-187",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1020.0,
+						2075.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-188",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1980.0,
+						50,
+						22.0
+					],
+					"text": "15 off"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-189",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1120.0,
+						2010.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-190",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						2110.0,
 						113.0,
 						22.0
 					],
@@ -1907,7 +3307,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-109",
+					"id": "obj-191",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1916,22 +3316,22 @@
 					],
 					"patching_rect": [
 						20.0,
-						1440.0,
-						370.0,
+						2140.0,
+						780.0,
 						22.0
 					],
-					"text": "0 off, 1 off, 2 off, 3 off, 4 off, 5 off, 6 off, 7 off"
+					"text": "0 off, 1 off, 2 off, 3 off, 4 off, 5 off, 6 off, 7 off, 8 off, 9 off, 10 off, 11 off, 12 off, 13 off, 14 off, 15 off"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-110",
+					"id": "obj-192",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						20.0,
-						1470.0,
+						2170.0,
 						80,
 						22.0
 					],
@@ -1940,7 +3340,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-111",
+					"id": "obj-193",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -1948,8 +3348,8 @@
 						""
 					],
 					"patching_rect": [
-						500.0,
-						1410.0,
+						20.0,
+						2220.0,
 						87.0,
 						22.0
 					],
@@ -1958,7 +3358,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-112",
+					"id": "obj-194",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1967,8 +3367,8 @@
 						"int"
 					],
 					"patching_rect": [
-						500.0,
-						1440.0,
+						20.0,
+						2250.0,
 						80,
 						22.0
 					],
@@ -1977,7 +3377,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-113",
+					"id": "obj-195",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1985,8 +3385,8 @@
 						"int"
 					],
 					"patching_rect": [
-						580.0,
-						1470.0,
+						100.0,
+						2280.0,
 						45,
 						22.0
 					],
@@ -1995,7 +3395,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-114",
+					"id": "obj-196",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -2003,8 +3403,8 @@
 						""
 					],
 					"patching_rect": [
-						500.0,
-						1510.0,
+						20.0,
+						2320.0,
 						50,
 						22.0
 					],
@@ -2013,7 +3413,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-115",
+					"id": "obj-197",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2021,8 +3421,8 @@
 						""
 					],
 					"patching_rect": [
-						500.0,
-						1540.0,
+						20.0,
+						2350.0,
 						80,
 						22.0
 					],
@@ -2031,13 +3431,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-116",
+					"id": "obj-198",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						500.0,
-						1570.0,
+						20.0,
+						2380.0,
 						80,
 						22.0
 					],
@@ -2046,14 +3446,14 @@
 			},
 			{
 				"box": {
-					"id": "obj-117",
+					"id": "obj-199",
 					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						640.0,
-						1510.0,
+						160.0,
+						2320.0,
 						300.0,
 						34.0
 					],
@@ -2062,7 +3462,22 @@
 			},
 			{
 				"box": {
-					"id": "obj-118",
+					"id": "obj-200",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						2410.0,
+						1200.0,
+						20.0
+					],
+					"text": "the 16 voices: [isudt_voice~ ramp-ms kind-name fm-level-dB] plays [isudt_sine~] or [isudt_fm~] as [s isudts-kind] says (max/isudt_voice~.maxpat, beside this patch)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-201",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -2071,7 +3486,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						1630.0,
+						2440.0,
 						80,
 						22.0
 					],
@@ -2080,7 +3495,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-119",
+					"id": "obj-202",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 9,
@@ -2097,8 +3512,8 @@
 					],
 					"patching_rect": [
 						20.0,
-						1660.0,
-						1328,
+						2470.0,
+						1888,
 						22.0
 					],
 					"text": "route 0 1 2 3 4 5 6 7"
@@ -2106,1561 +3521,40 @@
 			},
 			{
 				"box": {
-					"id": "obj-120",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					],
-					"patching_rect": [
-						20.0,
-						1700.0,
-						62,
-						22.0
-					],
-					"text": "route off"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-121",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"float",
-						"float"
-					],
-					"patching_rect": [
-						102.0,
-						1732.0,
-						76,
-						22.0
-					],
-					"text": "unpack 0. 0."
-				}
-			},
-			{
-				"box": {
-					"id": "obj-122",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						20.0,
-						1764.0,
-						45,
-						22.0
-					],
-					"text": "dbtoa"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-123",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						70.0,
-						1764.0,
-						28,
-						22.0
-					],
-					"text": "0."
-				}
-			},
-			{
-				"box": {
-					"id": "obj-124",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						102.0,
-						1764.0,
-						40,
-						22.0
-					],
-					"text": "mtof"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-125",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						20.0,
-						1796.0,
-						76,
-						22.0
-					],
-					"text": "pack 0. 10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-126",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						102.0,
-						1796.0,
-						76,
-						22.0
-					],
-					"text": "pack 0. 10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-127",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"bang"
-					],
-					"patching_rect": [
-						102.0,
-						1828.0,
-						45,
-						22.0
-					],
-					"text": "line~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-128",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"bang"
-					],
-					"patching_rect": [
-						20.0,
-						1860.0,
-						45,
-						22.0
-					],
-					"text": "line~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-129",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						102.0,
-						1860.0,
-						52,
-						22.0
-					],
-					"text": "cycle~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-130",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						20.0,
-						1892.0,
-						40,
-						22.0
-					],
-					"text": "abs~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-131",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						102.0,
-						1892.0,
-						30,
-						22.0
-					],
-					"text": "*~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-132",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					],
-					"patching_rect": [
-						185.0,
-						1700.0,
-						62,
-						22.0
-					],
-					"text": "route off"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-133",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"float",
-						"float"
-					],
-					"patching_rect": [
-						267.0,
-						1732.0,
-						76,
-						22.0
-					],
-					"text": "unpack 0. 0."
-				}
-			},
-			{
-				"box": {
-					"id": "obj-134",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						185.0,
-						1764.0,
-						45,
-						22.0
-					],
-					"text": "dbtoa"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-135",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						235.0,
-						1764.0,
-						28,
-						22.0
-					],
-					"text": "0."
-				}
-			},
-			{
-				"box": {
-					"id": "obj-136",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						267.0,
-						1764.0,
-						40,
-						22.0
-					],
-					"text": "mtof"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-137",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						185.0,
-						1796.0,
-						76,
-						22.0
-					],
-					"text": "pack 0. 10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-138",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						267.0,
-						1796.0,
-						76,
-						22.0
-					],
-					"text": "pack 0. 10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-139",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"bang"
-					],
-					"patching_rect": [
-						267.0,
-						1828.0,
-						45,
-						22.0
-					],
-					"text": "line~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-140",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"bang"
-					],
-					"patching_rect": [
-						185.0,
-						1860.0,
-						45,
-						22.0
-					],
-					"text": "line~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-141",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						267.0,
-						1860.0,
-						52,
-						22.0
-					],
-					"text": "cycle~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-142",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						185.0,
-						1892.0,
-						40,
-						22.0
-					],
-					"text": "abs~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-143",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						267.0,
-						1892.0,
-						30,
-						22.0
-					],
-					"text": "*~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-144",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					],
-					"patching_rect": [
-						350.0,
-						1700.0,
-						62,
-						22.0
-					],
-					"text": "route off"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-145",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"float",
-						"float"
-					],
-					"patching_rect": [
-						432.0,
-						1732.0,
-						76,
-						22.0
-					],
-					"text": "unpack 0. 0."
-				}
-			},
-			{
-				"box": {
-					"id": "obj-146",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						350.0,
-						1764.0,
-						45,
-						22.0
-					],
-					"text": "dbtoa"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-147",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						400.0,
-						1764.0,
-						28,
-						22.0
-					],
-					"text": "0."
-				}
-			},
-			{
-				"box": {
-					"id": "obj-148",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						432.0,
-						1764.0,
-						40,
-						22.0
-					],
-					"text": "mtof"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-149",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						350.0,
-						1796.0,
-						76,
-						22.0
-					],
-					"text": "pack 0. 10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-150",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						432.0,
-						1796.0,
-						76,
-						22.0
-					],
-					"text": "pack 0. 10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-151",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"bang"
-					],
-					"patching_rect": [
-						432.0,
-						1828.0,
-						45,
-						22.0
-					],
-					"text": "line~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-152",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"bang"
-					],
-					"patching_rect": [
-						350.0,
-						1860.0,
-						45,
-						22.0
-					],
-					"text": "line~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-153",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						432.0,
-						1860.0,
-						52,
-						22.0
-					],
-					"text": "cycle~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-154",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						350.0,
-						1892.0,
-						40,
-						22.0
-					],
-					"text": "abs~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-155",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						432.0,
-						1892.0,
-						30,
-						22.0
-					],
-					"text": "*~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-156",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					],
-					"patching_rect": [
-						515.0,
-						1700.0,
-						62,
-						22.0
-					],
-					"text": "route off"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-157",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"float",
-						"float"
-					],
-					"patching_rect": [
-						597.0,
-						1732.0,
-						76,
-						22.0
-					],
-					"text": "unpack 0. 0."
-				}
-			},
-			{
-				"box": {
-					"id": "obj-158",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						515.0,
-						1764.0,
-						45,
-						22.0
-					],
-					"text": "dbtoa"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-159",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						565.0,
-						1764.0,
-						28,
-						22.0
-					],
-					"text": "0."
-				}
-			},
-			{
-				"box": {
-					"id": "obj-160",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						597.0,
-						1764.0,
-						40,
-						22.0
-					],
-					"text": "mtof"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-161",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						515.0,
-						1796.0,
-						76,
-						22.0
-					],
-					"text": "pack 0. 10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-162",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						597.0,
-						1796.0,
-						76,
-						22.0
-					],
-					"text": "pack 0. 10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-163",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"bang"
-					],
-					"patching_rect": [
-						597.0,
-						1828.0,
-						45,
-						22.0
-					],
-					"text": "line~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-164",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"bang"
-					],
-					"patching_rect": [
-						515.0,
-						1860.0,
-						45,
-						22.0
-					],
-					"text": "line~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-165",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						597.0,
-						1860.0,
-						52,
-						22.0
-					],
-					"text": "cycle~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-166",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						515.0,
-						1892.0,
-						40,
-						22.0
-					],
-					"text": "abs~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-167",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						597.0,
-						1892.0,
-						30,
-						22.0
-					],
-					"text": "*~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-168",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					],
-					"patching_rect": [
-						680.0,
-						1700.0,
-						62,
-						22.0
-					],
-					"text": "route off"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-169",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"float",
-						"float"
-					],
-					"patching_rect": [
-						762.0,
-						1732.0,
-						76,
-						22.0
-					],
-					"text": "unpack 0. 0."
-				}
-			},
-			{
-				"box": {
-					"id": "obj-170",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						680.0,
-						1764.0,
-						45,
-						22.0
-					],
-					"text": "dbtoa"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-171",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						730.0,
-						1764.0,
-						28,
-						22.0
-					],
-					"text": "0."
-				}
-			},
-			{
-				"box": {
-					"id": "obj-172",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						762.0,
-						1764.0,
-						40,
-						22.0
-					],
-					"text": "mtof"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-173",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						680.0,
-						1796.0,
-						76,
-						22.0
-					],
-					"text": "pack 0. 10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-174",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						762.0,
-						1796.0,
-						76,
-						22.0
-					],
-					"text": "pack 0. 10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-175",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"bang"
-					],
-					"patching_rect": [
-						762.0,
-						1828.0,
-						45,
-						22.0
-					],
-					"text": "line~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-176",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"bang"
-					],
-					"patching_rect": [
-						680.0,
-						1860.0,
-						45,
-						22.0
-					],
-					"text": "line~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-177",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						762.0,
-						1860.0,
-						52,
-						22.0
-					],
-					"text": "cycle~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-178",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						680.0,
-						1892.0,
-						40,
-						22.0
-					],
-					"text": "abs~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-179",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						762.0,
-						1892.0,
-						30,
-						22.0
-					],
-					"text": "*~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-180",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					],
-					"patching_rect": [
-						845.0,
-						1700.0,
-						62,
-						22.0
-					],
-					"text": "route off"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-181",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"float",
-						"float"
-					],
-					"patching_rect": [
-						927.0,
-						1732.0,
-						76,
-						22.0
-					],
-					"text": "unpack 0. 0."
-				}
-			},
-			{
-				"box": {
-					"id": "obj-182",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						845.0,
-						1764.0,
-						45,
-						22.0
-					],
-					"text": "dbtoa"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-183",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						895.0,
-						1764.0,
-						28,
-						22.0
-					],
-					"text": "0."
-				}
-			},
-			{
-				"box": {
-					"id": "obj-184",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						927.0,
-						1764.0,
-						40,
-						22.0
-					],
-					"text": "mtof"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-185",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						845.0,
-						1796.0,
-						76,
-						22.0
-					],
-					"text": "pack 0. 10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-186",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						927.0,
-						1796.0,
-						76,
-						22.0
-					],
-					"text": "pack 0. 10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-187",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"bang"
-					],
-					"patching_rect": [
-						927.0,
-						1828.0,
-						45,
-						22.0
-					],
-					"text": "line~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-188",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"bang"
-					],
-					"patching_rect": [
-						845.0,
-						1860.0,
-						45,
-						22.0
-					],
-					"text": "line~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-189",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						927.0,
-						1860.0,
-						52,
-						22.0
-					],
-					"text": "cycle~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-190",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						845.0,
-						1892.0,
-						40,
-						22.0
-					],
-					"text": "abs~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-191",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						927.0,
-						1892.0,
-						30,
-						22.0
-					],
-					"text": "*~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-192",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					],
-					"patching_rect": [
-						1010.0,
-						1700.0,
-						62,
-						22.0
-					],
-					"text": "route off"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-193",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"float",
-						"float"
-					],
-					"patching_rect": [
-						1092.0,
-						1732.0,
-						76,
-						22.0
-					],
-					"text": "unpack 0. 0."
-				}
-			},
-			{
-				"box": {
-					"id": "obj-194",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						1010.0,
-						1764.0,
-						45,
-						22.0
-					],
-					"text": "dbtoa"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-195",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						1060.0,
-						1764.0,
-						28,
-						22.0
-					],
-					"text": "0."
-				}
-			},
-			{
-				"box": {
-					"id": "obj-196",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						1092.0,
-						1764.0,
-						40,
-						22.0
-					],
-					"text": "mtof"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-197",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						1010.0,
-						1796.0,
-						76,
-						22.0
-					],
-					"text": "pack 0. 10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-198",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						1092.0,
-						1796.0,
-						76,
-						22.0
-					],
-					"text": "pack 0. 10"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-199",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"bang"
-					],
-					"patching_rect": [
-						1092.0,
-						1828.0,
-						45,
-						22.0
-					],
-					"text": "line~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-200",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"bang"
-					],
-					"patching_rect": [
-						1010.0,
-						1860.0,
-						45,
-						22.0
-					],
-					"text": "line~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-201",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						1092.0,
-						1860.0,
-						52,
-						22.0
-					],
-					"text": "cycle~"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-202",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						1010.0,
-						1892.0,
-						40,
-						22.0
-					],
-					"text": "abs~"
-				}
-			},
-			{
-				"box": {
 					"id": "obj-203",
 					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
+					"numinlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
+						"signal",
 						"signal"
 					],
 					"patching_rect": [
-						1092.0,
-						1892.0,
-						30,
+						20.0,
+						2510.0,
+						220,
 						22.0
 					],
-					"text": "*~"
+					"text": "isudt_voice~ 10 isudts-kind -12"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-204",
 					"maxclass": "newobj",
-					"numinlets": 2,
+					"numinlets": 1,
 					"numoutlets": 2,
 					"outlettype": [
-						"",
-						""
+						"signal",
+						"signal"
 					],
 					"patching_rect": [
-						1175.0,
-						1700.0,
-						62,
+						255.0,
+						2510.0,
+						220,
 						22.0
 					],
-					"text": "route off"
+					"text": "isudt_voice~ 10 isudts-kind -12"
 				}
 			},
 			{
@@ -3670,16 +3564,16 @@
 					"numinlets": 1,
 					"numoutlets": 2,
 					"outlettype": [
-						"float",
-						"float"
+						"signal",
+						"signal"
 					],
 					"patching_rect": [
-						1257.0,
-						1732.0,
-						76,
+						490.0,
+						2510.0,
+						220,
 						22.0
 					],
-					"text": "unpack 0. 0."
+					"text": "isudt_voice~ 10 isudts-kind -12"
 				}
 			},
 			{
@@ -3687,35 +3581,37 @@
 					"id": "obj-206",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
-						""
+						"signal",
+						"signal"
 					],
 					"patching_rect": [
-						1175.0,
-						1764.0,
-						45,
+						725.0,
+						2510.0,
+						220,
 						22.0
 					],
-					"text": "dbtoa"
+					"text": "isudt_voice~ 10 isudts-kind -12"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-207",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
-						""
+						"signal",
+						"signal"
 					],
 					"patching_rect": [
-						1225.0,
-						1764.0,
-						28,
+						960.0,
+						2510.0,
+						220,
 						22.0
 					],
-					"text": "0."
+					"text": "isudt_voice~ 10 isudts-kind -12"
 				}
 			},
 			{
@@ -3723,53 +3619,56 @@
 					"id": "obj-208",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
-						""
+						"signal",
+						"signal"
 					],
 					"patching_rect": [
-						1257.0,
-						1764.0,
-						40,
+						1195.0,
+						2510.0,
+						220,
 						22.0
 					],
-					"text": "mtof"
+					"text": "isudt_voice~ 10 isudts-kind -12"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-209",
 					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
+					"numinlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
-						""
+						"signal",
+						"signal"
 					],
 					"patching_rect": [
-						1175.0,
-						1796.0,
-						76,
+						1430.0,
+						2510.0,
+						220,
 						22.0
 					],
-					"text": "pack 0. 10"
+					"text": "isudt_voice~ 10 isudts-kind -12"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-210",
 					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
+					"numinlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
-						""
+						"signal",
+						"signal"
 					],
 					"patching_rect": [
-						1257.0,
-						1796.0,
-						76,
+						1665.0,
+						2510.0,
+						220,
 						22.0
 					],
-					"text": "pack 0. 10"
+					"text": "isudt_voice~ 10 isudts-kind -12"
 				}
 			},
 			{
@@ -3777,55 +3676,63 @@
 					"id": "obj-211",
 					"maxclass": "newobj",
 					"numinlets": 2,
-					"numoutlets": 2,
+					"numoutlets": 9,
 					"outlettype": [
-						"signal",
-						"bang"
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						""
 					],
 					"patching_rect": [
-						1257.0,
-						1828.0,
-						45,
+						20.0,
+						2560.0,
+						1888,
 						22.0
 					],
-					"text": "line~"
+					"text": "route 8 9 10 11 12 13 14 15"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-212",
 					"maxclass": "newobj",
-					"numinlets": 2,
+					"numinlets": 1,
 					"numoutlets": 2,
 					"outlettype": [
 						"signal",
-						"bang"
+						"signal"
 					],
 					"patching_rect": [
-						1175.0,
-						1860.0,
-						45,
+						20.0,
+						2600.0,
+						220,
 						22.0
 					],
-					"text": "line~"
+					"text": "isudt_voice~ 10 isudts-kind -12"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-213",
 					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
+					"numinlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
+						"signal",
 						"signal"
 					],
 					"patching_rect": [
-						1257.0,
-						1860.0,
-						52,
+						255.0,
+						2600.0,
+						220,
 						22.0
 					],
-					"text": "cycle~"
+					"text": "isudt_voice~ 10 isudts-kind -12"
 				}
 			},
 			{
@@ -3833,40 +3740,118 @@
 					"id": "obj-214",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
+						"signal",
 						"signal"
 					],
 					"patching_rect": [
-						1175.0,
-						1892.0,
-						40,
+						490.0,
+						2600.0,
+						220,
 						22.0
 					],
-					"text": "abs~"
+					"text": "isudt_voice~ 10 isudts-kind -12"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-215",
 					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
+					"numinlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
+						"signal",
 						"signal"
 					],
 					"patching_rect": [
-						1257.0,
-						1892.0,
-						30,
+						725.0,
+						2600.0,
+						220,
 						22.0
 					],
-					"text": "*~"
+					"text": "isudt_voice~ 10 isudts-kind -12"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-216",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"signal",
+						"signal"
+					],
+					"patching_rect": [
+						960.0,
+						2600.0,
+						220,
+						22.0
+					],
+					"text": "isudt_voice~ 10 isudts-kind -12"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-217",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"signal",
+						"signal"
+					],
+					"patching_rect": [
+						1195.0,
+						2600.0,
+						220,
+						22.0
+					],
+					"text": "isudt_voice~ 10 isudts-kind -12"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-218",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"signal",
+						"signal"
+					],
+					"patching_rect": [
+						1430.0,
+						2600.0,
+						220,
+						22.0
+					],
+					"text": "isudt_voice~ 10 isudts-kind -12"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-219",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"signal",
+						"signal"
+					],
+					"patching_rect": [
+						1665.0,
+						2600.0,
+						220,
+						22.0
+					],
+					"text": "isudt_voice~ 10 isudts-kind -12"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-220",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3875,7 +3860,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						1992.0,
+						2670.0,
 						110,
 						22.0
 					],
@@ -3884,7 +3869,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-217",
+					"id": "obj-221",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3893,7 +3878,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						2022.0,
+						2700.0,
 						110,
 						22.0
 					],
@@ -3902,7 +3887,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-218",
+					"id": "obj-222",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3911,7 +3896,7 @@
 					],
 					"patching_rect": [
 						400.0,
-						2052.0,
+						2730.0,
 						40,
 						22.0
 					],
@@ -3920,13 +3905,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-219",
+					"id": "obj-223",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						400.0,
-						2082.0,
+						2760.0,
 						120.0,
 						22.0
 					],
@@ -3935,18 +3920,18 @@
 			},
 			{
 				"box": {
-					"id": "obj-220",
+					"id": "obj-224",
 					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						540.0,
-						2052.0,
+						2730.0,
 						520.0,
 						34.0
 					],
-					"text": "limiter: the sum of the voices times 0.89125 / max(sum of their amplitudes, 0.89125), so 8 voices at full level never pass -1 dBFS (no clipping); to the output at the top"
+					"text": "limiter: the sum of the voices times 0.89125 / max(sum of their amplitudes, 0.89125), so 16 voices at full level never pass -1 dBFS (no clipping); to the output at the top"
 				}
 			}
 		],
@@ -4110,36 +4095,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-26",
-						0
-					],
-					"source": [
-						"obj-25",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-27",
-						0
-					],
-					"source": [
-						"obj-25",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-28",
 						0
 					],
 					"source": [
-						"obj-25",
-						2
+						"obj-27",
+						0
 					]
 				}
 			},
@@ -4150,8 +4111,8 @@
 						0
 					],
 					"source": [
-						"obj-25",
-						3
+						"obj-28",
+						0
 					]
 				}
 			},
@@ -4162,8 +4123,8 @@
 						0
 					],
 					"source": [
-						"obj-25",
-						4
+						"obj-28",
+						1
 					]
 				}
 			},
@@ -4174,8 +4135,20 @@
 						0
 					],
 					"source": [
-						"obj-25",
-						5
+						"obj-28",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-32",
+						0
+					],
+					"source": [
+						"obj-28",
+						3
 					]
 				}
 			},
@@ -4186,8 +4159,8 @@
 						0
 					],
 					"source": [
-						"obj-32",
-						0
+						"obj-28",
+						4
 					]
 				}
 			},
@@ -4198,43 +4171,31 @@
 						0
 					],
 					"source": [
-						"obj-33",
-						0
+						"obj-28",
+						5
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-36",
-						0
-					],
-					"source": [
 						"obj-35",
 						0
+					],
+					"source": [
+						"obj-28",
+						6
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-39",
+						"obj-37",
 						0
 					],
 					"source": [
-						"obj-38",
-						2
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-40",
-						0
-					],
-					"source": [
-						"obj-39",
+						"obj-36",
 						0
 					]
 				}
@@ -4254,12 +4215,24 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-42",
+						"obj-40",
 						0
 					],
 					"source": [
-						"obj-41",
+						"obj-39",
 						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-43",
+						0
+					],
+					"source": [
+						"obj-42",
+						2
 					]
 				}
 			},
@@ -4278,11 +4251,59 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-45",
+						"obj-42",
 						0
 					],
 					"source": [
-						"obj-44",
+						"obj-41",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-46",
+						0
+					],
+					"source": [
+						"obj-45",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-50",
+						0
+					],
+					"source": [
+						"obj-48",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-49",
+						0
+					],
+					"source": [
+						"obj-50",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-51",
+						0
+					],
+					"source": [
+						"obj-48",
 						1
 					]
 				}
@@ -4290,83 +4311,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-46",
-						0
-					],
-					"source": [
-						"obj-44",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-47",
-						0
-					],
-					"source": [
-						"obj-45",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-48",
-						0
-					],
-					"source": [
-						"obj-46",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-48",
-						0
-					],
-					"source": [
-						"obj-47",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-49",
 						0
 					],
 					"source": [
-						"obj-48",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-53",
-						0
-					],
-					"source": [
-						"obj-49",
-						2
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-54",
-						0
-					],
-					"source": [
-						"obj-53",
+						"obj-51",
 						0
 					]
 				}
@@ -4378,19 +4327,31 @@
 						0
 					],
 					"source": [
-						"obj-49",
-						1
+						"obj-48",
+						2
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-51",
+						"obj-49",
 						0
 					],
 					"source": [
-						"obj-49",
+						"obj-52",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-48",
+						0
+					],
+					"source": [
+						"obj-47",
 						0
 					]
 				}
@@ -4402,7 +4363,7 @@
 						0
 					],
 					"source": [
-						"obj-51",
+						"obj-54",
 						0
 					]
 				}
@@ -4414,7 +4375,7 @@
 						0
 					],
 					"source": [
-						"obj-51",
+						"obj-55",
 						1
 					]
 				}
@@ -4427,7 +4388,31 @@
 					],
 					"source": [
 						"obj-55",
-						1
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-58",
+						0
+					],
+					"source": [
+						"obj-56",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-59",
+						0
+					],
+					"source": [
+						"obj-57",
+						0
 					]
 				}
 			},
@@ -4446,7 +4431,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-61",
+						"obj-60",
 						0
 					],
 					"source": [
@@ -4458,60 +4443,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-62",
+						"obj-64",
 						0
 					],
 					"source": [
-						"obj-61",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-63",
-						0
-					],
-					"source": [
-						"obj-62",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-61",
-						0
-					],
-					"source": [
-						"obj-55",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-61",
-						1
-					],
-					"source": [
-						"obj-57",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-61",
-						1
-					],
-					"source": [
-						"obj-56",
-						0
+						"obj-60",
+						2
 					]
 				}
 			},
@@ -4530,11 +4467,35 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-63",
+						0
+					],
+					"source": [
+						"obj-60",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-62",
+						0
+					],
+					"source": [
+						"obj-60",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-66",
 						0
 					],
 					"source": [
-						"obj-65",
+						"obj-62",
 						0
 					]
 				}
@@ -4542,24 +4503,24 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-68",
-						0
-					],
-					"source": [
 						"obj-67",
 						0
+					],
+					"source": [
+						"obj-62",
+						1
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-69",
+						"obj-68",
 						0
 					],
 					"source": [
-						"obj-68",
-						0
+						"obj-66",
+						1
 					]
 				}
 			},
@@ -4578,23 +4539,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-71",
-						0
-					],
-					"source": [
-						"obj-68",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-72",
 						0
 					],
 					"source": [
-						"obj-71",
+						"obj-70",
 						0
 					]
 				}
@@ -4606,8 +4555,8 @@
 						0
 					],
 					"source": [
-						"obj-68",
-						2
+						"obj-72",
+						0
 					]
 				}
 			},
@@ -4626,12 +4575,36 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-75",
+						"obj-72",
 						0
 					],
 					"source": [
+						"obj-66",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-72",
+						1
+					],
+					"source": [
 						"obj-68",
-						3
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-72",
+						1
+					],
+					"source": [
+						"obj-67",
+						0
 					]
 				}
 			},
@@ -4654,19 +4627,7 @@
 						0
 					],
 					"source": [
-						"obj-68",
-						4
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-78",
-						0
-					],
-					"source": [
-						"obj-77",
+						"obj-76",
 						0
 					]
 				}
@@ -4746,24 +4707,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-86",
-						0
-					],
-					"source": [
-						"obj-85",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-87",
 						0
 					],
 					"source": [
-						"obj-80",
-						3
+						"obj-86",
+						0
 					]
 				}
 			},
@@ -4782,12 +4731,24 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-89",
+						0
+					],
+					"source": [
+						"obj-88",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-90",
 						0
 					],
 					"source": [
-						"obj-89",
-						0
+						"obj-87",
+						1
 					]
 				}
 			},
@@ -4810,8 +4771,8 @@
 						0
 					],
 					"source": [
-						"obj-90",
-						1
+						"obj-87",
+						2
 					]
 				}
 			},
@@ -4834,8 +4795,8 @@
 						0
 					],
 					"source": [
-						"obj-90",
-						2
+						"obj-87",
+						3
 					]
 				}
 			},
@@ -4858,8 +4819,8 @@
 						0
 					],
 					"source": [
-						"obj-90",
-						3
+						"obj-87",
+						4
 					]
 				}
 			},
@@ -4882,8 +4843,8 @@
 						0
 					],
 					"source": [
-						"obj-90",
-						4
+						"obj-87",
+						5
 					]
 				}
 			},
@@ -4906,8 +4867,8 @@
 						0
 					],
 					"source": [
-						"obj-90",
-						5
+						"obj-87",
+						6
 					]
 				}
 			},
@@ -4930,8 +4891,8 @@
 						0
 					],
 					"source": [
-						"obj-90",
-						6
+						"obj-87",
+						7
 					]
 				}
 			},
@@ -4954,8 +4915,8 @@
 						0
 					],
 					"source": [
-						"obj-90",
-						7
+						"obj-87",
+						8
 					]
 				}
 			},
@@ -4978,8 +4939,8 @@
 						0
 					],
 					"source": [
-						"obj-90",
-						8
+						"obj-87",
+						9
 					]
 				}
 			},
@@ -4992,6 +4953,18 @@
 					"source": [
 						"obj-106",
 						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-108",
+						0
+					],
+					"source": [
+						"obj-87",
+						10
 					]
 				}
 			},
@@ -5014,20 +4987,20 @@
 						0
 					],
 					"source": [
-						"obj-109",
-						0
+						"obj-87",
+						11
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-112",
-						0
-					],
-					"source": [
 						"obj-111",
 						0
+					],
+					"source": [
+						"obj-110",
+						0
 					]
 				}
 			},
@@ -5039,7 +5012,7 @@
 					],
 					"source": [
 						"obj-112",
-						1
+						0
 					]
 				}
 			},
@@ -5051,18 +5024,6 @@
 					],
 					"source": [
 						"obj-113",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-114",
-						1
-					],
-					"source": [
-						"obj-112",
 						0
 					]
 				}
@@ -5086,8 +5047,32 @@
 						0
 					],
 					"source": [
-						"obj-115",
+						"obj-113",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-117",
 						0
+					],
+					"source": [
+						"obj-116",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-118",
+						0
+					],
+					"source": [
+						"obj-113",
+						2
 					]
 				}
 			},
@@ -5110,8 +5095,8 @@
 						0
 					],
 					"source": [
-						"obj-119",
-						0
+						"obj-113",
+						3
 					]
 				}
 			},
@@ -5123,30 +5108,6 @@
 					],
 					"source": [
 						"obj-120",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-123",
-						0
-					],
-					"source": [
-						"obj-120",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-124",
-						0
-					],
-					"source": [
-						"obj-121",
 						0
 					]
 				}
@@ -5158,15 +5119,15 @@
 						0
 					],
 					"source": [
-						"obj-121",
-						1
+						"obj-113",
+						4
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-125",
+						"obj-123",
 						0
 					],
 					"source": [
@@ -5178,19 +5139,19 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-125",
+						"obj-124",
 						0
 					],
 					"source": [
-						"obj-123",
-						0
+						"obj-113",
+						5
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-126",
+						"obj-125",
 						0
 					],
 					"source": [
@@ -5202,35 +5163,23 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-126",
+						0
+					],
+					"source": [
+						"obj-113",
+						6
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-127",
 						0
 					],
 					"source": [
 						"obj-126",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-129",
-						0
-					],
-					"source": [
-						"obj-127",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-131",
-						0
-					],
-					"source": [
-						"obj-129",
 						0
 					]
 				}
@@ -5242,7 +5191,19 @@
 						0
 					],
 					"source": [
-						"obj-125",
+						"obj-113",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-129",
+						0
+					],
+					"source": [
+						"obj-128",
 						0
 					]
 				}
@@ -5254,8 +5215,8 @@
 						0
 					],
 					"source": [
-						"obj-128",
-						0
+						"obj-113",
+						8
 					]
 				}
 			},
@@ -5263,10 +5224,10 @@
 				"patchline": {
 					"destination": [
 						"obj-131",
-						1
+						0
 					],
 					"source": [
-						"obj-128",
+						"obj-130",
 						0
 					]
 				}
@@ -5278,8 +5239,8 @@
 						0
 					],
 					"source": [
-						"obj-119",
-						1
+						"obj-113",
+						9
 					]
 				}
 			},
@@ -5291,7 +5252,19 @@
 					],
 					"source": [
 						"obj-132",
-						1
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-134",
+						0
+					],
+					"source": [
+						"obj-113",
+						10
 					]
 				}
 			},
@@ -5302,7 +5275,7 @@
 						0
 					],
 					"source": [
-						"obj-132",
+						"obj-134",
 						0
 					]
 				}
@@ -5314,20 +5287,8 @@
 						0
 					],
 					"source": [
-						"obj-133",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-134",
-						0
-					],
-					"source": [
-						"obj-133",
-						1
+						"obj-113",
+						11
 					]
 				}
 			},
@@ -5335,30 +5296,6 @@
 				"patchline": {
 					"destination": [
 						"obj-137",
-						0
-					],
-					"source": [
-						"obj-134",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-137",
-						0
-					],
-					"source": [
-						"obj-135",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-138",
 						0
 					],
 					"source": [
@@ -5375,30 +5312,6 @@
 					],
 					"source": [
 						"obj-138",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-141",
-						0
-					],
-					"source": [
-						"obj-139",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-143",
-						0
-					],
-					"source": [
-						"obj-141",
 						0
 					]
 				}
@@ -5410,7 +5323,19 @@
 						0
 					],
 					"source": [
-						"obj-137",
+						"obj-139",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-141",
+						0
+					],
+					"source": [
+						"obj-140",
 						0
 					]
 				}
@@ -5422,8 +5347,8 @@
 						0
 					],
 					"source": [
-						"obj-140",
-						0
+						"obj-139",
+						1
 					]
 				}
 			},
@@ -5431,10 +5356,10 @@
 				"patchline": {
 					"destination": [
 						"obj-143",
-						1
+						0
 					],
 					"source": [
-						"obj-140",
+						"obj-142",
 						0
 					]
 				}
@@ -5446,7 +5371,7 @@
 						0
 					],
 					"source": [
-						"obj-119",
+						"obj-139",
 						2
 					]
 				}
@@ -5459,30 +5384,6 @@
 					],
 					"source": [
 						"obj-144",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-147",
-						0
-					],
-					"source": [
-						"obj-144",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-148",
-						0
-					],
-					"source": [
-						"obj-145",
 						0
 					]
 				}
@@ -5494,127 +5395,7 @@
 						0
 					],
 					"source": [
-						"obj-145",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-149",
-						0
-					],
-					"source": [
-						"obj-146",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-149",
-						0
-					],
-					"source": [
-						"obj-147",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-150",
-						0
-					],
-					"source": [
-						"obj-148",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-151",
-						0
-					],
-					"source": [
-						"obj-150",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-153",
-						0
-					],
-					"source": [
-						"obj-151",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-155",
-						0
-					],
-					"source": [
-						"obj-153",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-152",
-						0
-					],
-					"source": [
-						"obj-149",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-154",
-						0
-					],
-					"source": [
-						"obj-152",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-155",
-						1
-					],
-					"source": [
-						"obj-152",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-156",
-						0
-					],
-					"source": [
-						"obj-119",
+						"obj-139",
 						3
 					]
 				}
@@ -5622,23 +5403,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-157",
+						"obj-147",
 						0
 					],
 					"source": [
-						"obj-156",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-159",
-						0
-					],
-					"source": [
-						"obj-156",
+						"obj-146",
 						0
 					]
 				}
@@ -5646,143 +5415,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-160",
+						"obj-148",
 						0
 					],
 					"source": [
-						"obj-157",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-158",
-						0
-					],
-					"source": [
-						"obj-157",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-161",
-						0
-					],
-					"source": [
-						"obj-158",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-161",
-						0
-					],
-					"source": [
-						"obj-159",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-162",
-						0
-					],
-					"source": [
-						"obj-160",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-163",
-						0
-					],
-					"source": [
-						"obj-162",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-165",
-						0
-					],
-					"source": [
-						"obj-163",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-167",
-						0
-					],
-					"source": [
-						"obj-165",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-164",
-						0
-					],
-					"source": [
-						"obj-161",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-166",
-						0
-					],
-					"source": [
-						"obj-164",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-167",
-						1
-					],
-					"source": [
-						"obj-164",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-168",
-						0
-					],
-					"source": [
-						"obj-119",
+						"obj-139",
 						4
 					]
 				}
@@ -5790,23 +5427,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-169",
+						"obj-149",
 						0
 					],
 					"source": [
-						"obj-168",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-171",
-						0
-					],
-					"source": [
-						"obj-168",
+						"obj-148",
 						0
 					]
 				}
@@ -5814,143 +5439,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-172",
+						"obj-150",
 						0
 					],
 					"source": [
-						"obj-169",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-170",
-						0
-					],
-					"source": [
-						"obj-169",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-173",
-						0
-					],
-					"source": [
-						"obj-170",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-173",
-						0
-					],
-					"source": [
-						"obj-171",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-174",
-						0
-					],
-					"source": [
-						"obj-172",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-175",
-						0
-					],
-					"source": [
-						"obj-174",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-177",
-						0
-					],
-					"source": [
-						"obj-175",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-179",
-						0
-					],
-					"source": [
-						"obj-177",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-176",
-						0
-					],
-					"source": [
-						"obj-173",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-178",
-						0
-					],
-					"source": [
-						"obj-176",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-179",
-						1
-					],
-					"source": [
-						"obj-176",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-180",
-						0
-					],
-					"source": [
-						"obj-119",
+						"obj-139",
 						5
 					]
 				}
@@ -5958,23 +5451,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-181",
+						"obj-151",
 						0
 					],
 					"source": [
-						"obj-180",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-183",
-						0
-					],
-					"source": [
-						"obj-180",
+						"obj-150",
 						0
 					]
 				}
@@ -5982,143 +5463,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-184",
+						"obj-152",
 						0
 					],
 					"source": [
-						"obj-181",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-182",
-						0
-					],
-					"source": [
-						"obj-181",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-185",
-						0
-					],
-					"source": [
-						"obj-182",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-185",
-						0
-					],
-					"source": [
-						"obj-183",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-186",
-						0
-					],
-					"source": [
-						"obj-184",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-187",
-						0
-					],
-					"source": [
-						"obj-186",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-189",
-						0
-					],
-					"source": [
-						"obj-187",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-191",
-						0
-					],
-					"source": [
-						"obj-189",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-188",
-						0
-					],
-					"source": [
-						"obj-185",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-190",
-						0
-					],
-					"source": [
-						"obj-188",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-191",
-						1
-					],
-					"source": [
-						"obj-188",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-192",
-						0
-					],
-					"source": [
-						"obj-119",
+						"obj-139",
 						6
 					]
 				}
@@ -6126,23 +5475,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-193",
+						"obj-153",
 						0
 					],
 					"source": [
-						"obj-192",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-195",
-						0
-					],
-					"source": [
-						"obj-192",
+						"obj-152",
 						0
 					]
 				}
@@ -6150,143 +5487,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-196",
+						"obj-154",
 						0
 					],
 					"source": [
-						"obj-193",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-194",
-						0
-					],
-					"source": [
-						"obj-193",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-197",
-						0
-					],
-					"source": [
-						"obj-194",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-197",
-						0
-					],
-					"source": [
-						"obj-195",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-198",
-						0
-					],
-					"source": [
-						"obj-196",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-199",
-						0
-					],
-					"source": [
-						"obj-198",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-201",
-						0
-					],
-					"source": [
-						"obj-199",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-203",
-						0
-					],
-					"source": [
-						"obj-201",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-200",
-						0
-					],
-					"source": [
-						"obj-197",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-202",
-						0
-					],
-					"source": [
-						"obj-200",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-203",
-						1
-					],
-					"source": [
-						"obj-200",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-204",
-						0
-					],
-					"source": [
-						"obj-119",
+						"obj-139",
 						7
 					]
 				}
@@ -6294,211 +5499,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-205",
-						0
-					],
-					"source": [
-						"obj-204",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-207",
-						0
-					],
-					"source": [
-						"obj-204",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-208",
-						0
-					],
-					"source": [
-						"obj-205",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-206",
-						0
-					],
-					"source": [
-						"obj-205",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-209",
-						0
-					],
-					"source": [
-						"obj-206",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-209",
-						0
-					],
-					"source": [
-						"obj-207",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-210",
-						0
-					],
-					"source": [
-						"obj-208",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-211",
-						0
-					],
-					"source": [
-						"obj-210",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-213",
-						0
-					],
-					"source": [
-						"obj-211",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-215",
-						0
-					],
-					"source": [
-						"obj-213",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-212",
-						0
-					],
-					"source": [
-						"obj-209",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-214",
-						0
-					],
-					"source": [
-						"obj-212",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-215",
-						1
-					],
-					"source": [
-						"obj-212",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-216",
-						0
-					],
-					"source": [
-						"obj-130",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-218",
-						0
-					],
-					"source": [
-						"obj-131",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-216",
-						0
-					],
-					"source": [
-						"obj-142",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-218",
-						0
-					],
-					"source": [
-						"obj-143",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-216",
+						"obj-155",
 						0
 					],
 					"source": [
@@ -6510,11 +5511,23 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-218",
+						"obj-156",
 						0
 					],
 					"source": [
-						"obj-155",
+						"obj-139",
+						8
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-157",
+						0
+					],
+					"source": [
+						"obj-156",
 						0
 					]
 				}
@@ -6522,7 +5535,103 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-216",
+						"obj-158",
+						0
+					],
+					"source": [
+						"obj-139",
+						9
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-159",
+						0
+					],
+					"source": [
+						"obj-158",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-160",
+						0
+					],
+					"source": [
+						"obj-139",
+						10
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-161",
+						0
+					],
+					"source": [
+						"obj-160",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-162",
+						0
+					],
+					"source": [
+						"obj-139",
+						11
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-163",
+						0
+					],
+					"source": [
+						"obj-162",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-165",
+						0
+					],
+					"source": [
+						"obj-164",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-166",
+						0
+					],
+					"source": [
+						"obj-165",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-167",
 						0
 					],
 					"source": [
@@ -6534,11 +5643,23 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-218",
+						"obj-168",
 						0
 					],
 					"source": [
-						"obj-167",
+						"obj-165",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-169",
+						0
+					],
+					"source": [
+						"obj-168",
 						0
 					]
 				}
@@ -6546,7 +5667,115 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-216",
+						"obj-170",
+						0
+					],
+					"source": [
+						"obj-165",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-171",
+						0
+					],
+					"source": [
+						"obj-170",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-172",
+						0
+					],
+					"source": [
+						"obj-165",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-173",
+						0
+					],
+					"source": [
+						"obj-172",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-174",
+						0
+					],
+					"source": [
+						"obj-165",
+						4
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-175",
+						0
+					],
+					"source": [
+						"obj-174",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-176",
+						0
+					],
+					"source": [
+						"obj-165",
+						5
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-177",
+						0
+					],
+					"source": [
+						"obj-176",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-178",
+						0
+					],
+					"source": [
+						"obj-165",
+						6
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-179",
 						0
 					],
 					"source": [
@@ -6558,11 +5787,23 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-218",
+						"obj-180",
 						0
 					],
 					"source": [
-						"obj-179",
+						"obj-165",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-181",
+						0
+					],
+					"source": [
+						"obj-180",
 						0
 					]
 				}
@@ -6570,7 +5811,103 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-216",
+						"obj-182",
+						0
+					],
+					"source": [
+						"obj-165",
+						8
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-183",
+						0
+					],
+					"source": [
+						"obj-182",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-184",
+						0
+					],
+					"source": [
+						"obj-165",
+						9
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-185",
+						0
+					],
+					"source": [
+						"obj-184",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-186",
+						0
+					],
+					"source": [
+						"obj-165",
+						10
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-187",
+						0
+					],
+					"source": [
+						"obj-186",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-188",
+						0
+					],
+					"source": [
+						"obj-165",
+						11
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-189",
+						0
+					],
+					"source": [
+						"obj-188",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-191",
 						0
 					],
 					"source": [
@@ -6582,7 +5919,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-218",
+						"obj-192",
 						0
 					],
 					"source": [
@@ -6594,7 +5931,79 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-216",
+						"obj-194",
+						0
+					],
+					"source": [
+						"obj-193",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-195",
+						0
+					],
+					"source": [
+						"obj-194",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-196",
+						0
+					],
+					"source": [
+						"obj-195",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-196",
+						1
+					],
+					"source": [
+						"obj-194",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-197",
+						0
+					],
+					"source": [
+						"obj-196",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-198",
+						0
+					],
+					"source": [
+						"obj-197",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-203",
 						0
 					],
 					"source": [
@@ -6606,11 +6015,95 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-218",
+						"obj-204",
 						0
 					],
 					"source": [
-						"obj-203",
+						"obj-202",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-205",
+						0
+					],
+					"source": [
+						"obj-202",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-206",
+						0
+					],
+					"source": [
+						"obj-202",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-207",
+						0
+					],
+					"source": [
+						"obj-202",
+						4
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-208",
+						0
+					],
+					"source": [
+						"obj-202",
+						5
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-209",
+						0
+					],
+					"source": [
+						"obj-202",
+						6
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-210",
+						0
+					],
+					"source": [
+						"obj-202",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-212",
+						0
+					],
+					"source": [
+						"obj-211",
 						0
 					]
 				}
@@ -6618,24 +6111,48 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-216",
+						"obj-213",
 						0
 					],
 					"source": [
+						"obj-211",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-214",
 						0
+					],
+					"source": [
+						"obj-211",
+						2
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-218",
-						0
-					],
-					"source": [
 						"obj-215",
 						0
+					],
+					"source": [
+						"obj-211",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-216",
+						0
+					],
+					"source": [
+						"obj-211",
+						4
 					]
 				}
 			},
@@ -6646,8 +6163,8 @@
 						0
 					],
 					"source": [
-						"obj-216",
-						0
+						"obj-211",
+						5
 					]
 				}
 			},
@@ -6655,11 +6172,11 @@
 				"patchline": {
 					"destination": [
 						"obj-218",
-						1
+						0
 					],
 					"source": [
-						"obj-217",
-						0
+						"obj-211",
+						6
 					]
 				}
 			},
@@ -6670,7 +6187,451 @@
 						0
 					],
 					"source": [
+						"obj-211",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-202",
+						0
+					],
+					"source": [
+						"obj-201",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-211",
+						0
+					],
+					"source": [
+						"obj-202",
+						8
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-203",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-203",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-204",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-204",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-205",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-205",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-206",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-206",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-207",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-207",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-208",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-208",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-209",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-209",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-210",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-210",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-212",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-212",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-213",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-213",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-214",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-214",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-215",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-215",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-216",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-216",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-217",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-217",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
 						"obj-218",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-218",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-219",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-219",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-221",
+						0
+					],
+					"source": [
+						"obj-220",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						1
+					],
+					"source": [
+						"obj-221",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-223",
+						0
+					],
+					"source": [
+						"obj-222",
 						0
 					]
 				}

@@ -16,10 +16,20 @@ What is checked, and why each check can fail:
   control's gain / glide / mute are set (`set`, no output) from `/state` and
   send when changed; the chosen `/status.reply` values each have a display;
   the last `/error` has its own display; a panic button sends `/off`;
-- the synth plays 8 voice chains (mtof, dbtoa, 10 ms line~ ramps, cycle~),
-  each stopped by `/voice/N/off` and `/off`, summed through a limiter
+- the synth plays 16 voices, each an `isudt_voice~` abstraction (inlined
+  here, tests/support/max_sim.py) holding a sine voice (mtof, dbtoa, 10 ms
+  line~ ramps, cycle~) and an FM voice, chosen by `/state/synth`; each is
+  stopped by `/voice/N/off` and `/off`, summed through a limiter
   (`maximum~ 0.89125` -> `!/~ 0.89125`, no `clip~`) to the DSP switch
   (`ezdac~`) and a meter; it sends `/mute 1` on every `/subscribed`;
+- run (max_sim: Max's message order, its integer and float arithmetic, the
+  MSP objects as numpy): the FM voice's signal is `daemon.synths.fm_wave` for
+  the same pitch, ratio and index, alias guard included, at 48 and 44.1 kHz;
+  the kind switch plays each bundle's messages on its own voice and stops
+  the other; a whole synth patch fed the daemon's OSC plays voice 15 as FM;
+  the control sends `/latent/sound` with as many values as `/state/latent`
+  says and shows `/state/synth` and `/synthparams`; the frames patch sends
+  `/frame/list w h` + w x h values in the chosen aspect, inverted on request;
 - the committed patches are exactly what max/make_patches.py writes;
 - every message the patches can send is accepted by the daemon's own
   validator (`isudt.daemon.messages.validate`, the one namespace table): a
@@ -47,14 +57,18 @@ import pytest
 from isudt.daemon.config import OscConfig, SynthSection
 from isudt.daemon.messages import Limits, Refused, validate
 from isudt.daemon.square import DEFAULT_SPEC, render_square
+from support.max_sim import Sim, flatten
 from support.patch_drawing import draw, max_patches, picture_name, read_maxpat
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_DIR = ROOT / "max"
 PATCHES = sorted(MAX_DIR.glob("*.maxpat"))
-EXPECTED = {"isudt_control.maxpat", "isudt_max_synth.maxpat", "isudt_frames.maxpat", "isudt_listen_adc.maxpat"}
+ABSTRACTIONS = {"isudt_voice~", "isudt_sine~", "isudt_fm~"}    # used as objects by isudt_max_synth.maxpat
+EXPECTED = {"isudt_control.maxpat", "isudt_max_synth.maxpat", "isudt_frames.maxpat", "isudt_listen_adc.maxpat"} \
+    | {f"{a}.maxpat" for a in ABSTRACTIONS}
 LIMIT = "0.89125"     # -1 dBFS as an amplitude: the synth's limiter ceiling
-PATCH_VOICES = 8      # the patches play the daemon's first 8 voices (its default is SynthSection().voices)
+PATCH_VOICES = 16     # the patches play all the daemon's default voices (SynthSection().voices)
+FM_BUNDLE = "digits-fm"   # the shipped FM bundle (3-d latents)
 
 Counts = Callable[[list[str], dict], "tuple[int, int] | None"]
 
@@ -103,6 +117,14 @@ def _dac(args: list[str], box: dict) -> tuple[int, int]:
     return (len(args) if args else 2), 0
 
 
+def _abstraction(name: str) -> Counts:
+    """An abstraction's box has as many inlets and outlets as its file has inlet and outlet objects."""
+    def counts(args: list[str], box: dict) -> tuple[int, int]:
+        inner = [b["box"]["maxclass"] for b in load(MAX_DIR / f"{name}.maxpat")["boxes"]]
+        return inner.count("inlet"), inner.count("outlet")
+    return counts
+
+
 def _jit_gen(args: list[str], box: dict) -> tuple[int, int]:
     inner = [b["box"].get("text", "") for b in box["patcher"]["boxes"]]
     ins = sum(1 for t in inner if t.split(" ")[0] == "in")
@@ -125,14 +147,17 @@ MAX_OBJECTS: dict[str, tuple[int, int] | Counts | None] = {
     "change": None, "zl": None, "join": None, "regexp": None, "fromsymbol": None, "tosymbol": None,
     "line": None, "scale": None, "clip": None, "counter": None, "delay": (2, 1), "deferlow": (1, 1),
     "mtof": (1, 1), "ftom": (1, 1), "dbtoa": (1, 1), "atodb": (1, 1), "+": (2, 1), "-": (2, 1),
-    "*": (2, 1), "/": (2, 1), "==": (2, 1),
+    "*": (2, 1), "/": (2, 1), "==": (2, 1), "!/": (2, 1), "!-": (2, 1), "minimum": (2, 1), "maximum": (2, 1),
     # MSP
-    "line~": (2, 2), "cycle~": (2, 1), "*~": (2, 1), "+~": (2, 1), "dac~": _dac, "clip~": None,
+    "line~": (2, 2), "cycle~": (2, 1), "phasor~": (2, 1), "*~": (2, 1), "+~": (2, 1), "-~": (2, 1), "dac~": _dac,
+    "clip~": None, "dspstate~": (1, 4),
     "sig~": (1, 1), "abs~": (1, 1), "adc~": lambda args, box: (1, len(args) or 2), "maximum~": (2, 1), "!/~": (2, 1), "send~": (1, 0), "receive~": (1, 1),
     # Jitter
     "jit.gen": _jit_gen, "jit.matrix": (1, 2), "jit.grab": (1, 2), "jit.movie": (1, 2), "jit.rgb2luma": (1, 2),
-    "jit.spill": (1, 2), "jit.iter": None, "jit.scissors": None, "jit.expr": None, "jit.op": None,
+    "jit.spill": (1, 2), "jit.iter": None, "jit.scissors": None, "jit.expr": None, "jit.op": (2, 2),
     "jit.qt.grab": None, "jit.dimmap": None,
+    # this project's abstractions (max/<name>.maxpat, found beside the patch that uses them)
+    **{name: _abstraction(name) for name in ABSTRACTIONS},
 }
 # Box classes that are not `newobj` (user-interface objects, message and comment boxes).
 MAX_UI: dict[str, tuple[int, int] | None] = {
@@ -229,7 +254,7 @@ def test_cords_join_existing_inlets_and_outlets(path: Path) -> None:
 
 # Where each patch listens and subscribes (the daemon's fixed reply port 12341 stays for the published patch).
 OWN_PORTS = {"isudt_control.maxpat": 12361, "isudt_max_synth.maxpat": 12362, "isudt_frames.maxpat": None,
-             "isudt_listen_adc.maxpat": 12364}
+             "isudt_listen_adc.maxpat": 12364, **{f"{a}.maxpat": None for a in ABSTRACTIONS}}
 
 
 @pytest.mark.parametrize("path", PATCHES, ids=lambda p: p.name)
@@ -245,7 +270,7 @@ def test_ports_are_the_daemons_and_the_patchs_own(path: Path) -> None:
             recvs += 1
             assert args == [str(OWN_PORTS[path.name])], b["text"]
             assert int(args[0]) != osc.reply_port    # 12341 stays for the published patch
-    assert sends == 1
+    assert sends == (0 if path.stem in ABSTRACTIONS else 1)       # an abstraction talks to its parent only
     assert recvs == (0 if OWN_PORTS[path.name] is None else 1)
 
 
@@ -355,7 +380,8 @@ class Interpreter:
             fmt = " ".join(a for a in args if a != "symout")
             out = []
             for m in self.inputs(ident, 0):
-                text = re.sub(r"%l?[dioxXucsfeEgG]", lambda _: str(m[0]), fmt, count=1)
+                vals = iter(m)
+                text = re.sub(r"%l?[dioxXucsfeEgG]", lambda _: str(next(vals, m[0])), fmt)
                 out.append([_atom(t) for t in text.split()])
             return out
         if cls == "prepend":
@@ -388,8 +414,16 @@ class Interpreter:
         return []
 
 
+@pytest.fixture(scope="module")
+def fm_limits() -> Limits:
+    from isudt.daemon.bundle import load_manifest, resolve_bundle
+    manifest = load_manifest(resolve_bundle(FM_BUNDLE), verify=False)
+    return Limits.from_manifest(manifest, SynthSection().voices, OscConfig().max_blob_bytes)
+
+
 @pytest.mark.parametrize("path", PATCHES, ids=lambda p: p.name)
-def test_every_sent_message_is_accepted_by_the_daemon(path: Path, limits: Limits) -> None:
+def test_every_sent_message_is_accepted_by_the_daemon(path: Path, limits: Limits, fm_limits: Limits) -> None:
+    """Against the default bundle's limits; a 3-value /latent/sound against the FM bundle's (3-d latents)."""
     patcher = load(path)
     interp = Interpreter(patcher)
     sent: list[tuple[str, list[Any]]] = []
@@ -398,9 +432,11 @@ def test_every_sent_message_is_accepted_by_the_daemon(path: Path, limits: Limits
             for m in interp.inputs(ident, 0):
                 assert m and isinstance(m[0], str) and m[0].startswith("/"), f"not an OSC message: {m[:8]}"
                 sent.append((m[0], m[1:]))
+    assert fm_limits.sound_latent == 3 and limits.sound_latent == 2
     for address, args in sent:
+        three = address.endswith("/latent/sound") and len(args) == 3
         try:
-            validate(address, args, limits)
+            validate(address, args, fm_limits if three else limits)
         except Refused as e:
             raise AssertionError(f"{path.name} can send {address} {args[:6]}... which the daemon refuses: "
                                  f"{e.reason}") from None
@@ -413,14 +449,17 @@ def test_every_sent_message_is_accepted_by_the_daemon(path: Path, limits: Limits
         "isudt_listen_adc.maxpat": {"/image/listen", "/subscribe", "/unsubscribe"},
         "isudt_max_synth.maxpat": {"/mute", "/subscribe", "/unsubscribe"},
         "isudt_frames.maxpat": {"/frame/list"},
+        **{f"{a}.maxpat": set() for a in ABSTRACTIONS},
     }[path.name]
     assert addresses == expected
     if path.name == "isudt_control.maxpat":   # the slider reaches both corners of the square's range
         corners = {tuple(a) for addr, a in sent if addr == "/pictslider"}
         assert corners == {(0, 0), (DEFAULT_SPEC.positions - 1, DEFAULT_SPEC.positions - 1)}
-    if path.name == "isudt_frames.maxpat":
+    if path.name == "isudt_control.maxpat":   # z0 z1, or z0 z1 z2 (the FM bundle)
+        assert {len(a) for addr, a in sent if addr.endswith("/latent/sound")} == {2, 3}
+    if path.name == "isudt_frames.maxpat":    # as the patch opens: 4:3, 64 x 48 (the other aspects: run below)
         (frame,) = {len(a) for addr, a in sent}
-        assert frame == 2 + 64 * 64
+        assert frame == 2 + 64 * 48
 
 
 # --- the patches as graphs: cords, plus the names that join [s X] to [r X] (and send~ to receive~) --------
@@ -589,8 +628,53 @@ def test_synth_mutes_the_daemon_on_every_subscribed() -> None:
     assert mutes and udpsend in g.downstream(mutes[0])
 
 
-def test_synth_plays_eight_voices_through_the_limiter_to_the_dac() -> None:
+def synth_flat() -> dict:
+    """isudt_max_synth.maxpat with its 16 isudt_voice~ (and their isudt_sine~, isudt_fm~) inlined."""
+    return flatten(load(MAX_DIR / "isudt_max_synth.maxpat"), MAX_DIR)
+
+
+def voice_boxes() -> list[str]:
+    """The synth's voice boxes, voice 0 first: what [route 0 .. 7] and [route 8 .. 15] feed."""
     g = Graph(load(MAX_DIR / "isudt_max_synth.maxpat"))
+    half = PATCH_VOICES // 2
+    out = []
+    for row in range(2):
+        (route,) = g.find("route", *[str(n) for n in range(half * row, half * (row + 1))])
+        for k in range(half):
+            (v,) = [b for o, b, _ in g.out[route] if o == k]
+            assert box_class(g.boxes[v]) == ("isudt_voice~", ["10", "isudts-kind", "-12"])
+            out.append(v)
+    return out
+
+
+def outlets_of(sim: Sim, box: str) -> list[str]:
+    """The inlined outlet objects of abstraction box `box`, left to right (sound, amplitude)."""
+    found = [i for i, b in sim.boxes.items() if b["maxclass"] == "outlet" and i.startswith(box + "/")
+             and i.count("/") == box.count("/") + 1]
+    return sorted(found, key=lambda i: sim.boxes[i]["patching_rect"][0])
+
+
+def wrapped(text: str) -> tuple[Sim, str, list[str]]:
+    """One abstraction instance alone (as `text` in a parent box): the simulation, its inlet, its outlets."""
+    parent = {"boxes": [{"box": {"id": "obj-1", "maxclass": "newobj", "text": text, "numinlets": 1, "numoutlets": 2,
+                                 "outlettype": ["signal", "signal"], "patching_rect": [0.0, 0.0, 100.0, 22.0]}}],
+              "lines": []}
+    sim = Sim(flatten(parent, MAX_DIR))
+    sim.load()
+    (inlet,) = [i for i, b in sim.boxes.items() if b["maxclass"] == "inlet" and i.count("/") == 1]
+    return sim, inlet, outlets_of(sim, "obj-1")
+
+
+def sine(pitch: float, db: float, n: int, sr: float = 48000.0) -> np.ndarray:
+    """What a sine voice plays: cycle~ is a cosine (phase 0 at the start)."""
+    return 10 ** (db / 20) * np.cos(2 * np.pi * 440.0 * 2 ** ((pitch - 69) / 12) * np.arange(n) / sr)
+
+
+N = 4800
+
+
+def test_synth_plays_sixteen_voices_through_the_limiter_to_the_dac() -> None:
+    g = Graph(synth_flat())
     voices = PATCH_VOICES
     assert not g.find("clip~") and not g.find("dac~")        # ezdac~ is the one output (two would double it)
     dsp, meter = g.named("dsp"), g.named("meter")
@@ -601,61 +685,147 @@ def test_synth_plays_eight_voices_through_the_limiter_to_the_dac() -> None:
     assert g.feeders(inv, 0) == [amax]
     (limiter,) = [i for i in g.find("*~") if g.feeders(i, 1) == [inv]]
     assert dsp in g.downstream(limiter) and meter in g.downstream(limiter)
-    (dispatch,) = g.find("route", *[str(n) for n in range(voices)])
     oscillators = set()
-    for n in range(voices):
-        chain = g.downstream(dispatch, n)
-        kinds = [box_class(g.boxes[i])[0] for i in chain]
-        osc = [i for i in chain if box_class(g.boxes[i])[0] == "cycle~"]
-        assert len(osc) == 1 and kinds.count("mtof") == 1 and kinds.count("dbtoa") == 1, (n, kinds)
-        assert sum(1 for i in chain if box_class(g.boxes[i]) == ("pack", ["0.", "10"])) == 2   # 10 ms ramps
-        assert amax in chain and limiter in chain and dsp in chain
-        assert dsp not in g.downstream(osc[0], without=limiter), f"voice {n} reaches the output around the limiter"
-        oscillators |= set(osc)
-        # its amplitude: the line~ that multiplies the sine also feeds the limiter's sum
-        (mul,) = [b for _, b, _ in g.out[osc[0]]]
-        assert box_class(g.boxes[mul])[0] == "*~"
-        (amp,) = g.feeders(mul, 1)
-        assert box_class(g.boxes[amp])[0] == "line~" and amax in g.downstream(amp)
-    assert len(oscillators) == voices
+    for n, box in enumerate(voice_boxes()):
+        inner = [i for i in g.boxes if i.startswith(box + "/")]
+        kinds = [box_class(g.boxes[i]) for i in inner]
+        # a sine voice (one cycle~ at a frequency) and an FM voice (two phasor~ phases read by two cycle~ 0)
+        assert [k for k in kinds if k[0] == "cycle~"].count(("cycle~", [])) == 1, (n, kinds)
+        assert kinds.count(("cycle~", ["0"])) == 2 and kinds.count(("phasor~", [])) == 2, (n, kinds)
+        assert sum(1 for k in kinds if k == ("pack", ["0.", "10"])) == 6, (n, kinds)     # every ramp 10 ms
+        for osc in (i for i in inner if box_class(g.boxes[i])[0] == "cycle~"):
+            assert dsp in g.downstream(osc) and limiter in g.downstream(osc)
+            assert dsp not in g.downstream(osc, without=limiter), f"voice {n} reaches the output around the limiter"
+            oscillators.add(osc)
+    assert len(oscillators) == 3 * voices
     assert len(g.feeders(amax, 0)) == voices and len(g.feeders(limiter, 0)) == voices
 
 
-def test_synth_voice_addresses_reach_their_voice_and_off_stops_them() -> None:
-    g = Graph(load(MAX_DIR / "isudt_max_synth.maxpat"))
-    (dispatch,) = g.find("route", *[str(n) for n in range(PATCH_VOICES)])
+@pytest.mark.parametrize("sr", [48000.0, 44100.0])
+@pytest.mark.parametrize("params", [(60.0, 2.0, 3.0), (45.5, 0.3, 0.5), (84.0, 7.0, 9.0), (38.0, 10.0, 10.0)])
+def test_max_fm_voice_is_the_engines_fm(params: tuple[float, float, float], sr: float) -> None:
+    """isudt_fm~ run: its signal is daemon.synths.fm_wave for the same parameters (the last two: guarded)."""
+    from isudt.daemon.synths import FM_LEVEL_DB, fm_wave
+    sim, inlet, (out, amp) = wrapped(f"isudt_fm~ 10 {FM_LEVEL_DB:g}")
+    sim.sr = sr
+    sim.deliver(inlet, 0, list(params))
+    want = fm_wave(*(np.array([v]) for v in params), N, int(sr), FM_LEVEL_DB)[0]
+    assert np.max(np.abs(sim.signal(out, N) - want)) < 1e-8
+    assert np.allclose(sim.signal(amp, 8), 10 ** (FM_LEVEL_DB / 20))   # the limiter's share: the voice's level
+    sim.deliver(inlet, 0, ["off"])
+    assert not np.any(sim.signal(out, N)) and not np.any(sim.signal(amp, 8))
+
+
+def test_the_fm_check_can_fail_on_the_alias_guard() -> None:
+    """Unguarded (the index as asked), the guarded case differs from the engine's: the comparison sees the guard."""
+    from isudt.daemon.synths import guard_index
+    pitch, ratio, index = 84.0, 7.0, 9.0
+    fc = 440.0 * 2 ** ((pitch - 69) / 12)
+    assert float(guard_index(fc, ratio, index, 48000)) < index - 1      # the guard really lowers it here
+    sim, inlet, (out, _) = wrapped("isudt_fm~ 10 -12")
+    sim.deliver(inlet, 0, [pitch, ratio, index])
+    t = np.arange(N) / 48000.0
+    unguarded = 10 ** (-12 / 20) * np.sin(2 * np.pi * fc * t + index * np.sin(2 * np.pi * fc * ratio * t))
+    assert np.max(np.abs(sim.signal(out, N) - unguarded)) > 0.1
+
+
+def test_voice_plays_the_kind_the_parent_names_and_a_change_stops_it() -> None:
+    from isudt.daemon.synths import fm_wave
+    sim, inlet, (out, _) = wrapped("isudt_voice~ 10 kindname -12")
+    fm = fm_wave(np.array([60.0]), np.array([2.0]), np.array([3.0]), N, 48000, -12.0)[0]
+    # before any /state/synth: the published sine; FM parameters are ignored
+    sim.deliver(inlet, 0, ["synthparams", 60.0, 2.0, 3.0])
+    assert not np.any(sim.signal(out, N))
+    sim.deliver(inlet, 0, [60.0, -6.0])
+    assert np.max(np.abs(sim.signal(out, N) - sine(60, -6, N))) < 1e-9
+    # an FM bundle: the sine stops at once; FM plays, sine messages are ignored
+    sim.send_name("kindname", [2])
+    assert not np.any(sim.signal(out, N))
+    sim.deliver(inlet, 0, ["synthparams", 60.0, 2.0, 3.0])
+    sim.deliver(inlet, 0, [72.0, 0.0])
+    assert np.max(np.abs(sim.signal(out, N) - fm)) < 1e-8
+    sim.deliver(inlet, 0, ["off"])
+    assert not np.any(sim.signal(out, N))
+    # a kind Max cannot play: silent, whatever comes
+    sim.deliver(inlet, 0, ["synthparams", 60.0, 2.0, 3.0])
+    sim.send_name("kindname", [0])
+    sim.deliver(inlet, 0, [60.0, -6.0])
+    sim.deliver(inlet, 0, ["synthparams", 60.0, 2.0, 3.0])
+    assert not np.any(sim.signal(out, N))
+
+
+def test_synth_plays_what_the_daemon_sends_to_every_voice() -> None:
+    """The whole synth patch fed the daemon's OSC: sine voices, the kind switch, FM on voice 15, offs, /mute 1."""
+    from isudt.daemon.synths import fm_wave
+    sim = Sim(synth_flat())
+    sim.load()
+    assert ["/subscribe", 12362] in sim.sent
+    sim.osc_in("/subscribed", 12362)
+    assert sim.sent[-1] == ["/mute", 1]
+    voices = voice_boxes()
+    sound = [outlets_of(sim, v)[0] for v in voices]
+    (mix,) = sim.find("send~", "isudts-out")
+
+    def playing() -> list[int]:
+        return [n for n, o in enumerate(sound) if np.any(sim.signal(o, 64))]
+
+    sim.osc_in("/sineparams", 60.0, -6.0)
     for n in range(PATCH_VOICES):
-        route, o = g.route_with(f"/voice/{n}/sineparams")
-        (pre,) = [b for oo, b, _ in g.out[route] if oo == o]
-        assert g.text(pre) == f"prepend {n}" and dispatch in g.downstream(pre)
-        route, o = g.route_with(f"/voice/{n}/off")
-        (msg,) = [b for oo, b, _ in g.out[route] if oo == o]
-        assert g.text(msg) == f"{n} off" and dispatch in g.downstream(msg)
-    route, o = g.route_with("/sineparams")
-    assert [g.text(b) for oo, b, _ in g.out[route] if oo == o] == ["prepend 0"]
-    route, o = g.route_with("/off")
-    every = [i for i in g.downstream(route, o, without=dispatch) if g.boxes[i]["maxclass"] == "message"]
-    assert [g.text(i) for i in every] == [", ".join(f"{n} off" for n in range(PATCH_VOICES))]
-    # inside each voice, "off" ramps the amplitude to 0 (the same 10 ms pack as the level)
+        sim.osc_in(f"/voice/{n}/sineparams", 50.0 + n, -20.0)
+    assert playing() == list(range(PATCH_VOICES))
+    assert np.max(np.abs(sim.signal(sound[7], N) - sine(57, -20, N))) < 1e-9
+    sim.osc_in("/voice/7/off")
+    sim.osc_in("/state/voice", 3, 0, 53.0, -120.0)      # the daemon reports voice 3 stopped
+    sim.osc_in("/state/voice", 4, 1, 54.0, -20.0)       # ... and voice 4 playing: it plays on
+    assert playing() == [n for n in range(PATCH_VOICES) if n not in (3, 7)]
+    sim.osc_in("/off")
+    assert playing() == []
+    # an FM bundle (/state/synth fm ...): /synthparams and /voice/N/synthparams play FM; sine replies do not
+    sim.osc_in("/sineparams", 60.0, -6.0)
+    sim.osc_in("/state/synth", "fm", 3, "pitch", "MIDI", "ratio", "x carrier", "index", "")
+    assert playing() == [] and sim.state[sim.named("kind")].get("value") == 2
+    sim.osc_in("/voice/15/synthparams", 60.0, 2.0, 3.0)
+    sim.osc_in("/sineparams", 60.0, -6.0)
+    assert playing() == [15]
+    fm = fm_wave(np.array([60.0]), np.array([2.0]), np.array([3.0]), N, 48000, -12.0)[0]
+    assert np.max(np.abs(sim.signal(sound[15], N) - fm)) < 1e-8
+    sim.osc_in("/synthparams", 50.0, 1.0, 1.0)
+    assert playing() == [0, 15]
+    both = fm + fm_wave(np.array([50.0]), np.array([1.0]), np.array([1.0]), N, 48000, -12.0)[0]
+    assert np.max(np.abs(sim.signal(mix, N) - both)) < 1e-8     # two voices at -12 dBFS: the limiter is idle
+    sim.osc_in("/voice/15/off")
+    assert playing() == [0]
+    # back to a sine bundle: the FM voice stops, sines play again
+    sim.osc_in("/state/synth", "sine", 2, "pitch", "MIDI", "db", "dB")
+    assert playing() == []
+    sim.osc_in("/voice/2/sineparams", 60.0, -6.0)
+    assert playing() == [2]
+
+
+def test_synth_limiter_holds_sixteen_loud_voices_under_minus_1_dbfs() -> None:
+    """Run: 16 sines at 0 dB through the patch's own limiter (the mix, before the output gain)."""
+    sim = Sim(synth_flat())
+    sim.load()
     for n in range(PATCH_VOICES):
-        (voff,) = [b for oo, b, _ in g.out[dispatch] if oo == n]
-        assert box_class(g.boxes[voff]) == ("route", ["off"])
-        (zero,) = [b for oo, b, _ in g.out[voff] if oo == 0]
-        assert g.text(zero) == "0." and any(box_class(g.boxes[b]) == ("pack", ["0.", "10"]) for _, b, _ in g.out[zero])
+        sim.osc_in(f"/voice/{n}/sineparams", 60.0 + 0.01 * n, 0.0)     # nearly in phase: the sum reaches ~16
+    (mix,) = sim.find("send~", "isudts-out")
+    peak = np.max(np.abs(sim.signal(mix, N)))
+    assert 10 ** (-1.5 / 20) < peak <= 10 ** (-1 / 20) + 1e-9
 
 
 def test_the_limiter_formula_never_passes_minus_1_dbfs() -> None:
-    """The numbers in the patch: 8 sines at random levels (up to 0 dBFS each), summed and limited."""
+    """The numbers in the patch: 16 sines at random levels (up to 0 dBFS each), summed and limited."""
     g = Graph(load(MAX_DIR / "isudt_max_synth.maxpat"))
     (amax,) = g.find("maximum~")
     (inv,) = g.find("!/~")
     floor, numerator = float(box_class(g.boxes[amax])[1][0]), float(box_class(g.boxes[inv])[1][0])
     rng = np.random.default_rng(0)
     t = np.arange(4800) / 48000.0
+    v = PATCH_VOICES
     for _ in range(50):
-        amps = rng.uniform(0, 1, 8) * (rng.uniform(size=8) < 0.8)
-        freqs = rng.uniform(50, 2000, 8)
-        mix = (amps[:, None] * np.sin(2 * np.pi * freqs[:, None] * t + rng.uniform(0, 6.3, (8, 1)))).sum(0)
+        amps = rng.uniform(0, 1, v) * (rng.uniform(size=v) < 0.8)
+        freqs = rng.uniform(50, 2000, v)
+        mix = (amps[:, None] * np.sin(2 * np.pi * freqs[:, None] * t + rng.uniform(0, 6.3, (v, 1)))).sum(0)
         out = mix * numerator / max(amps.sum(), floor)
         assert np.max(np.abs(out)) <= 10 ** (-1 / 20) + 1e-9
 
@@ -667,11 +837,96 @@ def test_patches_are_what_the_generator_writes(tmp_path: Path) -> None:
     assert spec.loader is not None
     spec.loader.exec_module(mod)
     assert mod.CONTROL_PORT == OWN_PORTS["isudt_control.maxpat"] and mod.SYNTH_PORT == OWN_PORTS["isudt_max_synth.maxpat"]
-    mod.main([str(tmp_path)])
     assert mod.LISTEN_PORT == OWN_PORTS["isudt_listen_adc.maxpat"]
-    for name in ("isudt_control.maxpat", "isudt_max_synth.maxpat", "isudt_listen_adc.maxpat"):
+    assert set(mod.GENERATED) == EXPECTED and set(mod.ABSTRACTIONS) == ABSTRACTIONS and mod.VOICES == PATCH_VOICES
+    mod.main([str(tmp_path)])
+    for name in sorted(EXPECTED):
         assert (tmp_path / name).read_text() == (MAX_DIR / name).read_text(), \
             f"max/{name} differs from what max/make_patches.py writes: edit the generator and run it"
+
+
+# --- the control and the frames, run ------------------------------------------------------
+
+def test_control_sends_as_many_latent_values_as_the_bundle_has(limits: Limits, fm_limits: Limits) -> None:
+    sim = Sim(flatten(load(MAX_DIR / "isudt_control.maxpat"), MAX_DIR))
+    sim.load()
+
+    def last_latent() -> list:
+        return [m for m in sim.sent if m[0].endswith("/latent/sound")][-1]
+
+    sim.click("z0", 0.5)                               # before /state/latent: the published 2 values
+    assert last_latent() == ["/latent/sound", 0.5, 0.0]
+    sim.osc_in("/state/latent", 3, 3)
+    assert sim.state[sim.named("show_latent")]["text"] == "3 3"
+    sim.click("z2", -1.25)
+    assert last_latent() == ["/latent/sound", 0.5, 0.0, -1.25]
+    sim.click("voice", 15)
+    sim.click("z1", 0.75)
+    assert last_latent() == ["/voice/15/latent/sound", 0.5, 0.75, -1.25]
+    for m in sim.sent:
+        if m[0].endswith("/latent/sound") and len(m) == 4:
+            validate(m[0], m[1:], fm_limits)
+    sim.osc_in("/state/latent", 2, 2)                  # a /bundle switch back to square-sine
+    sim.click("voice", 0)
+    sim.click("z2", 1.0)                               # z2 alone sends nothing now
+    assert last_latent() == ["/voice/15/latent/sound", 0.5, 0.75, -1.25]
+    sim.click("z0", -0.5)
+    assert last_latent() == ["/latent/sound", -0.5, 0.75]
+    validate("/latent/sound", last_latent()[1:], limits)
+    with pytest.raises(Refused):                       # the check has teeth: 3 values to square-sine are refused
+        validate("/latent/sound", [0.0, 0.0, 0.0], limits)
+
+
+def test_control_shows_the_synths_names_and_parameters() -> None:
+    """/state/synth (kind, n, names and units) and /synthparams each reach a display of their own, with set."""
+    sim = Sim(flatten(load(MAX_DIR / "isudt_control.maxpat"), MAX_DIR))
+    sim.load()
+    sim.osc_in("/state/synth", "fm", 3, "pitch", "MIDI", "ratio", "x carrier", "index", "")
+    sim.osc_in("/synthparams", 60.0, 2.0, 1.5)
+    sim.osc_in("/voice/4/synthparams", 61.0, 2.0, 1.5)
+    assert sim.state[sim.named("show_syn")]["text"].startswith("fm 3 pitch MIDI ratio")
+    assert sim.state[sim.named("show_syp")]["text"] == "60.0 2.0 1.5"
+    assert sim.state[sim.named("show_other")]["text"].startswith("/voice/4/synthparams 61.0")
+    assert not [m for m in sim.sent if m[0] in ("/synthparams", "/state/synth")]     # shown, never sent back
+
+
+def camera(w: int, h: int) -> np.ndarray:
+    """A test picture: brighter to the right, a dark bar across the top quarter (RGB floats)."""
+    img = np.tile(np.linspace(0.1, 0.9, w), (h, 1))
+    img[: h // 4] *= 0.2
+    return np.repeat(img[:, :, None], 3, axis=2)
+
+
+@pytest.mark.parametrize("aspect", ["64 48", "64 36", "64 64"])
+def test_frames_sends_the_chosen_aspect_inverted_on_request(aspect: str, limits: Limits) -> None:
+    sim = Sim(load(MAX_DIR / "isudt_frames.maxpat"), camera=camera)
+    sim.load()
+    w, h = (int(v) for v in aspect.split())
+    (button,) = [i for i, b in sim.boxes.items() if b["maxclass"] == "message" and b["text"] == aspect]
+    sim.deliver(button, 0, ["bang"])
+    sim.click("on", 1)
+    sim.tick("metro")
+    frame = sim.sent[-1]
+    assert frame[:3] == ["/frame/list", w, h] and len(frame) == 3 + w * h
+    validate(frame[0], frame[1:], limits)
+    img = np.array(frame[3:]).reshape(h, w)                    # row-major, as the daemon reads it
+    assert np.all(np.diff(img[-1]) > 0) and img[0].mean() < 0.5 * img[-1].mean()   # the picture, upright
+    sim.click("invert", 1)
+    sim.tick("metro")
+    assert np.allclose(np.array(sim.sent[-1][3:]).reshape(h, w), 1.0 - img)
+    sim.click("movie")                                         # the movie player goes the same way
+    sim.tick("metro")
+    assert sim.sent[-1][:3] == ["/frame/list", w, h] and len(sim.sent[-1]) == 3 + w * h
+
+
+def test_frames_opens_at_4_3_and_says_why_it_sends_lists() -> None:
+    sim = Sim(load(MAX_DIR / "isudt_frames.maxpat"), camera=camera)
+    sim.load()
+    sim.click("on", 1)
+    sim.tick("metro")
+    assert sim.sent[-1][:3] == ["/frame/list", 64, 48]
+    readme = (MAX_DIR / "README.md").read_text()
+    assert "blob" in readme and "invert" in readme
 
 
 # --- what the patches receive ---------------------------------------------------------
@@ -686,25 +941,40 @@ def _routes_after_udpreceive(patcher: dict) -> list[dict]:
             and all(a.startswith("/") for a in box_class(g.boxes[i])[1])]
 
 
-def test_routed_reply_addresses_are_what_the_daemon_sends(daemon_factory: Any) -> None:
-    """A subscribed client asks for everything the patches route on; every routed address must arrive."""
-    d = daemon_factory({"synth": {"voices": PATCH_VOICES}})   # the patches play all 8
+def _replies(d: Any, requests: list[tuple[str, tuple]]) -> dict[str, list[Any]]:
+    """What a subscribed client of daemon `d` receives for `requests` (and in the 2.5 s after: a /heartbeat)."""
     c = d.client()
     c.send("/subscribe", c.port)
     replies: dict[str, list[Any]] = {"/subscribed": c.wait_for("/subscribed")}
-    voices = PATCH_VOICES
-    for address, args in ([("/pictslider", (40, 80)), ("/latent/image", (0.0, 0.0)), ("/status", ()),
-                           ("/image/sine", (60.0, -12.0)),
-                           ("/no/such/address", ()), ("/state", ())]
-                          + [(f"/voice/{n}/pictslider", (10 * n, 40)) for n in range(voices)]
-                          + [(f"/voice/{n}/off", ()) for n in range(voices)] + [("/off", ())]):
+    for address, args in requests:
         c.send(address, *args)
     deadline = time.monotonic() + 2.5          # long enough for a /heartbeat (every second)
     while time.monotonic() < deadline:
         m = c.recv(0.2)
         if m is not None:
             replies.setdefault(m[0], m[1])
-    assert "/sineparams" in replies, replies
+    return replies
+
+
+def test_routed_reply_addresses_are_what_the_daemon_sends(daemon_factory: Any) -> None:
+    """A subscribed client asks for everything the patches route on, from a sine and an FM daemon; every routed
+    address must arrive from one of them."""
+    from isudt.daemon.bundle import resolve_bundle
+    voices = PATCH_VOICES
+    common = [("/status", ()), ("/image/sine", (60.0, -12.0)), ("/no/such/address", ()), ("/state", ())] \
+        + [(f"/voice/{n}/off", ()) for n in range(voices)] + [("/off", ())]
+    sine = _replies(daemon_factory({"synth": {"voices": voices}}),
+                    [("/pictslider", (40, 80)), ("/latent/image", (0.0, 0.0))]
+                    + [(f"/voice/{n}/pictslider", (8 * n, 40)) for n in range(voices)] + common)
+    fm = _replies(daemon_factory({"synth": {"voices": voices}, "bundle": {"path": str(resolve_bundle(FM_BUNDLE))}},
+                                 ready_timeout=20.0),
+                  [("/latent/sound", (0.0, 0.0, 0.0))]
+                  + [(f"/voice/{n}/latent/sound", (0.1 * n, 0.0, 0.0)) for n in range(voices)] + common)
+    replies = {**fm, **sine}
+    assert "/sineparams" in sine and "/synthparams" in fm and "/sineparams" not in fm, (sorted(sine), sorted(fm))
+    assert sine["/state/latent"] == [2, 2] and fm["/state/latent"] == [3, 3]
+    assert fm["/state/synth"][:2] == ["fm", 3] and sine["/state/synth"][:2] == ["sine", 2]
+    assert len(fm["/synthparams"]) == 3
     for path in PATCHES:
         routes = _routes_after_udpreceive(load(path))
         if OWN_PORTS[path.name] is None:

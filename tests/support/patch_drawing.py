@@ -136,10 +136,10 @@ def max_patches(root: Path = ROOT) -> list[Path]:
 
 
 def picture_name(path: Path) -> str:
-    """docs/patches/max_<name>.png (the Pd screenshots are pd_<name>.png, made by pd_gui.py)."""
+    """docs/patches/max_<name>.png, `~` spelled `_tilde` as the Pd pictures do (pd_<name>.png, by pd_gui.py)."""
     if path.suffix != ".maxpat":
         raise ValueError(f"only Max patches are drawn; Pd pictures are real screenshots: {path}")
-    return f"max_{path.stem}.png"
+    return f"max_{path.stem.replace('~', '_tilde')}.png"
 
 
 def main(argv: list[str] | None = None) -> int:
