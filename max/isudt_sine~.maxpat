@@ -122,24 +122,6 @@
 			{
 				"box": {
 					"id": "obj-5",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						20.0,
-						175.0,
-						45,
-						22.0
-					],
-					"text": "dbtoa"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-6",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -147,12 +129,30 @@
 						""
 					],
 					"patching_rect": [
-						70.0,
+						20.0,
 						175.0,
 						28,
 						22.0
 					],
 					"text": "0."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-6",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						52.0,
+						175.0,
+						45,
+						22.0
+					],
+					"text": "dbtoa"
 				}
 			},
 			{
@@ -362,7 +362,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-6",
+						"obj-5",
 						0
 					],
 					"source": [
@@ -386,7 +386,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-5",
+						"obj-6",
 						0
 					],
 					"source": [
@@ -402,7 +402,7 @@
 						0
 					],
 					"source": [
-						"obj-5",
+						"obj-6",
 						0
 					]
 				}
@@ -414,7 +414,7 @@
 						0
 					],
 					"source": [
-						"obj-6",
+						"obj-5",
 						0
 					]
 				}
