@@ -49,7 +49,7 @@
 			{
 				"box": {
 					"id": "obj-1",
-					"linecount": 4,
+					"linecount": 5,
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -57,14 +57,14 @@
 						20.0,
 						10.0,
 						860.0,
-						62.0
+						76.0
 					],
-					"text": "isudt_fm~ -- one FM voice as the daemon plays it (daemon/synths.py: a * sin(2 pi fc t + I sin(2 pi fm t))): carrier fc at the MIDI pitch, modulator fm = ratio x fc, index I the phase-modulation depth in radians, lowered by the alias guard fc * (1 + (I + 1) * ratio) <= 0.45 * samplerate (never below 0), level fixed (the world's synth.level_db). Inlet: 'pitch ratio index', or 'off'. Outlets: the tone; its amplitude (for the limiter). Arguments: ramp ms, level dBFS."
+					"text": "isudt_fm~ -- one FM voice as the daemon plays it (daemon/synths.py: a * sin(2 pi fc t + I sin(2 pi fm t))): carrier fc at the MIDI pitch, modulator fm = ratio x fc, index I the phase-modulation depth in radians, lowered by the alias guard fc * (1 + (I + 1) * ratio) <= 0.45 * samplerate (never below 0), level the world's synth.level_db. Inlet: 'pitch ratio index' (unpacked right to left), 'level dB' (the daemon's /state/voice says it) or 'off'. Outlets: the tone; its amplitude (for the limiter). Arguments: ramp ms, level dBFS until a 'level' comes."
 				}
 			},
 			{
 				"box": {
-					"comment": "pitch ratio index, or off",
+					"comment": "pitch ratio index, level dB, or off",
 					"id": "obj-2",
 					"index": 1,
 					"maxclass": "inlet",
@@ -75,7 +75,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						85.0,
+						90.0,
 						30.0,
 						30.0
 					]
@@ -86,18 +86,19 @@
 					"id": "obj-3",
 					"maxclass": "newobj",
 					"numinlets": 2,
-					"numoutlets": 2,
+					"numoutlets": 3,
 					"outlettype": [
+						"",
 						"",
 						""
 					],
 					"patching_rect": [
 						20.0,
-						125.0,
-						62,
+						127.0,
+						170,
 						22.0
 					],
-					"text": "route off"
+					"text": "route off level"
 				}
 			},
 			{
@@ -129,7 +130,7 @@
 						"bang"
 					],
 					"patching_rect": [
-						100.0,
+						190.0,
 						160.0,
 						45,
 						22.0
@@ -150,7 +151,7 @@
 						"int"
 					],
 					"patching_rect": [
-						220.0,
+						250.0,
 						160.0,
 						70,
 						22.0
@@ -168,7 +169,7 @@
 						""
 					],
 					"patching_rect": [
-						220.0,
+						250.0,
 						195.0,
 						50,
 						22.0
@@ -184,8 +185,8 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						300.0,
-						160.0,
+						330.0,
+						195.0,
 						180.0,
 						34.0
 					],
@@ -195,6 +196,43 @@
 			{
 				"box": {
 					"id": "obj-9",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						560.0,
+						160.0,
+						45,
+						22.0
+					],
+					"text": "dbtoa"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-10",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"float",
+						"float"
+					],
+					"patching_rect": [
+						560.0,
+						195.0,
+						45,
+						22.0
+					],
+					"text": "t f f"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-11",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -214,22 +252,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-10",
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						310.0,
-						230.0,
-						220.0,
-						20.0
-					],
-					"text": "pitch, ratio, index (right to left)"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-11",
+					"id": "obj-12",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -247,7 +270,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-12",
+					"id": "obj-13",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 4,
@@ -268,7 +291,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-13",
+					"id": "obj-14",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -287,7 +310,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-14",
+					"id": "obj-15",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -305,7 +328,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-15",
+					"id": "obj-16",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -323,7 +346,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-16",
+					"id": "obj-17",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -341,7 +364,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-17",
+					"id": "obj-18",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -359,7 +382,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-18",
+					"id": "obj-19",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -377,7 +400,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-19",
+					"id": "obj-20",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -395,7 +418,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-20",
+					"id": "obj-21",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -413,7 +436,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-21",
+					"id": "obj-22",
 					"linecount": 3,
 					"maxclass": "comment",
 					"numinlets": 1,
@@ -429,7 +452,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-22",
+					"id": "obj-23",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -447,7 +470,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-23",
+					"id": "obj-24",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -455,7 +478,7 @@
 						""
 					],
 					"patching_rect": [
-						620.0,
+						680.0,
 						125.0,
 						90,
 						22.0
@@ -465,7 +488,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-24",
+					"id": "obj-25",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -473,7 +496,7 @@
 						""
 					],
 					"patching_rect": [
-						620.0,
+						680.0,
 						160.0,
 						45,
 						22.0
@@ -483,7 +506,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-25",
+					"id": "obj-26",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -501,35 +524,18 @@
 			},
 			{
 				"box": {
-					"id": "obj-26",
+					"id": "obj-27",
+					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						660.0,
 						300.0,
-						160.0,
-						20.0
+						180.0,
+						34.0
 					],
-					"text": "the level, on every tone"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-27",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						100.0,
-						560.0,
-						76,
-						22.0
-					],
-					"text": "pack 0. #1"
+					"text": "the level, on every tone (a 'level' also at once)"
 				}
 			},
 			{
@@ -542,7 +548,7 @@
 						""
 					],
 					"patching_rect": [
-						200.0,
+						100.0,
 						560.0,
 						76,
 						22.0
@@ -560,7 +566,7 @@
 						""
 					],
 					"patching_rect": [
-						330.0,
+						200.0,
 						560.0,
 						76,
 						22.0
@@ -578,9 +584,9 @@
 						""
 					],
 					"patching_rect": [
-						20.0,
+						330.0,
 						560.0,
-						70,
+						76,
 						22.0
 					],
 					"text": "pack 0. #1"
@@ -591,18 +597,17 @@
 					"id": "obj-31",
 					"maxclass": "newobj",
 					"numinlets": 2,
-					"numoutlets": 2,
+					"numoutlets": 1,
 					"outlettype": [
-						"signal",
-						"bang"
+						""
 					],
 					"patching_rect": [
-						100.0,
-						590.0,
-						45,
+						20.0,
+						560.0,
+						70,
 						22.0
 					],
-					"text": "line~"
+					"text": "pack 0. #1"
 				}
 			},
 			{
@@ -616,7 +621,7 @@
 						"bang"
 					],
 					"patching_rect": [
-						200.0,
+						100.0,
 						590.0,
 						45,
 						22.0
@@ -635,7 +640,7 @@
 						"bang"
 					],
 					"patching_rect": [
-						330.0,
+						200.0,
 						590.0,
 						45,
 						22.0
@@ -654,7 +659,7 @@
 						"bang"
 					],
 					"patching_rect": [
-						20.0,
+						330.0,
 						590.0,
 						45,
 						22.0
@@ -667,17 +672,18 @@
 					"id": "obj-35",
 					"maxclass": "newobj",
 					"numinlets": 2,
-					"numoutlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
-						"signal"
+						"signal",
+						"bang"
 					],
 					"patching_rect": [
-						100.0,
-						620.0,
-						60,
+						20.0,
+						590.0,
+						45,
 						22.0
 					],
-					"text": "phasor~"
+					"text": "line~"
 				}
 			},
 			{
@@ -690,7 +696,7 @@
 						"signal"
 					],
 					"patching_rect": [
-						200.0,
+						100.0,
 						620.0,
 						60,
 						22.0
@@ -709,6 +715,24 @@
 					],
 					"patching_rect": [
 						200.0,
+						620.0,
+						60,
+						22.0
+					],
+					"text": "phasor~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-38",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						200.0,
 						650.0,
 						55,
 						22.0
@@ -718,7 +742,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-38",
+					"id": "obj-39",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -736,7 +760,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-39",
+					"id": "obj-40",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -754,7 +778,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-40",
+					"id": "obj-41",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -772,7 +796,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-41",
+					"id": "obj-42",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -790,7 +814,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-42",
+					"id": "obj-43",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -808,7 +832,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-43",
+					"id": "obj-44",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -827,7 +851,7 @@
 			{
 				"box": {
 					"comment": "the tone",
-					"id": "obj-44",
+					"id": "obj-45",
 					"index": 1,
 					"maxclass": "outlet",
 					"numinlets": 1,
@@ -843,7 +867,7 @@
 			{
 				"box": {
 					"comment": "its amplitude",
-					"id": "obj-45",
+					"id": "obj-46",
 					"index": 2,
 					"maxclass": "outlet",
 					"numinlets": 1,
@@ -858,7 +882,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-46",
+					"id": "obj-47",
 					"linecount": 3,
 					"maxclass": "comment",
 					"numinlets": 1,
@@ -901,7 +925,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-30",
+						"obj-31",
 						0
 					],
 					"source": [
@@ -918,66 +942,6 @@
 					],
 					"source": [
 						"obj-3",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-6",
-						0
-					],
-					"source": [
-						"obj-5",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-7",
-						0
-					],
-					"source": [
-						"obj-6",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-14",
-						1
-					],
-					"source": [
-						"obj-7",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-9",
-						0
-					],
-					"source": [
-						"obj-5",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-18",
-						1
-					],
-					"source": [
-						"obj-9",
 						2
 					]
 				}
@@ -985,11 +949,35 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-13",
+						"obj-9",
+						0
+					],
+					"source": [
+						"obj-3",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-10",
 						0
 					],
 					"source": [
 						"obj-9",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-26",
+						1
+					],
+					"source": [
+						"obj-10",
 						1
 					]
 				}
@@ -997,11 +985,23 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-16",
-						1
+						"obj-31",
+						0
 					],
 					"source": [
-						"obj-13",
+						"obj-10",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-6",
+						0
+					],
+					"source": [
+						"obj-5",
 						1
 					]
 				}
@@ -1009,11 +1009,23 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-22",
+						"obj-7",
+						0
+					],
+					"source": [
+						"obj-6",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-15",
 						1
 					],
 					"source": [
-						"obj-13",
+						"obj-7",
 						0
 					]
 				}
@@ -1025,7 +1037,55 @@
 						0
 					],
 					"source": [
-						"obj-9",
+						"obj-5",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-19",
+						1
+					],
+					"source": [
+						"obj-11",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-14",
+						0
+					],
+					"source": [
+						"obj-11",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-17",
+						1
+					],
+					"source": [
+						"obj-14",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-23",
+						1
+					],
+					"source": [
+						"obj-14",
 						0
 					]
 				}
@@ -1045,11 +1105,23 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-25",
+						"obj-13",
 						0
 					],
 					"source": [
 						"obj-12",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-26",
+						0
+					],
+					"source": [
+						"obj-13",
 						3
 					]
 				}
@@ -1057,11 +1129,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-14",
+						"obj-15",
 						0
 					],
 					"source": [
-						"obj-12",
+						"obj-13",
 						2
 					]
 				}
@@ -1069,11 +1141,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-22",
+						"obj-23",
 						0
 					],
 					"source": [
-						"obj-12",
+						"obj-13",
 						1
 					]
 				}
@@ -1081,23 +1153,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-27",
+						"obj-28",
 						0
 					],
 					"source": [
-						"obj-12",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-15",
-						0
-					],
-					"source": [
-						"obj-14",
+						"obj-13",
 						0
 					]
 				}
@@ -1165,7 +1225,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-29",
+						"obj-21",
 						0
 					],
 					"source": [
@@ -1177,187 +1237,31 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-33",
+						"obj-30",
 						0
 					],
 					"source": [
+						"obj-21",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-34",
+						0
+					],
+					"source": [
+						"obj-30",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-29",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-28",
-						0
-					],
-					"source": [
-						"obj-22",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-32",
-						0
-					],
-					"source": [
-						"obj-28",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-36",
-						0
-					],
-					"source": [
-						"obj-32",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-37",
-						0
-					],
-					"source": [
-						"obj-36",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-38",
-						1
-					],
-					"source": [
-						"obj-37",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-39",
-						0
-					],
-					"source": [
-						"obj-38",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-39",
-						1
-					],
-					"source": [
-						"obj-33",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-31",
-						0
-					],
-					"source": [
-						"obj-27",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-35",
-						0
-					],
-					"source": [
-						"obj-31",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-40",
-						0
-					],
-					"source": [
-						"obj-35",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-41",
-						0
-					],
-					"source": [
-						"obj-40",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-40",
-						1
-					],
-					"source": [
-						"obj-39",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-42",
-						1
-					],
-					"source": [
-						"obj-41",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-43",
-						0
-					],
-					"source": [
-						"obj-42",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-24",
 						0
 					],
 					"source": [
@@ -1369,11 +1273,47 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-25",
+						"obj-33",
+						0
+					],
+					"source": [
+						"obj-29",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-37",
+						0
+					],
+					"source": [
+						"obj-33",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-38",
+						0
+					],
+					"source": [
+						"obj-37",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-39",
 						1
 					],
 					"source": [
-						"obj-24",
+						"obj-38",
 						0
 					]
 				}
@@ -1381,11 +1321,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-30",
+						"obj-40",
 						0
 					],
 					"source": [
-						"obj-25",
+						"obj-39",
 						0
 					]
 				}
@@ -1393,11 +1333,71 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-40",
+						1
+					],
+					"source": [
 						"obj-34",
 						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-32",
+						0
 					],
 					"source": [
-						"obj-30",
+						"obj-28",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-36",
+						0
+					],
+					"source": [
+						"obj-32",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-41",
+						0
+					],
+					"source": [
+						"obj-36",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-42",
+						0
+					],
+					"source": [
+						"obj-41",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-41",
+						1
+					],
+					"source": [
+						"obj-40",
 						0
 					]
 				}
@@ -1409,7 +1409,7 @@
 						1
 					],
 					"source": [
-						"obj-34",
+						"obj-42",
 						0
 					]
 				}
@@ -1429,11 +1429,83 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-25",
+						0
+					],
+					"source": [
+						"obj-24",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-26",
+						1
+					],
+					"source": [
+						"obj-25",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-31",
+						0
+					],
+					"source": [
+						"obj-26",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-35",
+						0
+					],
+					"source": [
+						"obj-31",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-44",
+						1
+					],
+					"source": [
+						"obj-35",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-45",
 						0
 					],
 					"source": [
-						"obj-34",
+						"obj-44",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-46",
+						0
+					],
+					"source": [
+						"obj-35",
 						0
 					]
 				}

@@ -3361,36 +3361,39 @@
 					"id": "obj-194",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 2,
+					"numoutlets": 4,
 					"outlettype": [
 						"int",
-						"int"
+						"int",
+						"float",
+						"float"
 					],
 					"patching_rect": [
 						20.0,
 						2250.0,
-						80,
+						200,
 						22.0
 					],
-					"text": "unpack 0 0"
+					"text": "unpack 0 0 0. 0."
 				}
 			},
 			{
 				"box": {
 					"id": "obj-195",
 					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
+					"numinlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
+						"int",
 						"int"
 					],
 					"patching_rect": [
-						100.0,
+						84.0,
 						2280.0,
 						45,
 						22.0
 					],
-					"text": "== 0"
+					"text": "t i i"
 				}
 			},
 			{
@@ -3400,11 +3403,47 @@
 					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
+						"int"
+					],
+					"patching_rect": [
+						84.0,
+						2310.0,
+						45,
+						22.0
+					],
+					"text": "== 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-197",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"int"
+					],
+					"patching_rect": [
+						140.0,
+						2310.0,
+						45,
+						22.0
+					],
+					"text": "== 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-198",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
 						""
 					],
 					"patching_rect": [
 						20.0,
-						2320.0,
+						2345.0,
 						50,
 						22.0
 					],
@@ -3413,7 +3452,25 @@
 			},
 			{
 				"box": {
-					"id": "obj-197",
+					"id": "obj-199",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						140.0,
+						2345.0,
+						50,
+						22.0
+					],
+					"text": "gate 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-200",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3422,7 +3479,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						2350.0,
+						2380.0,
 						80,
 						22.0
 					],
@@ -3431,13 +3488,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-198",
+					"id": "obj-201",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						20.0,
-						2380.0,
+						2410.0,
 						80,
 						22.0
 					],
@@ -3446,29 +3503,62 @@
 			},
 			{
 				"box": {
-					"id": "obj-199",
-					"linecount": 2,
-					"maxclass": "comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						160.0,
-						2320.0,
-						300.0,
-						34.0
+					"id": "obj-202",
+					"maxclass": "newobj",
+					"numinlets": 3,
+					"numoutlets": 1,
+					"outlettype": [
+						""
 					],
-					"text": "a voice the daemon reports stopped (/state/voice N 0 ...) stops here too"
+					"patching_rect": [
+						140.0,
+						2380.0,
+						110,
+						22.0
+					],
+					"text": "pack 0 level 0."
 				}
 			},
 			{
 				"box": {
-					"id": "obj-200",
+					"id": "obj-203",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						140.0,
+						2410.0,
+						80,
+						22.0
+					],
+					"text": "s isudts-v"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-204",
+					"linecount": 3,
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						280.0,
+						2320.0,
+						420.0,
+						48.0
+					],
+					"text": "/state/voice N active pitch dB: a voice the daemon reports stopped stops here too; a sounding one sends its dB as the FM voice's level (the world's synth.level_db; sine voices ignore it)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-205",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						20.0,
-						2410.0,
+						2440.0,
 						1200.0,
 						20.0
 					],
@@ -3477,7 +3567,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-201",
+					"id": "obj-206",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -3486,7 +3576,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						2440.0,
+						2470.0,
 						80,
 						22.0
 					],
@@ -3495,7 +3585,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-202",
+					"id": "obj-207",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 9,
@@ -3512,106 +3602,11 @@
 					],
 					"patching_rect": [
 						20.0,
-						2470.0,
+						2500.0,
 						1888,
 						22.0
 					],
 					"text": "route 0 1 2 3 4 5 6 7"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-203",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"signal"
-					],
-					"patching_rect": [
-						20.0,
-						2510.0,
-						220,
-						22.0
-					],
-					"text": "isudt_voice~ 10 isudts-kind -12"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-204",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"signal"
-					],
-					"patching_rect": [
-						255.0,
-						2510.0,
-						220,
-						22.0
-					],
-					"text": "isudt_voice~ 10 isudts-kind -12"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-205",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"signal"
-					],
-					"patching_rect": [
-						490.0,
-						2510.0,
-						220,
-						22.0
-					],
-					"text": "isudt_voice~ 10 isudts-kind -12"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-206",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"signal"
-					],
-					"patching_rect": [
-						725.0,
-						2510.0,
-						220,
-						22.0
-					],
-					"text": "isudt_voice~ 10 isudts-kind -12"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-207",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"signal",
-						"signal"
-					],
-					"patching_rect": [
-						960.0,
-						2510.0,
-						220,
-						22.0
-					],
-					"text": "isudt_voice~ 10 isudts-kind -12"
 				}
 			},
 			{
@@ -3625,8 +3620,8 @@
 						"signal"
 					],
 					"patching_rect": [
-						1195.0,
-						2510.0,
+						20.0,
+						2540.0,
 						220,
 						22.0
 					],
@@ -3644,8 +3639,8 @@
 						"signal"
 					],
 					"patching_rect": [
-						1430.0,
-						2510.0,
+						255.0,
+						2540.0,
 						220,
 						22.0
 					],
@@ -3663,8 +3658,8 @@
 						"signal"
 					],
 					"patching_rect": [
-						1665.0,
-						2510.0,
+						490.0,
+						2540.0,
 						220,
 						22.0
 					],
@@ -3675,26 +3670,19 @@
 				"box": {
 					"id": "obj-211",
 					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 9,
+					"numinlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
-						"",
-						"",
-						"",
-						"",
-						"",
-						"",
-						"",
-						"",
-						""
+						"signal",
+						"signal"
 					],
 					"patching_rect": [
-						20.0,
-						2560.0,
-						1888,
+						725.0,
+						2540.0,
+						220,
 						22.0
 					],
-					"text": "route 8 9 10 11 12 13 14 15"
+					"text": "isudt_voice~ 10 isudts-kind -12"
 				}
 			},
 			{
@@ -3708,8 +3696,8 @@
 						"signal"
 					],
 					"patching_rect": [
-						20.0,
-						2600.0,
+						960.0,
+						2540.0,
 						220,
 						22.0
 					],
@@ -3727,8 +3715,8 @@
 						"signal"
 					],
 					"patching_rect": [
-						255.0,
-						2600.0,
+						1195.0,
+						2540.0,
 						220,
 						22.0
 					],
@@ -3746,8 +3734,8 @@
 						"signal"
 					],
 					"patching_rect": [
-						490.0,
-						2600.0,
+						1430.0,
+						2540.0,
 						220,
 						22.0
 					],
@@ -3765,8 +3753,8 @@
 						"signal"
 					],
 					"patching_rect": [
-						725.0,
-						2600.0,
+						1665.0,
+						2540.0,
 						220,
 						22.0
 					],
@@ -3777,19 +3765,26 @@
 				"box": {
 					"id": "obj-216",
 					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
+					"numinlets": 2,
+					"numoutlets": 9,
 					"outlettype": [
-						"signal",
-						"signal"
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						""
 					],
 					"patching_rect": [
-						960.0,
-						2600.0,
-						220,
+						20.0,
+						2590.0,
+						1888,
 						22.0
 					],
-					"text": "isudt_voice~ 10 isudts-kind -12"
+					"text": "route 8 9 10 11 12 13 14 15"
 				}
 			},
 			{
@@ -3803,8 +3798,8 @@
 						"signal"
 					],
 					"patching_rect": [
-						1195.0,
-						2600.0,
+						20.0,
+						2630.0,
 						220,
 						22.0
 					],
@@ -3822,8 +3817,8 @@
 						"signal"
 					],
 					"patching_rect": [
-						1430.0,
-						2600.0,
+						255.0,
+						2630.0,
 						220,
 						22.0
 					],
@@ -3841,8 +3836,8 @@
 						"signal"
 					],
 					"patching_rect": [
-						1665.0,
-						2600.0,
+						490.0,
+						2630.0,
 						220,
 						22.0
 					],
@@ -3853,23 +3848,100 @@
 				"box": {
 					"id": "obj-220",
 					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
+					"numinlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
+						"signal",
 						"signal"
 					],
 					"patching_rect": [
-						20.0,
-						2670.0,
-						110,
+						725.0,
+						2630.0,
+						220,
 						22.0
 					],
-					"text": "maximum~ 0.89125"
+					"text": "isudt_voice~ 10 isudts-kind -12"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-221",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"signal",
+						"signal"
+					],
+					"patching_rect": [
+						960.0,
+						2630.0,
+						220,
+						22.0
+					],
+					"text": "isudt_voice~ 10 isudts-kind -12"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-222",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"signal",
+						"signal"
+					],
+					"patching_rect": [
+						1195.0,
+						2630.0,
+						220,
+						22.0
+					],
+					"text": "isudt_voice~ 10 isudts-kind -12"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-223",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"signal",
+						"signal"
+					],
+					"patching_rect": [
+						1430.0,
+						2630.0,
+						220,
+						22.0
+					],
+					"text": "isudt_voice~ 10 isudts-kind -12"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-224",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"signal",
+						"signal"
+					],
+					"patching_rect": [
+						1665.0,
+						2630.0,
+						220,
+						22.0
+					],
+					"text": "isudt_voice~ 10 isudts-kind -12"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-225",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3882,12 +3954,30 @@
 						110,
 						22.0
 					],
+					"text": "maximum~ 0.89125"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-226",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						20.0,
+						2730.0,
+						110,
+						22.0
+					],
 					"text": "!/~ 0.89125"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-222",
+					"id": "obj-227",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3896,7 +3986,7 @@
 					],
 					"patching_rect": [
 						400.0,
-						2730.0,
+						2760.0,
 						40,
 						22.0
 					],
@@ -3905,13 +3995,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-223",
+					"id": "obj-228",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						400.0,
-						2760.0,
+						2790.0,
 						120.0,
 						22.0
 					],
@@ -3920,14 +4010,14 @@
 			},
 			{
 				"box": {
-					"id": "obj-224",
+					"id": "obj-229",
 					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						540.0,
-						2730.0,
+						2760.0,
 						520.0,
 						34.0
 					],
@@ -5943,36 +6033,24 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-195",
-						0
+						"obj-202",
+						2
 					],
 					"source": [
 						"obj-194",
-						1
+						3
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-196",
-						0
-					],
-					"source": [
 						"obj-195",
 						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-196",
-						1
 					],
 					"source": [
 						"obj-194",
-						0
+						1
 					]
 				}
 			},
@@ -5983,7 +6061,19 @@
 						0
 					],
 					"source": [
+						"obj-195",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-196",
+						0
+					],
+					"source": [
+						"obj-195",
 						0
 					]
 				}
@@ -5995,6 +6085,18 @@
 						0
 					],
 					"source": [
+						"obj-196",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-199",
+						0
+					],
+					"source": [
 						"obj-197",
 						0
 					]
@@ -6003,107 +6105,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-203",
-						0
-					],
-					"source": [
-						"obj-202",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-204",
-						0
-					],
-					"source": [
-						"obj-202",
+						"obj-198",
 						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-205",
-						0
 					],
 					"source": [
-						"obj-202",
-						2
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-206",
-						0
-					],
-					"source": [
-						"obj-202",
-						3
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-207",
-						0
-					],
-					"source": [
-						"obj-202",
-						4
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-208",
-						0
-					],
-					"source": [
-						"obj-202",
-						5
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-209",
-						0
-					],
-					"source": [
-						"obj-202",
-						6
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-210",
-						0
-					],
-					"source": [
-						"obj-202",
-						7
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-212",
-						0
-					],
-					"source": [
-						"obj-211",
+						"obj-194",
 						0
 					]
 				}
@@ -6111,96 +6117,96 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-213",
-						0
-					],
-					"source": [
-						"obj-211",
+						"obj-199",
 						1
+					],
+					"source": [
+						"obj-194",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-214",
+						"obj-200",
 						0
 					],
 					"source": [
-						"obj-211",
-						2
+						"obj-198",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-215",
-						0
-					],
-					"source": [
-						"obj-211",
-						3
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-216",
-						0
-					],
-					"source": [
-						"obj-211",
-						4
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-217",
-						0
-					],
-					"source": [
-						"obj-211",
-						5
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-218",
-						0
-					],
-					"source": [
-						"obj-211",
-						6
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-219",
-						0
-					],
-					"source": [
-						"obj-211",
-						7
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-202",
-						0
-					],
-					"source": [
 						"obj-201",
 						0
+					],
+					"source": [
+						"obj-200",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-202",
+						0
+					],
+					"source": [
+						"obj-199",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-203",
+						0
+					],
+					"source": [
+						"obj-202",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-208",
+						0
+					],
+					"source": [
+						"obj-207",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-209",
+						0
+					],
+					"source": [
+						"obj-207",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-210",
+						0
+					],
+					"source": [
+						"obj-207",
+						2
 					]
 				}
 			},
@@ -6211,315 +6217,63 @@
 						0
 					],
 					"source": [
-						"obj-202",
-						8
+						"obj-207",
+						3
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-220",
-						0
-					],
-					"source": [
-						"obj-203",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-222",
-						0
-					],
-					"source": [
-						"obj-203",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-220",
-						0
-					],
-					"source": [
-						"obj-204",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-222",
-						0
-					],
-					"source": [
-						"obj-204",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-220",
-						0
-					],
-					"source": [
-						"obj-205",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-222",
-						0
-					],
-					"source": [
-						"obj-205",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-220",
-						0
-					],
-					"source": [
-						"obj-206",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-222",
-						0
-					],
-					"source": [
-						"obj-206",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-220",
+						"obj-212",
 						0
 					],
 					"source": [
 						"obj-207",
-						1
+						4
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-222",
+						"obj-213",
 						0
 					],
 					"source": [
 						"obj-207",
-						0
+						5
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-220",
-						0
-					],
-					"source": [
-						"obj-208",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-222",
-						0
-					],
-					"source": [
-						"obj-208",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-220",
-						0
-					],
-					"source": [
-						"obj-209",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-222",
-						0
-					],
-					"source": [
-						"obj-209",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-220",
-						0
-					],
-					"source": [
-						"obj-210",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-222",
-						0
-					],
-					"source": [
-						"obj-210",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-220",
-						0
-					],
-					"source": [
-						"obj-212",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-222",
-						0
-					],
-					"source": [
-						"obj-212",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-220",
-						0
-					],
-					"source": [
-						"obj-213",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-222",
-						0
-					],
-					"source": [
-						"obj-213",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-220",
-						0
-					],
-					"source": [
-						"obj-214",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-222",
-						0
-					],
-					"source": [
 						"obj-214",
 						0
+					],
+					"source": [
+						"obj-207",
+						6
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-220",
-						0
-					],
-					"source": [
-						"obj-215",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-222",
-						0
-					],
-					"source": [
 						"obj-215",
 						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-220",
-						0
 					],
 					"source": [
-						"obj-216",
-						1
+						"obj-207",
+						7
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-222",
+						"obj-217",
 						0
 					],
 					"source": [
@@ -6531,48 +6285,24 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-220",
-						0
-					],
-					"source": [
-						"obj-217",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-222",
-						0
-					],
-					"source": [
-						"obj-217",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-220",
-						0
-					],
-					"source": [
-						"obj-218",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-222",
-						0
-					],
-					"source": [
 						"obj-218",
 						0
+					],
+					"source": [
+						"obj-216",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-219",
+						0
+					],
+					"source": [
+						"obj-216",
+						2
 					]
 				}
 			},
@@ -6583,20 +6313,8 @@
 						0
 					],
 					"source": [
-						"obj-219",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-222",
-						0
-					],
-					"source": [
-						"obj-219",
-						0
+						"obj-216",
+						3
 					]
 				}
 			},
@@ -6607,8 +6325,8 @@
 						0
 					],
 					"source": [
-						"obj-220",
-						0
+						"obj-216",
+						4
 					]
 				}
 			},
@@ -6616,11 +6334,11 @@
 				"patchline": {
 					"destination": [
 						"obj-222",
-						1
+						0
 					],
 					"source": [
-						"obj-221",
-						0
+						"obj-216",
+						5
 					]
 				}
 			},
@@ -6631,7 +6349,463 @@
 						0
 					],
 					"source": [
+						"obj-216",
+						6
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-224",
+						0
+					],
+					"source": [
+						"obj-216",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-207",
+						0
+					],
+					"source": [
+						"obj-206",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-216",
+						0
+					],
+					"source": [
+						"obj-207",
+						8
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-208",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-208",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-209",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-209",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-210",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-210",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-211",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-211",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-212",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-212",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-213",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-213",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-214",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-214",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-215",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-215",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-217",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-217",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-218",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-218",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-219",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-219",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-220",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-220",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-221",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-221",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
 						"obj-222",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-222",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-223",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-223",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-224",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-224",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-226",
+						0
+					],
+					"source": [
+						"obj-225",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						1
+					],
+					"source": [
+						"obj-226",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-228",
+						0
+					],
+					"source": [
+						"obj-227",
 						0
 					]
 				}

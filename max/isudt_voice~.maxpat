@@ -59,12 +59,12 @@
 						720.0,
 						76.0
 					],
-					"text": "isudt_voice~ -- one voice of isudt_max_synth: [isudt_sine~] for a sine bundle, [isudt_fm~] for an FM bundle, as the daemon's /state/synth says (the parent sends 1 = sine, 2 = fm, 0 = a kind Max cannot play: silent, on [s #2]). Inlet: 'pitch dB' (/sineparams), 'synthparams pitch ratio index' (/synthparams) or 'off'. A kind change stops both. Outlets: the sound; its amplitude. Arguments: ramp ms, the kind's send name, the FM level dBFS (before any /state/synth: sine)."
+					"text": "isudt_voice~ -- one voice of isudt_max_synth: [isudt_sine~] for a sine bundle, [isudt_fm~] for an FM bundle, as the daemon's /state/synth says (the parent sends 1 = sine, 2 = fm, 0 = a kind Max cannot play: silent, on [s #2]). Inlet: 'pitch dB' (/sineparams), 'synthparams pitch ratio index' (/synthparams), 'level dB' (an FM voice's level, from /state/voice) or 'off'. A kind change stops both. Outlets: the sound; its amplitude. Arguments: ramp ms, the kind's send name, the FM level dBFS (before any /state/synth: sine)."
 				}
 			},
 			{
 				"box": {
-					"comment": "pitch dB | synthparams pitch ratio index | off",
+					"comment": "pitch dB | synthparams pitch ratio index | level dB | off",
 					"id": "obj-2",
 					"index": 1,
 					"maxclass": "inlet",
@@ -86,8 +86,9 @@
 					"id": "obj-3",
 					"maxclass": "newobj",
 					"numinlets": 2,
-					"numoutlets": 3,
+					"numoutlets": 4,
 					"outlettype": [
+						"",
 						"",
 						"",
 						""
@@ -95,15 +96,33 @@
 					"patching_rect": [
 						20.0,
 						150.0,
-						150,
+						200,
 						22.0
 					],
-					"text": "route off synthparams"
+					"text": "route off level synthparams"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-4",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						40.0,
+						200.0,
+						95,
+						22.0
+					],
+					"text": "prepend level"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-5",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -121,7 +140,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-5",
+					"id": "obj-6",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -139,7 +158,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-6",
+					"id": "obj-7",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -157,7 +176,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-7",
+					"id": "obj-8",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -176,7 +195,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-8",
+					"id": "obj-9",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -196,7 +215,7 @@
 			{
 				"box": {
 					"comment": "the sound",
-					"id": "obj-9",
+					"id": "obj-10",
 					"index": 1,
 					"maxclass": "outlet",
 					"numinlets": 1,
@@ -212,7 +231,7 @@
 			{
 				"box": {
 					"comment": "its amplitude",
-					"id": "obj-10",
+					"id": "obj-11",
 					"index": 2,
 					"maxclass": "outlet",
 					"numinlets": 1,
@@ -227,7 +246,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-11",
+					"id": "obj-12",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -245,7 +264,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-12",
+					"id": "obj-13",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -265,7 +284,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-13",
+					"id": "obj-14",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -285,7 +304,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-14",
+					"id": "obj-15",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -303,7 +322,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-15",
+					"id": "obj-16",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -321,7 +340,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-16",
+					"id": "obj-17",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -339,7 +358,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-17",
+					"id": "obj-18",
 					"linecount": 2,
 					"maxclass": "comment",
 					"numinlets": 1,
@@ -370,7 +389,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-4",
+						"obj-5",
 						0
 					],
 					"source": [
@@ -382,12 +401,24 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-5",
-						1
+						"obj-4",
+						0
 					],
 					"source": [
 						"obj-3",
 						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-6",
+						1
+					],
+					"source": [
+						"obj-4",
+						0
 					]
 				}
 			},
@@ -407,11 +438,11 @@
 				"patchline": {
 					"destination": [
 						"obj-7",
-						0
+						1
 					],
 					"source": [
-						"obj-4",
-						0
+						"obj-3",
+						3
 					]
 				}
 			},
@@ -422,7 +453,7 @@
 						0
 					],
 					"source": [
-						"obj-4",
+						"obj-5",
 						0
 					]
 				}
@@ -430,7 +461,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-7",
+						"obj-9",
 						0
 					],
 					"source": [
@@ -466,48 +497,48 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-10",
+						0
+					],
+					"source": [
+						"obj-8",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-10",
+						0
+					],
+					"source": [
 						"obj-9",
 						0
-					],
-					"source": [
-						"obj-8",
-						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-10",
-						0
-					],
-					"source": [
-						"obj-7",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-10",
-						0
-					],
-					"source": [
-						"obj-8",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-12",
-						0
-					],
-					"source": [
 						"obj-11",
 						0
+					],
+					"source": [
+						"obj-8",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-11",
+						0
+					],
+					"source": [
+						"obj-9",
+						1
 					]
 				}
 			},
@@ -526,12 +557,72 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-16",
+						"obj-14",
 						0
 					],
 					"source": [
 						"obj-13",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-17",
+						0
+					],
+					"source": [
+						"obj-14",
 						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-8",
+						0
+					],
+					"source": [
+						"obj-17",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-9",
+						0
+					],
+					"source": [
+						"obj-17",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-16",
+						0
+					],
+					"source": [
+						"obj-14",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-15",
+						0
+					],
+					"source": [
+						"obj-14",
+						0
 					]
 				}
 			},
@@ -550,59 +641,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-8",
-						0
-					],
-					"source": [
-						"obj-16",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-15",
-						0
-					],
-					"source": [
-						"obj-13",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-14",
-						0
-					],
-					"source": [
-						"obj-13",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-6",
 						0
 					],
 					"source": [
 						"obj-15",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-5",
-						0
-					],
-					"source": [
-						"obj-14",
 						0
 					]
 				}

@@ -718,17 +718,19 @@ def fm_voice() -> Patch:
     p.comment("doc", 20, 10, "isudt_fm~ -- one FM voice as the daemon plays it (daemon/synths.py: a * sin(2 pi fc t + "
               "I sin(2 pi fm t))): carrier fc at the MIDI pitch, modulator fm = ratio x fc, index I the phase-modulation "
               "depth in radians, lowered by the alias guard fc * (1 + (I + 1) * ratio) <= 0.45 * samplerate (never "
-              "below 0), level fixed (the world's synth.level_db). Inlet: 'pitch ratio index', or 'off'. Outlets: the "
-              "tone; its amplitude (for the limiter). Arguments: ramp ms, level dBFS.", 860, 4)
-    io_box(p, "in", "inlet", 20, 85, 1, "pitch ratio index, or off")
-    p.obj("route", 20, 125, "route off", w=62)
+              "below 0), level the world's synth.level_db. Inlet: 'pitch ratio index' (unpacked right to left), "
+              "'level dB' (the daemon's /state/voice says it) or 'off'. Outlets: the tone; its amplitude (for the "
+              "limiter). Arguments: ramp ms, level dBFS until a 'level' comes.", 860, 5)
+    io_box(p, "in", "inlet", 20, 90, 1, "pitch ratio index, level dB, or off")
+    p.obj("route", 20, 127, "route off level", w=170)
     p.msg("zero", 20, 160, "0.", w=28)
-    p.obj("tlb", 100, 160, "t l b", w=45)
-    p.obj("dsp", 220, 160, "dspstate~", w=70)
-    p.obj("sr45", 220, 195, "* 0.45", w=50)
-    p.comment("dsp_c", 300, 160, "Max's sample rate (again whenever the audio starts)", 180, 2)
+    p.obj("tlb", 190, 160, "t l b", w=45)
+    p.obj("dsp", 250, 160, "dspstate~", w=70)
+    p.obj("sr45", 250, 195, "* 0.45", w=50)
+    p.comment("dsp_c", 330, 195, "Max's sample rate (again whenever the audio starts)", 180, 2)
+    p.obj("lvl_in", 560, 160, "dbtoa", w=45)
+    p.obj("lvl_t", 560, 195, "t f f", w=45)
     p.obj("unpack", 100, 230, "unpack 0. 0. 0.", w=200)
-    p.comment("unpack_c", 310, 230, "pitch, ratio, index (right to left)", 220)
     p.obj("mtof", 100, 265, "mtof", w=40)
     p.obj("tfc", 100, 300, "t f f f b", w=120)
     p.obj("tratio", 192, 265, "t f f", w=45)
@@ -744,10 +746,10 @@ def fm_voice() -> Patch:
               "then / 2 pi: the depth in cycles", 300, 3)
     p.obj("fm_mul", 200, 335, "* 1.", w=40)
     # the level: #2 dBFS, sent on every tone
-    p.obj("lvl_lm", 620, 125, "loadmess #2", w=90)
-    p.obj("lvl_a", 620, 160, "dbtoa", w=45)
+    p.obj("lvl_lm", 680, 125, "loadmess #2", w=90)
+    p.obj("lvl_a", 680, 160, "dbtoa", w=45)
     p.obj("lvl_f", 620, 300, "f", w=30)
-    p.comment("lvl_c", 660, 300, "the level, on every tone", 160)
+    p.comment("lvl_c", 660, 300, "the level, on every tone (a 'level' also at once)", 180, 2)
     # ramps
     p.obj("fc_pack", 100, 560, "pack 0. #1", w=76)
     p.obj("fm_pack", 200, 560, "pack 0. #1", w=76)
@@ -774,7 +776,11 @@ def fm_voice() -> Patch:
     p.c("in", 0, "route", 0)
     p.c("route", 0, "zero", 0)
     p.c("zero", 0, "a_pack", 0)
-    p.c("route", 1, "tlb", 0)
+    p.c("route", 2, "tlb", 0)
+    p.c("route", 1, "lvl_in", 0)
+    p.chain("lvl_in", "lvl_t")
+    p.c("lvl_t", 1, "lvl_f", 1)
+    p.c("lvl_t", 0, "a_pack", 0)
     p.c("tlb", 1, "dsp", 0)
     p.c("dsp", 1, "sr45", 0)
     p.c("sr45", 0, "g_div", 1)
@@ -817,10 +823,11 @@ def voice() -> Patch:
     p.comment("doc", 20, 10, "isudt_voice~ -- one voice of isudt_max_synth: [isudt_sine~] for a sine bundle, [isudt_fm~] "
               "for an FM bundle, as the daemon's /state/synth says (the parent sends 1 = sine, 2 = fm, 0 = a kind Max "
               "cannot play: silent, on [s #2]). Inlet: 'pitch dB' (/sineparams), 'synthparams pitch ratio index' "
-              "(/synthparams) or 'off'. A kind change stops both. Outlets: the sound; its amplitude. Arguments: ramp "
+              "(/synthparams), 'level dB' (an FM voice's level, from /state/voice) or 'off'. A kind change stops both. Outlets: the sound; its amplitude. Arguments: ramp "
               "ms, the kind's send name, the FM level dBFS (before any /state/synth: sine).", 720, 5)
-    io_box(p, "in", "inlet", 20, 110, 1, "pitch dB | synthparams pitch ratio index | off")
-    p.obj("route", 20, 150, "route off synthparams", w=150)
+    io_box(p, "in", "inlet", 20, 110, 1, "pitch dB | synthparams pitch ratio index | level dB | off")
+    p.obj("route", 20, 150, "route off level synthparams", w=200)
+    p.obj("level", 40, 200, "prepend level", w=95)
     p.msg("off", 20, 265, "off", w=35)
     p.obj("fm_gate", 90, 265, "gate 1 0", w=60)
     p.obj("sine_gate", 170, 265, "gate 1 1", w=60)
@@ -837,8 +844,10 @@ def voice() -> Patch:
     p.comment("kind_c", 380, 140, "a kind change: both off, then only that kind's messages pass", 300, 2)
     p.c("in", 0, "route", 0)
     p.c("route", 0, "off", 0)
-    p.c("route", 1, "fm_gate", 1)
-    p.c("route", 2, "sine_gate", 1)
+    p.c("route", 1, "level", 0)
+    p.c("level", 0, "fm_gate", 1)
+    p.c("route", 2, "fm_gate", 1)
+    p.c("route", 3, "sine_gate", 1)
     p.c("off", 0, "fm", 0)
     p.c("off", 0, "sine", 0)
     p.c("fm_gate", 0, "fm", 0)
@@ -980,21 +989,33 @@ def synth() -> Patch:
     X = 20
     Ys = Ya + 110
     p.obj("sv_r", X, Ys, f"r {pre}-sv")
-    p.obj("sv_unpack", X, Ys + 30, "unpack 0 0", w=80)
-    p.obj("sv_eq", X + 80, Ys + 60, "== 0", w=45)
-    p.obj("sv_gate", X, Ys + 100, "gate 1", w=50)
-    p.obj("sv_off", X, Ys + 130, "append off", w=80)
-    p.obj("sv_s", X, Ys + 160, f"s {pre}-v", w=80)
+    p.obj("sv_unpack", X, Ys + 30, "unpack 0 0 0. 0.", w=200)
+    p.obj("sv_t", X + 64, Ys + 60, "t i i", w=45)
+    p.obj("sv_eq", X + 64, Ys + 90, "== 0", w=45)
+    p.obj("sv_on", X + 120, Ys + 90, "== 1", w=45)
+    p.obj("sv_gate", X, Ys + 125, "gate 1", w=50)
+    p.obj("sv_lgate", X + 120, Ys + 125, "gate 1", w=50)
+    p.obj("sv_off", X, Ys + 160, "append off", w=80)
+    p.obj("sv_s", X, Ys + 190, f"s {pre}-v", w=80)
+    p.obj("sv_level", X + 120, Ys + 160, "pack 0 level 0.", w=110)
+    p.obj("sv_ls", X + 120, Ys + 190, f"s {pre}-v", w=80)
     p.chain("sv_r", "sv_unpack")
-    p.c("sv_unpack", 1, "sv_eq", 0)
+    p.c("sv_unpack", 3, "sv_level", 2)
+    p.c("sv_unpack", 1, "sv_t", 0)
+    p.c("sv_t", 1, "sv_on", 0)
+    p.c("sv_t", 0, "sv_eq", 0)
     p.c("sv_eq", 0, "sv_gate", 0)
+    p.c("sv_on", 0, "sv_lgate", 0)
     p.c("sv_unpack", 0, "sv_gate", 1)
+    p.c("sv_unpack", 0, "sv_lgate", 1)
     p.chain("sv_gate", "sv_off", "sv_s")
-    p.comment("sv_c", X + 140, Ys + 100, "a voice the daemon reports stopped (/state/voice N 0 ...) stops here too",
-              300, 2)
+    p.chain("sv_lgate", "sv_level", "sv_ls")
+    p.comment("sv_c", X + 260, Ys + 100, "/state/voice N active pitch dB: a voice the daemon reports stopped stops here "
+              "too; a sounding one sends its dB as the FM voice's level (the world's synth.level_db; sine voices "
+              "ignore it)", 420, 3)
 
     # the voices: [route 0 .. 7] and [route 8 .. 15], each outlet an [isudt_voice~]
-    Yv = Ys + 220
+    Yv = Ys + 250
     col = 235
     half = VOICES // 2
     p.comment("voices_c", 20, Yv - 30, f"the {VOICES} voices: [isudt_voice~ ramp-ms kind-name fm-level-dB] plays "

@@ -712,6 +712,13 @@ def test_max_fm_voice_is_the_engines_fm(params: tuple[float, float, float], sr: 
     want = fm_wave(*(np.array([v]) for v in params), N, int(sr), FM_LEVEL_DB)[0]
     assert np.max(np.abs(sim.signal(out, N) - want)) < 1e-8
     assert np.allclose(sim.signal(amp, 8), 10 ** (FM_LEVEL_DB / 20))   # the limiter's share: the voice's level
+    # another world's level (the daemon's /state/voice reports it): at once, and for the next tones
+    sim.deliver(inlet, 0, ["level", -20.0])
+    louder = fm_wave(*(np.array([v]) for v in params), N, int(sr), -20.0)[0]
+    assert np.max(np.abs(sim.signal(out, N) - louder)) < 1e-8 and np.allclose(sim.signal(amp, 8), 0.1)
+    sim.deliver(inlet, 0, ["off"])
+    sim.deliver(inlet, 0, list(params))
+    assert np.max(np.abs(sim.signal(out, N) - louder)) < 1e-8
     sim.deliver(inlet, 0, ["off"])
     assert not np.any(sim.signal(out, N)) and not np.any(sim.signal(amp, 8))
 
@@ -737,6 +744,7 @@ def test_voice_plays_the_kind_the_parent_names_and_a_change_stops_it() -> None:
     sim.deliver(inlet, 0, ["synthparams", 60.0, 2.0, 3.0])
     assert not np.any(sim.signal(out, N))
     sim.deliver(inlet, 0, [60.0, -6.0])
+    sim.deliver(inlet, 0, ["level", -30.0])             # an FM level: not the sine's business
     assert np.max(np.abs(sim.signal(out, N) - sine(60, -6, N))) < 1e-9
     # an FM bundle: the sine stops at once; FM plays, sine messages are ignored
     sim.send_name("kindname", [2])
@@ -776,7 +784,8 @@ def test_synth_plays_what_the_daemon_sends_to_every_voice() -> None:
     assert np.max(np.abs(sim.signal(sound[7], N) - sine(57, -20, N))) < 1e-9
     sim.osc_in("/voice/7/off")
     sim.osc_in("/state/voice", 3, 0, 53.0, -120.0)      # the daemon reports voice 3 stopped
-    sim.osc_in("/state/voice", 4, 1, 54.0, -20.0)       # ... and voice 4 playing: it plays on
+    sim.osc_in("/state/voice", 4, 1, 54.0, -3.0)        # ... and voice 4 playing: it plays on, as /sineparams said
+    assert np.max(np.abs(sim.signal(sound[4], N) - sine(54, -20, N))) < 1e-9
     assert playing() == [n for n in range(PATCH_VOICES) if n not in (3, 7)]
     sim.osc_in("/off")
     assert playing() == []
@@ -789,6 +798,12 @@ def test_synth_plays_what_the_daemon_sends_to_every_voice() -> None:
     assert playing() == [15]
     fm = fm_wave(np.array([60.0]), np.array([2.0]), np.array([3.0]), N, 48000, -12.0)[0]
     assert np.max(np.abs(sim.signal(sound[15], N) - fm)) < 1e-8
+    sim.osc_in("/state/voice", 15, 1, 60.0, -12.0)      # the daemon's report of it: the FM level, unchanged
+    assert np.max(np.abs(sim.signal(sound[15], N) - fm)) < 1e-8
+    sim.osc_in("/state/voice", 15, 1, 60.0, -18.0)      # a world at another level: followed
+    quieter = fm_wave(np.array([60.0]), np.array([2.0]), np.array([3.0]), N, 48000, -18.0)[0]
+    assert np.max(np.abs(sim.signal(sound[15], N) - quieter)) < 1e-8
+    sim.osc_in("/state/voice", 15, 1, 60.0, -12.0)
     sim.osc_in("/synthparams", 50.0, 1.0, 1.0)
     assert playing() == [0, 15]
     both = fm + fm_wave(np.array([50.0]), np.array([1.0]), np.array([1.0]), N, 48000, -12.0)[0]
