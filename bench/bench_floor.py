@@ -334,12 +334,14 @@ def kind_messages(kind: str, man: Any, n: int, rng: np.random.Generator) -> list
 
 
 def run_bundle(name: str, work: Path, echoes: list[Server], window: float, voices: bool,
-               seed: int) -> dict[str, Any]:
+               seed: int, keep_warm_ms: float | None = None) -> dict[str, Any]:
     """The four kinds' interleaved windows against one daemon playing `name`; then the 16-voice row if asked."""
     man = load_manifest(shipped_bundles()[name], verify=False)
     cfg = merge({"osc": {"port": 0, "reply_port": 0, "reply_to_sender": True},
                  "inference": {"providers": "cpu", "position_table": False}, "logging": {"level": "warning"}},
                 bundle_config(name))
+    if keep_warm_ms is not None:   # the daemon's default otherwise
+        cfg = merge(cfg, {"inference": {"keep_warm_ms": keep_warm_ms}})
     d = start_daemon(work, cfg)
     control = Client(d.addr)
     targets = [Target(s.name, Client(s.addr), echo=True) for s in echoes] + [Target("daemon", Client(d.addr), False)]
@@ -461,6 +463,8 @@ def main() -> int:
     ap.add_argument("--bundle", action="append", default=None, choices=sorted(shipped_bundles()),
                     help="a shipped bundle (repeatable; default: every shipped one)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--keep-warm-ms", type=float, default=None,
+                    help="the daemon's inference.keep_warm_ms (default: the daemon's own; 0 turns it off)")
     ap.add_argument("--out", default=None, help="JSON path (default bench/results/floor-<date>-<host>.json)")
     ap.add_argument("--rtt", action="store_true", help=argparse.SUPPRESS)     # the 16-voice client process
     ap.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
@@ -480,13 +484,15 @@ def main() -> int:
               "the machine is busy, these numbers are not final", file=sys.stderr)
     work = Path(tempfile.mkdtemp(prefix="isudt-bench-floor-"))
     results: dict[str, Any] = {"machine": info, "window_s": window, "quick": a.quick, "rate_per_server": RATE,
+                               "keep_warm_ms": a.keep_warm_ms,
                                "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "bundles": {}}
     echoes = [start_server("echo-c", [str(build_echo_c(work))]),
               start_server("echo-py", [sys.executable, str(BENCH / "echo_udp.py")])]
     try:
         for name in bundles:
             print(f"{name}: interleaved round trips, {window:g} s per kind ...", flush=True)
-            results["bundles"][name] = run_bundle(name, work, echoes, window, name == VOICES_BUNDLE, a.seed)
+            results["bundles"][name] = run_bundle(name, work, echoes, window, name == VOICES_BUNDLE, a.seed,
+                                                    a.keep_warm_ms)
     finally:
         for s in echoes:
             s.stop()

@@ -156,6 +156,7 @@ class InferenceSection:
     providers: str = field(default="auto", metadata=_opt(str, _choice(*PROVIDERS)))
     threads: int = field(default=1, metadata=_opt(int, _int_range(1, 64)))
     position_table: bool = field(default=True, metadata=_opt(bool))
+    keep_warm_ms: float = field(default=5.0, metadata=_opt(float, _float_range(0, 1000)))
 
 
 @dataclass(frozen=True)

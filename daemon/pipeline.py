@@ -149,6 +149,7 @@ class PipelineCounters:
     errors: int = 0        # requests that failed in inference (answered with /error)
     batches: int = 0       # inference runs (one per stage per drain)
     table_hits: int = 0    # /pictslider answered from the position table
+    warm_passes: int = 0   # keep_warm passes (between requests; results dropped)
 
 
 class Pipeline:
@@ -234,6 +235,20 @@ class Pipeline:
         if models is None:
             self.fill_chunk = chunk
         return chunk
+
+    def keep_warm(self) -> None:
+        """One batch-1 pass through every network, results dropped: keeps their code and weights in cache.
+
+        Why: on the machines measured, a batch-1 ORT call after ~10 ms of idling
+        costs 5-10x one made right after another (docs/measurements.md, "The
+        control path"); a performer's slider at 20 messages a second hits exactly
+        that. Passing through the networks every few milliseconds while nothing
+        else runs keeps the next request's path hot, for ~2 % of one core.
+        """
+        m = self._models
+        side = m.manifest.image_size
+        m.invert(m.decode(m.map(m.encode_image(np.zeros((1, 1, side, side), np.float32)))))
+        self.counters.warm_passes += 1
 
     def fill(self) -> int:
         """Compute the next chunk of missing table entries (call only while idle); returns how many."""

@@ -97,6 +97,7 @@ class Runtime:
         self.latency_ms = Ring()   # datagram receipt -> replies sent
         self.loop: asyncio.AbstractEventLoop | None = None   # set by serve(); runs the idle fill
         self._last_request = 0.0
+        self._last_warm = 0.0
         self._limits = Limits.from_manifest(models.manifest, cfg.synth.voices, cfg.osc.max_blob_bytes)
         self._pushed: DaemonState | None = None
         self._told: set = set()              # subscribers that have had the full state
@@ -154,6 +155,26 @@ class Runtime:
             self.pipeline.fill()
             delay = (time.perf_counter() - t) * (1.0 / FILL_DUTY - 1.0)
         self.loop.call_later(delay, self.fill_when_idle)
+
+    def keep_warm(self) -> None:
+        """Every `inference.keep_warm_ms` without a request, one pass through the networks; reschedules itself.
+
+        On the event loop, like the fill: a request that arrives meanwhile waits
+        at most one batch-1 pass (~0.1 ms). Off (checked again once a second,
+        a reload may turn it on) when the setting is 0.
+        """
+        if self.loop is None:
+            return
+        period = self.cfg.inference.keep_warm_ms / 1e3
+        if period <= 0:
+            self.loop.call_later(1.0, self.keep_warm)
+            return
+        now = time.monotonic()
+        since = now - max(self._last_request, self._last_warm)
+        if since >= period:
+            self.pipeline.keep_warm()
+            self._last_warm, since = now, 0.0
+        self.loop.call_later(period - since, self.keep_warm)
 
     def _apply(self, result: Result) -> None:
         """Play, then answer; a synth that refuses (e.g. its command queue is full) turns it into an /error.
@@ -393,7 +414,7 @@ class Runtime:
             voices=self.cfg.synth.voices, received=o.received, handled=o.handled + p.handled,
             coalesced=p.coalesced, errors=o.errors + p.errors, dropped=o.dropped, pending=self.pipeline.pending(),
             clamped=o.clamped, errors_unreplied=o.errors_unreplied, datagrams=o.datagrams, overflowed=o.overflowed,
-            replies_failed=self.replies.failed, table_hits=p.table_hits, subscribers=len(self.replies.subscribers),
+            replies_failed=self.replies.failed, table_hits=p.table_hits, warm_passes=p.warm_passes, subscribers=len(self.replies.subscribers),
             subscribers_refused=self.replies.subscribers.refused, table_filled=self.pipeline.table.filled,
             inference_ms=self.pipeline.inference_ms.percentiles(50, 99), latency_ms=self.latency_ms.percentiles(50, 99),
             audio=self.audio_stats(), synth=self.synth.snapshot(), reloads=self.reloads,
@@ -655,6 +676,7 @@ async def serve(runtime: Runtime, sock: Any, args: argparse.Namespace, t_start: 
     tick = asyncio.create_task(housekeeping(runtime, notifier))
     talk = asyncio.create_task(tell_subscribers(runtime))
     loop.call_later(FILL_IDLE_S, runtime.fill_when_idle)
+    loop.call_soon(runtime.keep_warm)
     await stop.wait()
 
     # shutdown: stop listening, fade, close — all within a second

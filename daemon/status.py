@@ -138,6 +138,7 @@ class StatusReport:
     subscriber_addresses: tuple[str, ...]
     synth_kind: str = "sine"                                   # the bundle's synth and its parameters
     synth_params: tuple[tuple[str, str], ...] = (("pitch", "MIDI"), ("db", "dB"))   # (name, unit) each
+    warm_passes: int = 0                                       # inference.keep_warm_ms passes so far
 
     def pairs(self) -> list[Pair]:
         return status_pairs(self)
@@ -166,6 +167,7 @@ def status_pairs(r: StatusReport) -> list[Pair]:
               ("reloads", r.reloads), ("uptime_s", round(r.uptime_s, 1))]
     pairs += listen_pairs(r.listen)
     pairs += synth_pairs(r.synth_kind, r.synth_params)     # added last (before the subscribers): older readers
+    pairs += [("warm_passes", r.warm_passes)]
     pairs += [("subscriber", a) for a in r.subscriber_addresses]
     return pairs
 

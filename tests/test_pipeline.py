@@ -276,3 +276,20 @@ def test_real_bundle_end_to_end(bundle_dir) -> None:
     h.p.stage(LatentImageRequest(0, z=z.astype(np.float32), address="/latent/image"))
     (res,) = h.flush()
     assert res.params is not None and res.z_sound is not None and len(res.z_sound) == man.sound_latent
+
+
+def test_keep_warm_passes_through_every_forward_network_and_plays_nothing() -> None:
+    h = Harness(FakeModels())
+    h.p.keep_warm()
+    h.p.keep_warm()
+    assert h.p.counters.warm_passes == 2
+    assert [c for c, _ in h.p.models.calls] == ["encode", "map", "decode"] * 2
+    assert h.played == [] and h.p.counters.handled == 0 and h.p.pending() == 0
+
+
+@pytest.mark.parametrize("name", ["square-sine", "digits-fm"])
+def test_keep_warm_runs_the_real_bundles(name: str) -> None:
+    from isudt.daemon.bundle import open_bundle, shipped_bundles
+    p = Pipeline(open_bundle(shipped_bundles()[name], "cpu"), 2)
+    p.keep_warm()
+    assert p.counters.warm_passes == 1 and p.counters.errors == 0

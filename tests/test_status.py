@@ -11,9 +11,9 @@ NAMES = ("version model_id provider device audio_state audio_ok samplerate block
          "callback_us_p99 callback_us_max block_us gain_db muted glide_ms active_voices limiter_gain_db reloads "
          "uptime_s way_back listening input_device input_level_db analyses silent_frames silences listen_stale "
          "listen_failed analysis_p50_ms analysis_p99_ms image_p50_ms image_p99_ms "
-         "synth synth_params synth_units").split()     # the synth's: added at the end (before the subscribers)
+         "synth synth_params synth_units warm_passes").split()   # synth's, then warm_passes: added at the end
 # the OSC type tags of those values, as a live daemon (null device) sent them before status.py (s, i: int32, f: float32)
-TAGS = "sssssiiiiiiiiiiiiiiiiiiiffffiiiiifffffifififiisfiiiiiffff" + "sss"
+TAGS = "sssssiiiiiiiiiiiiiiiiiiiffffiiiiifffffifififiisfiiiiiffff" + "sss" + "i"
 
 
 def report(audio: AudioStats, subscribers: tuple[str, ...] = ()) -> StatusReport:
@@ -49,7 +49,8 @@ def test_the_synth_pairs_name_an_fm_bundles_parameters_and_units() -> None:
     pairs = status_pairs(replace(report(AudioStats(), subscribers=("127.0.0.1:9000",)), synth_kind="fm",
                                  synth_params=fm))
     names = [k for k, _ in pairs]
-    assert names[names.index("image_p99_ms") + 1:] == ["synth", "synth_params", "synth_units", "subscriber"]
+    assert names[names.index("image_p99_ms") + 1:] == ["synth", "synth_params", "synth_units", "warm_passes",
+                                                          "subscriber"]
     values = dict(pairs)
     assert (values["synth"], values["synth_params"], values["synth_units"]) == ("fm", "pitch,ratio,index",
                                                                                 "MIDI,x carrier,")
