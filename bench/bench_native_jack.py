@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,6 +51,8 @@ LATE = re.compile(r"JackEngine::XRun: client(?: =)? (?P<name>.+?) (?:was not (?:
                   r"|finished after)")
 DRIVER = re.compile(r"JackTimedDriver::Process XRun|JackAudioDriver::ProcessAsync: read error")
 METRO_NAME = "metro"
+C_CLIENT_NAME = "engine-c"
+ROOT = Path(__file__).resolve().parents[1]
 BUSY = ["sh", "-c", "while :; do :; done"]
 BACKENDS = ("portaudio", "jack")
 
@@ -97,6 +100,44 @@ def count_late(text: str) -> tuple[dict[str, int], dict[str, dict[str, int]], in
     return late, states, driver
 
 
+def rt_threads(pid: int) -> list[int]:
+    """The SCHED_FIFO/SCHED_RR threads of process `pid`: libjack's process thread of each client it holds."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[38]) in (1, 2):          # stat field 41, policy: SCHED_FIFO, SCHED_RR
+            found.append(int(task.name))
+    return found
+
+
+def schedstat(pid: int, tids: list[int]) -> tuple[int, int, int]:
+    """(ns on a CPU, ns runnable but waiting for a CPU, times scheduled) summed over `tids` (/proc/.../schedstat)."""
+    total = [0, 0, 0]
+    for tid in tids:
+        try:
+            vals = [int(v) for v in Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()]
+        except OSError:
+            continue
+        total = [a + b for a, b in zip(total, vals)]
+    return total[0], total[1], total[2]
+
+
+def build_c_client(work: Path) -> Path | None:
+    """bench/engine_jack_client.c with the engine and the backend (the module's flags); None without gcc."""
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if cc is None:
+        return None
+    exe = work / "engine_jack_client"
+    d = ROOT / "daemon"
+    subprocess.run([cc, "-std=gnu11", "-O2", "-fno-math-errno", "-Wall", "-Wextra", f"-I{d}",
+                    str(ROOT / "bench" / "engine_jack_client.c"), str(d / "engine.c"), str(d / "jack_backend.c"),
+                    "-lm", "-ldl", "-lpthread", "-o", str(exe)], check=True, timeout=120)
+    return exe
+
+
 def sound_voices(c: Client, voices: int) -> int:
     """Make every voice sound (/voice/N/latent/sound with the bundle's latent width); active voices after."""
     from isudt.daemon.osc_codec import encode_message
@@ -116,9 +157,12 @@ def sound_voices(c: Client, voices: int) -> int:
     return int(c.status().get("active_voices", -1))
 
 
-def window(server: Any, seconds: float, loaded: bool) -> dict[str, Any]:
-    """One window: jackd's log slice while `seconds` pass (with two busy loops when `loaded`)."""
+def window(server: Any, seconds: float, loaded: bool, threads: dict[str, tuple[int, list[int]]]) -> dict[str, Any]:
+    """One window: jackd's log slice while `seconds` pass (with two busy loops when `loaded`), and what the
+    scheduler says of each client's realtime thread (CPU time and time spent runnable but not running, per
+    wake-up: the second is what a "Triggered" late client was waiting for)."""
     start = len(server.log())
+    before = {label: schedstat(pid, tids) for label, (pid, tids) in threads.items()}
     busy = [subprocess.Popen(BUSY) for _ in range(2)] if loaded else []
     try:
         time.sleep(seconds)
@@ -126,54 +170,78 @@ def window(server: Any, seconds: float, loaded: bool) -> dict[str, Any]:
         for p in busy:
             p.kill()
             p.wait(5)
+    sched = {}
+    for label, (pid, tids) in threads.items():
+        run, wait, slices = (a - b for a, b in zip(schedstat(pid, tids), before[label]))
+        sched[label] = {"run_us_per_wake": run / 1e3 / max(1, slices), "wait_us_per_wake": wait / 1e3 / max(1, slices),
+                        "wakes": slices}
     text = server.log()[start:]
     late, states, driver = count_late(text)
     lines = [line for line in text.splitlines() if LATE.search(line) or DRIVER.search(line)]
     return {"loaded": loaded, "seconds": seconds, "late": late, "states": states, "driver_xruns": driver,
-            "lines": lines[:200]}
+            "sched": sched, "lines": lines[:200]}
 
 
 def run(a: argparse.Namespace) -> dict[str, Any]:
     from support.jack import jack_server
 
     work = Path(tempfile.mkdtemp(prefix="isudt-bench-native-jack-"))
-    base = {"osc": {"port": 0, "reply_port": 0, "reply_to_sender": True}, "web": {"enabled": False},
+    base: dict[str, Any] = {"osc": {"port": 0, "reply_port": 0, "reply_to_sender": True}, "web": {"enabled": False},
             "inference": {"providers": "cpu", "position_table": False}, "logging": {"level": "warning"},
             "synth": {"voices": a.voices}, "bundle": {"path": a.bundle}}
+    if a.mlock:
+        base["audio"] = {"mlock": True}
     rows: dict[str, str] = {}          # row label -> JACK client name
+    threads: dict[str, tuple[int, list[int]]] = {}   # row label -> (pid, its realtime threads)
     daemons = []
     metro = None
+    c_client = None
     with jack_server(rescan_portaudio=False, realtime=True) as server:
         if not server.realtime:
             print("jackd refused realtime scheduling: running --no-realtime (the counts mean less)", flush=True)
         try:
             for backend in a.backends:
                 before = jack_clients()
-                d = start_daemon(work, {**base, "audio": {"backend": backend}}, "system")
+                d = start_daemon(work, {**base, "audio": {**base.get("audio", {}), "backend": backend}}, "system")
                 daemons.append(d)
                 name = wait_new_client(before)
                 c = Client(d.addr)
                 st = c.status()
                 active = sound_voices(c, a.voices)
                 rows[f"daemon ({backend})"] = name
+                threads[f"daemon ({backend})"] = (d.proc.pid, rt_threads(d.proc.pid))
                 print(f"daemon on {backend}: JACK client {name!r}, device {st.get('device')!r}, "
                       f"{active} voices sounding", flush=True)
+            exe = build_c_client(work) if a.c_client else None
+            if exe is not None:
+                before = jack_clients()
+                total_s = 2 * a.rounds * a.seconds + 30
+                c_client = subprocess.Popen([str(exe), C_CLIENT_NAME, str(a.voices), str(total_s)],
+                                            stdout=subprocess.DEVNULL)
+                rows["engine in C (no Python)"] = wait_new_client(before)
+                time.sleep(0.5)
+                threads["engine in C (no Python)"] = (c_client.pid, rt_threads(c_client.pid))
             before = jack_clients()
             metro = subprocess.Popen(["jack_metro", "-b", "120", "-n", METRO_NAME], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
             rows["jack_metro"] = wait_new_client(before)
             time.sleep(1.0)
+            threads["jack_metro"] = (metro.pid, rt_threads(metro.pid))
+            print("realtime threads: " + "; ".join(f"{k} {v[1]}" for k, v in threads.items()), flush=True)
             windows = []
             for r in range(a.rounds):
                 for loaded in (False, True):
                     print(f"round {r + 1}/{a.rounds}: {'loaded' if loaded else 'idle'} {a.seconds:.0f} s ...",
                           flush=True)
-                    windows.append(window(server, a.seconds, loaded))
-            underruns = {f"daemon ({b})": Client(d.addr).status().get("underruns") for b, d in zip(a.backends, daemons)}
+                    windows.append(window(server, a.seconds, loaded, threads))
+            statuses = {f"daemon ({b})": Client(d.addr).status() for b, d in zip(a.backends, daemons)}
+            underruns = {k: st.get("underruns") for k, st in statuses.items()}
+            engine_us = {k: {q: st.get(f"callback_us_{q}") for q in ("p50", "p99", "max")} for k, st in statuses.items()}
         finally:
-            if metro is not None:
-                metro.terminate()
-                metro.wait(5)
+            for p in (metro, c_client):
+                if p is not None:
+                    p.terminate()
+                    p.wait(5)
             exits = [d.stop()[0] for d in daemons]
         realtime = server.realtime
     totals: dict[str, dict[str, int]] = {}
@@ -185,11 +253,18 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
         for w in windows:
             for k, v in w["states"].get(name, {}).items():
                 states.setdefault(label, {})[k] = states.get(label, {}).get(k, 0) + v
-    return {"jackd_realtime": realtime, "states": states, "rounds": a.rounds, "seconds": a.seconds, "voices": a.voices,
+    sched: dict[str, dict[str, float]] = {}
+    for label in rows:
+        for kind in ("idle", "loaded"):
+            ws = [w["sched"][label] for w in windows if w["loaded"] == (kind == "loaded")]
+            wakes = sum(x["wakes"] for x in ws)
+            sched.setdefault(label, {})[f"run_us_{kind}"] = sum(x["run_us_per_wake"] * x["wakes"] for x in ws) / max(1, wakes)
+            sched[label][f"wait_us_{kind}"] = sum(x["wait_us_per_wake"] * x["wakes"] for x in ws) / max(1, wakes)
+    return {"jackd_realtime": realtime, "states": states, "sched": sched, "mlock": a.mlock, "rounds": a.rounds, "seconds": a.seconds, "voices": a.voices,
             "bundle": a.bundle, "clients": rows, "totals": totals, "windows": windows,
             "driver_xruns": {k: sum(w["driver_xruns"] for w in windows if w["loaded"] == (k == "loaded"))
                              for k in ("idle", "loaded")},
-            "daemon_underruns": underruns, "daemon_exits": exits}
+            "daemon_underruns": underruns, "engine_callback_us": engine_us, "daemon_exits": exits}
 
 
 def print_table(r: dict[str, Any]) -> None:
@@ -211,6 +286,14 @@ def print_table(r: dict[str, Any]) -> None:
     print(f"| (dummy driver woke late) | system | {d['idle']} | {d['loaded']} | {d['idle'] + d['loaded']} | | |")
     print("\nwhere the late clients were (Triggered: woken, no CPU yet; Running: in its callback; after: finished "
           "past the deadline): " + "; ".join(f"{k} {v}" for k, v in r["states"].items()))
+    print("\nthe clients' realtime threads (/proc schedstat, mean per wake-up): "
+          "CPU time, and time runnable but waiting for a CPU")
+    print("\n| client | CPU us idle | CPU us loaded | wait us idle | wait us loaded |\n| --- | --- | --- | --- | --- |")
+    for label, x in r["sched"].items():
+        print(f"| {label} | {x['run_us_idle']:.1f} | {x['run_us_loaded']:.1f} | {x['wait_us_idle']:.1f} | "
+              f"{x['wait_us_loaded']:.1f} |")
+    print("the engine's own callback time (its clock around the render, last ~11 s): " + "; ".join(
+        f"{k} p50 {v['p50']:.0f} us, p99 {v['p99']:.0f} us" for k, v in r["engine_callback_us"].items()))
     print(f"daemon underruns (engine): {r['daemon_underruns']}; daemon exits: {r['daemon_exits']}")
 
 
@@ -222,6 +305,9 @@ def main() -> int:
     ap.add_argument("--bundle", default="digits-fm", help="a shipped bundle name (isudt bundles)")
     ap.add_argument("--backends", default=",".join(BACKENDS),
                     help="the daemon's audio.backend values to run, comma-separated (one daemon each)")
+    ap.add_argument("--no-c-client", dest="c_client", action="store_false",
+                    help="leave out the engine-in-C client (bench/engine_jack_client.c, the same engine work)")
+    ap.add_argument("--mlock", action="store_true", help="the daemons lock their memory (audio.mlock)")
     ap.add_argument("--out", default=None, help="JSON path (default bench/results/native-jack-*.json)")
     a = ap.parse_args()
     a.backends = [b for b in a.backends.split(",") if b]

@@ -230,12 +230,16 @@ class NativeJackStream:
     out_i to the i-th playback port of `playback` (and the i-th capture port of
     `capture` to in_i). The process callback is C: the engine's own callback on
     the port buffers. The engine must outlive the stream (AudioOutput's rule).
+    The client renders the server's period (PortAudio would re-block it to
+    audio.blocksize; a different period is logged). A lock keeps `stats`
+    (the monitor thread) from reading a client `close` is freeing.
     """
 
     def __init__(self, engine: Engine, channels: int, in_channels: int, playback: str, capture: str | None,
-                 samplerate: int, client_name: str = JACK_CLIENT_NAME) -> None:
+                 samplerate: int, blocksize: int = 0, client_name: str = JACK_CLIENT_NAME) -> None:
         from ._engine import ffi, lib
         self._ffi, self._lib = ffi, lib
+        self._lock = threading.Lock()
         self._err = ffi.new("char[512]")
         self._stats = ffi.new("isudt_jack_stats *")
         self._playback = f"^{_ere_escape(playback)}:"
@@ -245,10 +249,13 @@ class NativeJackStream:
         if h == ffi.NULL:
             raise AudioDeviceError(f"native JACK client: {self._error()}")
         self._h: Any = h
-        rate = self.stats()["samplerate"]
-        if rate != samplerate:
+        st = self.stats()
+        if st["samplerate"] != samplerate:
             self.close()
-            raise AudioDeviceError(f"the JACK server runs at {rate} Hz, audio.samplerate is {samplerate}")
+            raise AudioDeviceError(f"the JACK server runs at {st['samplerate']} Hz, audio.samplerate is {samplerate}")
+        if blocksize and st["buffer_size"] != blocksize:
+            log.info("audio: the JACK server's period is %d frames (audio.blocksize %d); the native client "
+                     "renders the server's period", st["buffer_size"], blocksize)
         name = ffi.new("char[128]")
         lib.isudt_jack_name(h, name, 128)
         self.name = ffi.string(name).decode(errors="replace")
@@ -263,12 +270,14 @@ class NativeJackStream:
 
     def stats(self) -> dict[str, int]:
         """cycles, xruns, shutdown, active, realtime, rt_priority, samplerate, buffer_size, connected_out/_in."""
-        if self._h is None:
-            return {"active": 0, "shutdown": 0}
-        self._lib.isudt_jack_get_stats(self._h, self._stats)
-        s = self._stats
-        return {k: int(getattr(s, k)) for k in ("cycles", "xruns", "shutdown", "active", "realtime", "rt_priority",
-                                                 "samplerate", "buffer_size", "connected_out", "connected_in")}
+        with self._lock:
+            if self._h is None:
+                return {"active": 0, "shutdown": 0}
+            self._lib.isudt_jack_get_stats(self._h, self._stats)
+            s = self._stats
+            return {k: int(getattr(s, k)) for k in ("cycles", "xruns", "shutdown", "active", "realtime",
+                                                     "rt_priority", "samplerate", "buffer_size", "connected_out",
+                                                     "connected_in")}
 
     @property
     def active(self) -> bool:
@@ -277,9 +286,10 @@ class NativeJackStream:
 
     def close(self, ignore_errors: bool = True) -> None:
         """Deactivate and close the client (after a server shutdown too); once."""
-        h, self._h = self._h, None
-        if h is not None:
-            self._lib.isudt_jack_close(h)
+        with self._lock:
+            h, self._h = self._h, None
+            if h is not None:
+                self._lib.isudt_jack_close(h)
 
     stop = close
     abort = close
@@ -438,7 +448,8 @@ class AudioOutput:
         if self.backend == "jack":
             inp = self._input
             return NativeJackStream(self.engine, self.cfg.channels, self.cfg.input_channels if inp else 0,
-                                    out["name"], inp["name"] if inp else None, self.cfg.samplerate)
+                                    out["name"], inp["name"] if inp else None, self.cfg.samplerate,
+                                    self.cfg.blocksize)
         device: Any
         channels: int | tuple[int, int]
         if self._input is None:
