@@ -392,6 +392,20 @@ class OscServer(asyncio.DatagramProtocol):
         else:
             self.counters.errors_unreplied += 1
 
+    def keep_warm(self) -> None:
+        """Decode, validate and encode a request and its reply as `handle` and `answer` would; nothing is sent.
+
+        The Python side of a request after ~10 ms of idling costs 3-4x a hot
+        one (docs/measurements.md, "Keeping warm"); `Runtime.keep_warm` calls
+        this beside the networks' pass. Nothing is counted, staged or played.
+        """
+        limits = self.backend.limits()
+        z = [0.0] * limits.sound_latent
+        for address, args in decode_packet(encode_floats("/voice/0/latent/sound", z), self.max_depth,
+                                           self.max_messages):
+            validate(address, args, limits)
+            encode_floats("/voice/0/synthparams", z)
+
     def answer(self, result: "Result") -> None:
         """The replies for one inference result: `/sineparams pitch dB` (a sine bundle) or `/synthparams p1 ..
         pN` (any other synth: the parameters as the engine plays them, `Result.played`), + `/latent/sound z...`

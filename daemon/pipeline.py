@@ -152,6 +152,19 @@ class PipelineCounters:
     warm_passes: int = 0   # keep_warm passes (between requests; results dropped)
 
 
+WARM_FRAME = np.zeros((28, 28), np.uint8)   # what keep_warm passes through the frame path
+
+
+def frame_image(pixels: np.ndarray, size: int, square_world: bool) -> np.ndarray:
+    """A `/frame`'s pixels (uint8 or floats in [0, 1]) as the image encoder's `size x size` input.
+
+    The square world's frames as they always were (area-resized: its replies
+    are pinned); the others as their training data was fitted.
+    """
+    scaled = pixels.astype(np.float32) * (1.0 / 255.0) if pixels.dtype == np.uint8 else pixels
+    return resize_area(scaled, size) if square_world else fit_image(scaled, size)
+
+
 class Pipeline:
     """Staging (newest per voice beyond `direct_limit`), the position table and batched inference.
 
@@ -246,8 +259,8 @@ class Pipeline:
         else runs keeps the next request's path hot, for ~2 % of one core.
         """
         m = self._models
-        side = m.manifest.image_size
-        m.invert(m.decode(m.map(m.encode_image(np.zeros((1, 1, side, side), np.float32)))))
+        image = frame_image(WARM_FRAME, m.manifest.image_size, m.manifest.square is not None)
+        m.invert(m.decode(m.map(m.encode_image(image[None, None]))))
         self.counters.warm_passes += 1
 
     def fill(self) -> int:
@@ -327,10 +340,7 @@ class Pipeline:
                 images.append(render_square(r.x, r.y, models.manifest.square))
                 image_idx.append(k)
             elif isinstance(r, FrameRequest):
-                px = r.pixels
-                scaled = px.astype(np.float32) * (1.0 / 255.0) if px.dtype == np.uint8 else px
-                # the square world's frames as they always were (pinned replies); others as their training fit
-                images.append(resize_area(scaled, size) if square_world else fit_image(scaled, size))
+                images.append(frame_image(r.pixels, size, square_world))
                 image_idx.append(k)
             elif isinstance(r, LatentImageRequest):
                 z_img.append(r.z)

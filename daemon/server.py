@@ -157,7 +157,8 @@ class Runtime:
         self.loop.call_later(delay, self.fill_when_idle)
 
     def keep_warm(self) -> None:
-        """Every `inference.keep_warm_ms` without a request, one pass through the networks; reschedules itself.
+        """Every `inference.keep_warm_ms` without a request, one pass through the networks and the OSC
+        decoding; reschedules itself.
 
         On the event loop, like the fill: a request that arrives meanwhile waits
         at most one batch-1 pass (~0.1 ms). Off (checked again once a second,
@@ -172,7 +173,12 @@ class Runtime:
         now = time.monotonic()
         since = now - max(self._last_request, self._last_warm)
         if since >= period:
-            self.pipeline.keep_warm()
+            try:
+                self.pipeline.keep_warm()
+                if self.osc is not None:
+                    self.osc.keep_warm()
+            except Exception:   # a bundle that cannot take the warm pass must not stop the timer
+                log.exception("keep_warm failed")
             self._last_warm, since = now, 0.0
         self.loop.call_later(period - since, self.keep_warm)
 

@@ -132,13 +132,14 @@ def test_position_table_fills_only_while_idle_and_says_how_full(daemon_factory) 
 
 def test_the_networks_are_kept_warm_between_requests_only_when_configured(daemon_factory) -> None:
     """keep_warm_ms 5: a quiet daemon passes through its networks ~200 times a second; 0: never."""
-    warm = daemon_factory({"inference": {"keep_warm_ms": 5}})
+    warm = daemon_factory({"inference": {"keep_warm_ms": 5}}, ["--bundle", "digits-fm"])   # the 3-D, fitted world
     first = warm.status()["warm_passes"]
     time.sleep(1.0)
     passes = warm.status()["warm_passes"] - first
     assert 50 <= passes <= 220, passes          # 200 a second at most; at least a quarter of that on a busy VM
+    assert "keep_warm failed" not in warm.stderr_text()
     assert warm.stop() == 0
-    cold = daemon_factory({"inference": {"keep_warm_ms": 0}})
+    cold = daemon_factory({"inference": {"keep_warm_ms": 0}})           # the square world
     time.sleep(0.5)
     assert cold.status()["warm_passes"] == 0
     assert cold.stop() == 0
