@@ -28,8 +28,22 @@ finished too late. Both are "late" for NAME; the lines are counted per client
 in each window's slice of jackd's log. ``JackTimedDriver::Process XRun`` (the
 dummy driver itself woke late) is counted apart as "driver".
 
-Smoke runs on a shared 2-core development VM say little about the final
-figures: the lead measures those on an idle machine.
+Beside the counts, the table says where each late client was (Triggered:
+woken but not yet on a CPU when the next cycle began; Running: inside its
+callback; after: finished past the deadline) and what the scheduler says of
+each client's realtime thread over the windows (/proc/PID/task/TID/schedstat:
+CPU time and runqueue wait per wake-up; page faults): the cost of each layer
+at the same engine work. The "engine in C (no Python)" row is
+bench/engine_jack_client.c: the daemon's engine on the native backend in a
+plain C process, the same voices (--no-c-client leaves it out).
+
+Reading it: every realtime client has jackd's client priority (SCHED_FIFO 5
+beside jackd's 10), so with more clients than cores they queue behind each
+other; the clients started later (the C client, jack_metro) wait longest
+(see "wait us"), which makes runs with several daemons kinder to the daemons
+than a daemon alone beside jack_metro (`--backends portaudio`, `--backends
+jack`). Smoke runs on a shared 2-core development VM say little about the
+final figures: the lead measures those on an idle machine.
 """
 from __future__ import annotations
 
@@ -113,16 +127,19 @@ def rt_threads(pid: int) -> list[int]:
     return found
 
 
-def schedstat(pid: int, tids: list[int]) -> tuple[int, int, int]:
-    """(ns on a CPU, ns runnable but waiting for a CPU, times scheduled) summed over `tids` (/proc/.../schedstat)."""
-    total = [0, 0, 0]
+def schedstat(pid: int, tids: list[int]) -> tuple[int, int, int, int]:
+    """(ns on a CPU, ns runnable but waiting for a CPU, times scheduled, page faults) summed over `tids`
+    (/proc/.../schedstat, and minflt + majflt of /proc/.../stat)."""
+    total = [0, 0, 0, 0]
     for tid in tids:
         try:
             vals = [int(v) for v in Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()]
+            fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
+        vals.append(int(fields[7]) + int(fields[9]))     # stat fields 10 and 12: minflt, majflt
         total = [a + b for a, b in zip(total, vals)]
-    return total[0], total[1], total[2]
+    return total[0], total[1], total[2], total[3]
 
 
 def build_c_client(work: Path) -> Path | None:
@@ -172,9 +189,9 @@ def window(server: Any, seconds: float, loaded: bool, threads: dict[str, tuple[i
             p.wait(5)
     sched = {}
     for label, (pid, tids) in threads.items():
-        run, wait, slices = (a - b for a, b in zip(schedstat(pid, tids), before[label]))
+        run, wait, slices, faults = (a - b for a, b in zip(schedstat(pid, tids), before[label]))
         sched[label] = {"run_us_per_wake": run / 1e3 / max(1, slices), "wait_us_per_wake": wait / 1e3 / max(1, slices),
-                        "wakes": slices}
+                        "wakes": slices, "page_faults": faults}
     text = server.log()[start:]
     late, states, driver = count_late(text)
     lines = [line for line in text.splitlines() if LATE.search(line) or DRIVER.search(line)]
@@ -260,6 +277,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
             wakes = sum(x["wakes"] for x in ws)
             sched.setdefault(label, {})[f"run_us_{kind}"] = sum(x["run_us_per_wake"] * x["wakes"] for x in ws) / max(1, wakes)
             sched[label][f"wait_us_{kind}"] = sum(x["wait_us_per_wake"] * x["wakes"] for x in ws) / max(1, wakes)
+            sched[label][f"faults_{kind}"] = sum(x["page_faults"] for x in ws)
     return {"jackd_realtime": realtime, "states": states, "sched": sched, "mlock": a.mlock, "rounds": a.rounds, "seconds": a.seconds, "voices": a.voices,
             "bundle": a.bundle, "clients": rows, "totals": totals, "windows": windows,
             "driver_xruns": {k: sum(w["driver_xruns"] for w in windows if w["loaded"] == (k == "loaded"))
@@ -288,10 +306,11 @@ def print_table(r: dict[str, Any]) -> None:
           "past the deadline): " + "; ".join(f"{k} {v}" for k, v in r["states"].items()))
     print("\nthe clients' realtime threads (/proc schedstat, mean per wake-up): "
           "CPU time, and time runnable but waiting for a CPU")
-    print("\n| client | CPU us idle | CPU us loaded | wait us idle | wait us loaded |\n| --- | --- | --- | --- | --- |")
+    print("\n| client | CPU us idle | CPU us loaded | wait us idle | wait us loaded | page faults idle / loaded |\n"
+          "| --- | --- | --- | --- | --- | --- |")
     for label, x in r["sched"].items():
         print(f"| {label} | {x['run_us_idle']:.1f} | {x['run_us_loaded']:.1f} | {x['wait_us_idle']:.1f} | "
-              f"{x['wait_us_loaded']:.1f} |")
+              f"{x['wait_us_loaded']:.1f} | {x['faults_idle']} / {x['faults_loaded']} |")
     print("the engine's own callback time (its clock around the render, last ~11 s): " + "; ".join(
         f"{k} p50 {v['p50']:.0f} us, p99 {v['p99']:.0f} us" for k, v in r["engine_callback_us"].items()))
     print(f"daemon underruns (engine): {r['daemon_underruns']}; daemon exits: {r['daemon_exits']}")
