@@ -37,6 +37,18 @@ at the same engine work. The "engine in C (no Python)" row is
 bench/engine_jack_client.c: the daemon's engine on the native backend in a
 plain C process, the same voices (--no-c-client leaves it out).
 
+Placement (measured here, and why the default pins): under two busy loops
+the kernel keeps each realtime thread where it is, and which client shares
+jackd's CPU decides the counts more than anything the client does. Left to
+the kernel (`--natural`), jack_metro sat on jackd's CPU and the daemon's
+thread on the other (sampled 100 times a second; migrations under load:
+daemon 0, jack_metro 16), and the daemon was late 13-17 times to jack_metro's
+1-3 (native backend), 23-28 to 5-14 (PortAudio). Pinned in turn, half of
+every window on each CPU (the default), the same pairs read 9 vs 11 and 12
+vs 10 (native), 8 vs 5 (PortAudio): the comparison at the same priority and
+the same placement. A C client with the daemon's engine (below) is the check
+that the work per cycle is not what makes the difference.
+
 Reading it: every realtime client has jackd's client priority (SCHED_FIFO 5
 beside jackd's 10), so with more clients than cores they queue behind each
 other; the clients started later (the C client, jack_metro) wait longest
@@ -48,6 +60,7 @@ final figures: the lead measures those on an idle machine.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -80,6 +93,16 @@ def jack_clients() -> set[str]:
     """Client names owning ports on the current server (JACK_DEFAULT_SERVER), from jack_lsp."""
     out = subprocess.run(["jack_lsp"], capture_output=True, text=True, timeout=10).stdout
     return {line.split(":", 1)[0] for line in out.splitlines() if ":" in line}
+
+
+def connect_to_playback(client: str) -> None:
+    """Connect `client`'s output ports to system:playback_1, _2 ... in order, as the daemon's are (jack_metro
+    connects nothing itself; a client that feeds the driver is one the driver waits for, like the daemon)."""
+    out = subprocess.run(["jack_lsp", "-p"], capture_output=True, text=True, timeout=10).stdout.splitlines()
+    ports = [line.strip() for i, line in enumerate(out) if line.startswith(client + ":")
+             and i + 1 < len(out) and "output" in out[i + 1]]
+    for i, port in enumerate(ports[:2]):
+        subprocess.run(["jack_connect", port, f"system:playback_{i + 1}"], capture_output=True, timeout=10)
 
 
 def wait_new_client(before: set[str], timeout: float = 10.0) -> str:
@@ -127,19 +150,22 @@ def rt_threads(pid: int) -> list[int]:
     return found
 
 
-def schedstat(pid: int, tids: list[int]) -> tuple[int, int, int, int]:
-    """(ns on a CPU, ns runnable but waiting for a CPU, times scheduled, page faults) summed over `tids`
-    (/proc/.../schedstat, and minflt + majflt of /proc/.../stat)."""
-    total = [0, 0, 0, 0]
+def schedstat(pid: int, tids: list[int]) -> tuple[int, int, int, int, int]:
+    """(ns on a CPU, ns runnable but waiting for a CPU, times scheduled, page faults, CPU migrations) summed
+    over `tids` (/proc/.../schedstat, minflt + majflt of /proc/.../stat, se.nr_migrations of /proc/.../sched)."""
+    total = [0, 0, 0, 0, 0]
     for tid in tids:
         try:
             vals = [int(v) for v in Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()]
             fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+            sched = Path(f"/proc/{pid}/task/{tid}/sched").read_text()
         except OSError:
             continue
         vals.append(int(fields[7]) + int(fields[9]))     # stat fields 10 and 12: minflt, majflt
+        m = re.search(r"se\.nr_migrations\s*:\s*(\d+)", sched)
+        vals.append(int(m.group(1)) if m else 0)
         total = [a + b for a, b in zip(total, vals)]
-    return total[0], total[1], total[2], total[3]
+    return total[0], total[1], total[2], total[3], total[4]
 
 
 def build_c_client(work: Path) -> Path | None:
@@ -174,29 +200,57 @@ def sound_voices(c: Client, voices: int) -> int:
     return int(c.status().get("active_voices", -1))
 
 
-def window(server: Any, seconds: float, loaded: bool, threads: dict[str, tuple[int, list[int]]]) -> dict[str, Any]:
+def pin(threads: dict[str, tuple[int, list[int]]], half: int) -> dict[str, int]:
+    """Client i's realtime thread on CPU (i + half) % 2: each client spends half of every window on jackd's CPU."""
+    where = {}
+    for i, (label, (_, tids)) in enumerate(threads.items()):
+        cpu = (i + half) % 2
+        for tid in tids:
+            try:
+                os.sched_setaffinity(tid, {cpu})
+            except OSError:
+                pass
+        where[label] = cpu
+    return where
+
+
+def window(server: Any, seconds: float, loaded: bool, threads: dict[str, tuple[int, list[int]]],
+           swap: bool) -> dict[str, Any]:
     """One window: jackd's log slice while `seconds` pass (with two busy loops when `loaded`), and what the
     scheduler says of each client's realtime thread (CPU time and time spent runnable but not running, per
-    wake-up: the second is what a "Triggered" late client was waiting for)."""
+    wake-up: the second is what a "Triggered" late client was waiting for).
+
+    With `swap` (jackd's realtime thread pinned to CPU 0), the clients' threads are pinned to CPUs 0 and
+    1 in turn, swapped at half time, and the late reports are counted per half: which client shares
+    jackd's CPU decides much (measured: the one that does is woken where jackd just went to sleep, the
+    other needs the other CPU, which a busy loop holds and the VM's host may have descheduled)."""
     start = len(server.log())
     before = {label: schedstat(pid, tids) for label, (pid, tids) in threads.items()}
     busy = [subprocess.Popen(BUSY) for _ in range(2)] if loaded else []
+    halves = []
     try:
-        time.sleep(seconds)
+        if swap:
+            for half in (0, 1):
+                mark = len(server.log())
+                where = pin(threads, half)
+                time.sleep(seconds / 2)
+                halves.append({"cpu": where, "late": count_late(server.log()[mark:])[0]})
+        else:
+            time.sleep(seconds)
     finally:
         for p in busy:
             p.kill()
             p.wait(5)
     sched = {}
     for label, (pid, tids) in threads.items():
-        run, wait, slices, faults = (a - b for a, b in zip(schedstat(pid, tids), before[label]))
+        run, wait, slices, faults, moves = (a - b for a, b in zip(schedstat(pid, tids), before[label]))
         sched[label] = {"run_us_per_wake": run / 1e3 / max(1, slices), "wait_us_per_wake": wait / 1e3 / max(1, slices),
-                        "wakes": slices, "page_faults": faults}
+                        "wakes": slices, "page_faults": faults, "migrations": moves}
     text = server.log()[start:]
     late, states, driver = count_late(text)
     lines = [line for line in text.splitlines() if LATE.search(line) or DRIVER.search(line)]
     return {"loaded": loaded, "seconds": seconds, "late": late, "states": states, "driver_xruns": driver,
-            "sched": sched, "lines": lines[:200]}
+            "sched": sched, "halves": halves, "lines": lines[:200]}
 
 
 def run(a: argparse.Namespace) -> dict[str, Any]:
@@ -217,6 +271,12 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
         if not server.realtime:
             print("jackd refused realtime scheduling: running --no-realtime (the counts mean less)", flush=True)
         try:
+            if a.metro_first:       # jackd triggers clients in the order they joined: metro's turn comes first
+                before = jack_clients()
+                metro = subprocess.Popen(["jack_metro", "-b", "120", "-n", METRO_NAME], stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
+                rows["jack_metro"] = wait_new_client(before)
+                connect_to_playback(rows["jack_metro"])
             for backend in a.backends:
                 before = jack_clients()
                 d = start_daemon(work, {**base, "audio": {**base.get("audio", {}), "backend": backend}}, "system")
@@ -238,19 +298,24 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
                 rows["engine in C (no Python)"] = wait_new_client(before)
                 time.sleep(0.5)
                 threads["engine in C (no Python)"] = (c_client.pid, rt_threads(c_client.pid))
-            before = jack_clients()
-            metro = subprocess.Popen(["jack_metro", "-b", "120", "-n", METRO_NAME], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-            rows["jack_metro"] = wait_new_client(before)
+            if metro is None:
+                before = jack_clients()
+                metro = subprocess.Popen(["jack_metro", "-b", "120", "-n", METRO_NAME], stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
+                rows["jack_metro"] = wait_new_client(before)
+                connect_to_playback(rows["jack_metro"])
             time.sleep(1.0)
             threads["jack_metro"] = (metro.pid, rt_threads(metro.pid))
+            if a.swap:
+                for tid in rt_threads(server.proc.pid):
+                    os.sched_setaffinity(tid, {0})
             print("realtime threads: " + "; ".join(f"{k} {v[1]}" for k, v in threads.items()), flush=True)
             windows = []
             for r in range(a.rounds):
                 for loaded in (False, True):
                     print(f"round {r + 1}/{a.rounds}: {'loaded' if loaded else 'idle'} {a.seconds:.0f} s ...",
                           flush=True)
-                    windows.append(window(server, a.seconds, loaded, threads))
+                    windows.append(window(server, a.seconds, loaded, threads, a.swap))
             statuses = {f"daemon ({b})": Client(d.addr).status() for b, d in zip(a.backends, daemons)}
             underruns = {k: st.get("underruns") for k, st in statuses.items()}
             engine_us = {k: {q: st.get(f"callback_us_{q}") for q in ("p50", "p99", "max")} for k, st in statuses.items()}
@@ -278,11 +343,27 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
             sched.setdefault(label, {})[f"run_us_{kind}"] = sum(x["run_us_per_wake"] * x["wakes"] for x in ws) / max(1, wakes)
             sched[label][f"wait_us_{kind}"] = sum(x["wait_us_per_wake"] * x["wakes"] for x in ws) / max(1, wakes)
             sched[label][f"faults_{kind}"] = sum(x["page_faults"] for x in ws)
-    return {"jackd_realtime": realtime, "states": states, "sched": sched, "mlock": a.mlock, "rounds": a.rounds, "seconds": a.seconds, "voices": a.voices,
+            sched[label][f"migrations_{kind}"] = sum(x["migrations"] for x in ws)
+    return {"jackd_realtime": realtime, "states": states, "sched": sched, "mlock": a.mlock,
+            "metro_first": a.metro_first, "order": list(rows), "swap": a.swap,
+            "by_cpu": by_cpu(windows, rows), "rounds": a.rounds, "seconds": a.seconds, "voices": a.voices,
             "bundle": a.bundle, "clients": rows, "totals": totals, "windows": windows,
             "driver_xruns": {k: sum(w["driver_xruns"] for w in windows if w["loaded"] == (k == "loaded"))
                              for k in ("idle", "loaded")},
             "daemon_underruns": underruns, "engine_callback_us": engine_us, "daemon_exits": exits}
+
+
+def by_cpu(windows: list[dict[str, Any]], rows: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Late reports per client while its thread was on jackd's CPU (0) and on the other (1), loaded windows."""
+    out: dict[str, dict[str, int]] = {label: {"jackd_cpu": 0, "other_cpu": 0} for label in rows}
+    for w in windows:
+        if not w["loaded"]:
+            continue
+        for h in w.get("halves", []):
+            for label, name in rows.items():
+                key = "jackd_cpu" if h["cpu"].get(label) == 0 else "other_cpu"
+                out[label][key] += h["late"].get(name, 0)
+    return out
 
 
 def print_table(r: dict[str, Any]) -> None:
@@ -304,13 +385,18 @@ def print_table(r: dict[str, Any]) -> None:
     print(f"| (dummy driver woke late) | system | {d['idle']} | {d['loaded']} | {d['idle'] + d['loaded']} | | |")
     print("\nwhere the late clients were (Triggered: woken, no CPU yet; Running: in its callback; after: finished "
           "past the deadline): " + "; ".join(f"{k} {v}" for k, v in r["states"].items()))
+    if r.get("swap"):
+        print("\nloaded windows, late reports by where the client's thread was pinned (half of each window each): "
+              + "; ".join(f"{k} on jackd's CPU {v['jackd_cpu']}, on the other {v['other_cpu']}"
+                          for k, v in r["by_cpu"].items()))
     print("\nthe clients' realtime threads (/proc schedstat, mean per wake-up): "
           "CPU time, and time runnable but waiting for a CPU")
-    print("\n| client | CPU us idle | CPU us loaded | wait us idle | wait us loaded | page faults idle / loaded |\n"
-          "| --- | --- | --- | --- | --- | --- |")
+    print("\n| client | CPU us idle | CPU us loaded | wait us idle | wait us loaded | page faults idle / loaded "
+          "| CPU migrations idle / loaded |\n| --- | --- | --- | --- | --- | --- | --- |")
     for label, x in r["sched"].items():
         print(f"| {label} | {x['run_us_idle']:.1f} | {x['run_us_loaded']:.1f} | {x['wait_us_idle']:.1f} | "
-              f"{x['wait_us_loaded']:.1f} | {x['faults_idle']} / {x['faults_loaded']} |")
+              f"{x['wait_us_loaded']:.1f} | {x['faults_idle']} / {x['faults_loaded']} | "
+              f"{x['migrations_idle']} / {x['migrations_loaded']} |")
     print("the engine's own callback time (its clock around the render, last ~11 s): " + "; ".join(
         f"{k} p50 {v['p50']:.0f} us, p99 {v['p99']:.0f} us" for k, v in r["engine_callback_us"].items()))
     print(f"daemon underruns (engine): {r['daemon_underruns']}; daemon exits: {r['daemon_exits']}")
@@ -326,10 +412,18 @@ def main() -> int:
                     help="the daemon's audio.backend values to run, comma-separated (one daemon each)")
     ap.add_argument("--no-c-client", dest="c_client", action="store_false",
                     help="leave out the engine-in-C client (bench/engine_jack_client.c, the same engine work)")
+    ap.add_argument("--natural", dest="swap", action="store_false",
+                    help="leave the clients' threads where the kernel puts them (default: jackd's realtime thread "
+                         "pinned to CPU 0, each client's to CPU 0 and 1 in turn, half of every window each)")
+    ap.add_argument("--metro-first", action="store_true",
+                    help="start jack_metro before the daemons (jackd triggers clients in the order they joined)")
     ap.add_argument("--mlock", action="store_true", help="the daemons lock their memory (audio.mlock)")
     ap.add_argument("--out", default=None, help="JSON path (default bench/results/native-jack-*.json)")
     a = ap.parse_args()
     a.backends = [b for b in a.backends.split(",") if b]
+    if a.swap and (os.cpu_count() or 1) < 2:
+        print("one CPU: nothing to pin, placement left to the kernel")
+        a.swap = False
     info = machine()
     r = run(a)
     r["machine"] = info

@@ -10,12 +10,15 @@ Why it is shaped like this
   a JACK client of its own (daemon/jack_backend.c: libjack, dlopen()ed, calls
   the same C callback on the port buffers; client ``isudt``, ports
   ``out_1..N`` and ``in_1..N``, connected to the device's ports as PortAudio
-  connects its own). Why: PortAudio's JACK host API costs its thread about
-  17-20 us a cycle on top of the engine's own 27 us (16 FM voices; the
-  thread's CPU per wake-up 47-60 us through PortAudio, 36-41 us native, in
-  the same runs: bench/bench_native_jack.py), and jackd reported the
-  daemon's PortAudio client late 2-4.6 x as often as jack_metro beside two
-  busy loops. ``auto`` = native when the
+  connects its own). Why: one client and one layer fewer in every cycle
+  (PortAudio keeps a second, idle client per process; its host API adds a
+  few us a cycle: the JACK thread's CPU per wake-up 46-51 us through
+  PortAudio, 42-46 us native, at the same placement and the same engine
+  time, 27 us p50 for 16 FM voices), and jackd's shutdown callback. It is
+  *not* what made jackd report the daemon late more often than jack_metro
+  beside busy loops: that was where the kernel kept each realtime thread
+  (bench/bench_native_jack.py: both backends read like jack_metro once the
+  placement is the same). ``auto`` = native when the
   device is JACK and libjack loads, ``portaudio`` = always sounddevice,
   ``jack`` = native or an error. Every other host API is PortAudio's.
   Devices are still found through PortAudio (the same names and indexes);
