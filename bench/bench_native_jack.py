@@ -46,8 +46,9 @@ daemon 0, jack_metro 16), and the daemon was late 13-17 times to jack_metro's
 1-3 (native backend), 23-28 to 5-14 (PortAudio). Pinned in turn, half of
 every window on each CPU (the default), the same pairs read 9 vs 11 and 12
 vs 10 (native), 8 vs 5 (PortAudio): the comparison at the same priority and
-the same placement. A C client with the daemon's engine (below) is the check
-that the work per cycle is not what makes the difference.
+the same placement. The C client with the daemon's engine (below) shows it
+is not the daemon either: alone beside jack_metro, left to the kernel, it
+was late 18 times to jack_metro's 4 (`--backends "" --natural`).
 
 Reading it: every realtime client has jackd's client priority (SCHED_FIFO 5
 beside jackd's 10), so with more clients than cores they queue behind each
