@@ -193,6 +193,22 @@ static void describe_status(char *err, int err_len, const char *client_name, int
         say(err, err_len, "JACK refused the client %s (status 0x%x)", client_name, (unsigned)status);
 }
 
+/* Ports PREFIX_1 .. PREFIX_n of one direction; 0 (with the reason in err) when JACK refuses one. */
+static int register_ports(isudt_jack *j, jack_port_t **ports, int n, const char *prefix, unsigned long flags,
+                          char *err, int err_len)
+{
+    char port[32];
+    for (int c = 0; c < n; c++) {
+        snprintf(port, sizeof port, "%s_%d", prefix, c + 1);
+        ports[c] = jk.port_register(j->client, port, JACK_AUDIO_TYPE, flags, 0);
+        if (ports[c] == NULL) {
+            say(err, err_len, "JACK refused the port %s:%s", j->name, port);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 isudt_jack *isudt_jack_open(isudt_engine *engine, const char *client_name, int out_channels, int in_channels,
                             char *err, int err_len)
 {
@@ -227,24 +243,10 @@ isudt_jack *isudt_jack_open(isudt_engine *engine, const char *client_name, int o
         return NULL;
     }
     snprintf(j->name, sizeof j->name, "%s", jk.get_client_name(j->client));
-    char port[32];
-    for (int c = 0; c < out_channels; c++) {
-        snprintf(port, sizeof port, "out_%d", c + 1);
-        j->out_ports[c] = jk.port_register(j->client, port, JACK_AUDIO_TYPE, JACK_PORT_IS_OUTPUT, 0);
-        if (j->out_ports[c] == NULL) {
-            say(err, err_len, "JACK refused the port %s:%s", j->name, port);
-            isudt_jack_close(j);
-            return NULL;
-        }
-    }
-    for (int c = 0; c < in_channels; c++) {
-        snprintf(port, sizeof port, "in_%d", c + 1);
-        j->in_ports[c] = jk.port_register(j->client, port, JACK_AUDIO_TYPE, JACK_PORT_IS_INPUT, 0);
-        if (j->in_ports[c] == NULL) {
-            say(err, err_len, "JACK refused the port %s:%s", j->name, port);
-            isudt_jack_close(j);
-            return NULL;
-        }
+    if (!register_ports(j, j->out_ports, out_channels, "out", JACK_PORT_IS_OUTPUT, err, err_len) ||
+        !register_ports(j, j->in_ports, in_channels, "in", JACK_PORT_IS_INPUT, err, err_len)) {
+        isudt_jack_close(j);
+        return NULL;
     }
     if (jk.set_process_callback(j->client, process, j) != 0 || jk.set_xrun_callback(j->client, on_xrun, j) != 0) {
         say(err, err_len, "JACK refused the callbacks of %s", j->name);

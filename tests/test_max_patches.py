@@ -57,7 +57,7 @@ import pytest
 from isudt.daemon.config import OscConfig, SynthSection
 from isudt.daemon.messages import Limits, Refused, validate
 from isudt.daemon.square import DEFAULT_SPEC, render_square
-from support.max_sim import Sim, flatten
+from support.max_sim import Sim, atom, flatten
 from support.patch_drawing import draw, max_patches, picture_name, read_maxpat
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -276,15 +276,6 @@ def test_ports_are_the_daemons_and_the_patchs_own(path: Path) -> None:
 
 # --- what the patches send ------------------------------------------------------------
 
-def _atom(token: str) -> Any:
-    try:
-        return int(token)
-    except ValueError:
-        try:
-            return float(token)
-        except ValueError:
-            return token
-
 
 class Interpreter:
     """Which messages can reach an inlet: a backwards walk over the cords, per object class.
@@ -345,7 +336,7 @@ class Interpreter:
                 raise AssertionError(f"$-arguments in message boxes are not modelled: {b['text']}")
             if not self.into.get((ident, 0)):
                 return []
-            return [[_atom(t) for t in m.split()] for m in b.get("text", "").split(",") if m.strip()]
+            return [[atom(t) for t in m.split()] for m in b.get("text", "").split(",") if m.strip()]
         if cls in ("speedlim", "deferlow"):
             return self.inputs(ident, 0)
         if cls == "gate":
@@ -360,13 +351,13 @@ class Interpreter:
                 return [[conv(m[0])] for m in ins if m and isinstance(m[0], (int, float))]
             return ins
         if cls in ("sel", "select"):
-            keys = [_atom(a) for a in args]
+            keys = [atom(a) for a in args]
             ins = self.inputs(ident, 0)
             if outlet < len(keys):
                 return [["bang"]] if any(m and m[0] == keys[outlet] for m in ins) else []
             return [m for m in ins if not (m and m[0] in keys)]
         if cls in ("pak", "pack"):
-            defaults = [_atom(a) for a in args]
+            defaults = [atom(a) for a in args]
             columns = []
             for i, d in enumerate(defaults):
                 vals = [m[0] for m in self.inputs(ident, i) if m and isinstance(m[0], (int, float))] or [d]
@@ -382,11 +373,11 @@ class Interpreter:
             for m in self.inputs(ident, 0):
                 vals = iter(m)
                 text = re.sub(r"%l?[dioxXucsfeEgG]", lambda _: str(next(vals, m[0])), fmt)
-                out.append([_atom(t) for t in text.split()])
+                out.append([atom(t) for t in text.split()])
             return out
         if cls == "prepend":
             ins = self.inputs(ident, 0)
-            prefixes = [[_atom(a) for a in args]] + [m[1:] for m in ins if m and m[0] == "set"]
+            prefixes = [[atom(a) for a in args]] + [m[1:] for m in ins if m and m[0] == "set"]
             data = [m for m in ins if not (m and m[0] == "set")]
             return [p + m for p in prefixes for m in data]
         if cls in ("r", "receive"):

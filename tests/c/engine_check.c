@@ -20,29 +20,8 @@
 static int in_callback = 0;
 static long forbidden = 0;
 
-#define FORBID(ret, name, params, args)                   \
-    ret __real_##name params;                             \
-    ret __wrap_##name params                              \
-    {                                                     \
-        if (in_callback)                                  \
-            forbidden++;                                  \
-        return __real_##name args;                        \
-    }
-
-FORBID(void *, malloc, (size_t n), (n))
-FORBID(void *, calloc, (size_t a, size_t b), (a, b))
-FORBID(void *, realloc, (void *p, size_t n), (p, n))
-FORBID(int, pthread_mutex_lock, (pthread_mutex_t *m), (m))
-FORBID(int, nanosleep, (const struct timespec *a, struct timespec *b), (a, b))
-FORBID(int, puts, (const char *s), (s))
-
-void __real_free(void *p);
-void __wrap_free(void *p)
-{
-    if (in_callback)
-        forbidden++;
-    __real_free(p);
-}
+#define FORBIDDEN_NOW() (in_callback)
+#include "forbid.h"
 
 static double uniform(double lo, double hi) { return lo + (hi - lo) * (rand() / (double)RAND_MAX); }
 

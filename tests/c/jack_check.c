@@ -27,29 +27,8 @@ static _Atomic long forbidden = 0;
 
 static int off_main(void) { return !pthread_equal(pthread_self(), main_thread); }
 
-#define FORBID(ret, name, params, args)                   \
-    ret __real_##name params;                             \
-    ret __wrap_##name params                              \
-    {                                                     \
-        if (off_main())                                   \
-            forbidden++;                                  \
-        return __real_##name args;                        \
-    }
-
-FORBID(void *, malloc, (size_t n), (n))
-FORBID(void *, calloc, (size_t a, size_t b), (a, b))
-FORBID(void *, realloc, (void *p, size_t n), (p, n))
-FORBID(int, pthread_mutex_lock, (pthread_mutex_t *m), (m))
-FORBID(int, nanosleep, (const struct timespec *a, struct timespec *b), (a, b))
-FORBID(int, puts, (const char *s), (s))
-
-void __real_free(void *p);
-void __wrap_free(void *p)
-{
-    if (off_main())
-        forbidden++;
-    __real_free(p);
-}
+#define FORBIDDEN_NOW() (off_main())
+#include "forbid.h"
 
 static void wait_ms(long ms)   /* on main: not counted, and the wrapped nanosleep is the real one */
 {
