@@ -32,6 +32,7 @@ from .synths import SINE, SYNTHS, SynthDef, SynthParam, parse_synth
 log = logging.getLogger(__name__)
 
 FORMAT = "isudt-bundle/1"
+INDEX_FORMAT = "isudt-bundles/1"   # exported/manifest.yaml: the index of the shipped bundles, not a bundle
 # role -> (input name, output name)
 ROLES = {
     "image_encoder": ("image", "mu"),
@@ -213,14 +214,16 @@ def load_manifest(root: str | Path, verify: bool = True) -> Manifest:
     """
     root = Path(root)
     path = root / "manifest.yaml"
+    inside = [d.name for d in sorted(root.iterdir()) if (d / "manifest.yaml").is_file()] if root.is_dir() else []
+    hint = f"it holds bundles {', '.join(inside)}: name one" if inside else f"shipped bundles: {_known()}"
     if not path.is_file():
-        inside = [d.name for d in sorted(root.iterdir()) if (d / "manifest.yaml").is_file()] if root.is_dir() else []
-        hint = f"it holds bundles {', '.join(inside)}: name one" if inside else f"shipped bundles: {_known()}"
         raise BundleError(f"no manifest.yaml in {root} ({hint})")
     try:
         raw = yaml.safe_load(path.read_text())
     except yaml.YAMLError as e:
         raise BundleError(f"{path}: not valid YAML ({e.__class__.__name__})") from None
+    if isinstance(raw, dict) and raw.get("format") == INDEX_FORMAT:
+        raise BundleError(f"{path} is an index of bundles, not a bundle ({hint})")
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise BundleError(f"{path}: format must be '{FORMAT}'")
     image, sound, files = _require(raw, "image", ""), _require(raw, "sound", ""), _require(raw, "files", "")

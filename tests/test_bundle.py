@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import yaml
 
-from isudt.daemon.bundle import (DEFAULT_BUNDLE, ROLES, BundleError, default_bundle_dir, expected_shapes, load_manifest,
-                                 open_bundle, resolve_bundle, shipped_bundles)
+from isudt.daemon.bundle import (DEFAULT_BUNDLE, INDEX_FORMAT, ROLES, BundleError, default_bundle_dir, expected_shapes,
+                                 load_manifest, open_bundle, resolve_bundle, shipped_bundles)
+from isudt.daemon.synths import SINE
 from isudt.models.evaluate import TARGETS, evaluate_bundle
 
 # re-measured values may differ from the manifest only by float noise (same files, same seeds)
@@ -123,9 +124,16 @@ def test_missing_file_and_bad_manifest_are_refused(bundle_dir: Path, tmp_path: P
 def test_shipped_bundles_one_folder_each(bundle_dir: Path):
     shipped = shipped_bundles()
     assert DEFAULT_BUNDLE == "square-sine" and shipped["square-sine"] == bundle_dir == default_bundle_dir()
-    assert bundle_dir.parent.name == "exported" and not (bundle_dir.parent / "manifest.yaml").exists()
+    assert bundle_dir.parent.name == "exported"
     for name, folder in shipped.items():
         assert folder.name == name and (folder / "manifest.yaml").is_file()
+    # exported/manifest.yaml indexes the folders: the same names, the default, each one's world and synth
+    index = yaml.safe_load((bundle_dir.parent / "manifest.yaml").read_text())
+    assert index["format"] == INDEX_FORMAT and index["default"] == DEFAULT_BUNDLE
+    assert sorted(index["bundles"]) == sorted(shipped)
+    for name, folder in shipped.items():
+        m = load_manifest(folder, verify=False)
+        assert index["bundles"][name] == {"world": m.image_world, "synth": (m.synth or SINE).kind}
 
 
 def test_resolve_bundle_by_name_or_directory(bundle_dir: Path, tmp_path: Path, monkeypatch):
@@ -136,8 +144,12 @@ def test_resolve_bundle_by_name_or_directory(bundle_dir: Path, tmp_path: Path, m
     with pytest.raises(BundleError, match=r"no shipped bundle named 'no-such' .*\(shipped: .*square-sine"):
         resolve_bundle("no-such")
     # a directory that is not a bundle: the loader says so and names what it holds / what is shipped
-    with pytest.raises(BundleError, match=r"no manifest.yaml in .*it holds bundles .*square-sine"):
+    with pytest.raises(BundleError, match=r"is an index of bundles, not a bundle \(it holds bundles .*square-sine"):
         load_manifest(resolve_bundle(str(bundle_dir.parent)))
+    (tmp_path / "holder" / "mine").mkdir(parents=True)
+    (tmp_path / "holder" / "mine" / "manifest.yaml").write_text("format: isudt-bundle/1\n")
+    with pytest.raises(BundleError, match=r"no manifest.yaml in .*holder \(it holds bundles mine: name one"):
+        load_manifest(tmp_path / "holder")
     with pytest.raises(BundleError, match=r"no manifest.yaml in .*shipped bundles: .*square-sine"):
         open_bundle(str(tmp_path / "nowhere"))
 
