@@ -206,6 +206,12 @@ def _image_world(raw: dict, image: dict):
     return "unknown"
 
 
+def _which_bundles(root: Path) -> str:
+    """For a folder that is not a bundle: the bundles it holds, or else the shipped ones (only on an error)."""
+    inside = [d.name for d in sorted(root.iterdir()) if (d / "manifest.yaml").is_file()] if root.is_dir() else []
+    return f"it holds bundles {', '.join(inside)}: name one" if inside else f"shipped bundles: {_known()}"
+
+
 def load_manifest(root: str | Path, verify: bool = True) -> Manifest:
     """Parse and check `root/manifest.yaml`; with `verify`, every file must exist and match its sha256.
 
@@ -214,16 +220,14 @@ def load_manifest(root: str | Path, verify: bool = True) -> Manifest:
     """
     root = Path(root)
     path = root / "manifest.yaml"
-    inside = [d.name for d in sorted(root.iterdir()) if (d / "manifest.yaml").is_file()] if root.is_dir() else []
-    hint = f"it holds bundles {', '.join(inside)}: name one" if inside else f"shipped bundles: {_known()}"
     if not path.is_file():
-        raise BundleError(f"no manifest.yaml in {root} ({hint})")
+        raise BundleError(f"no manifest.yaml in {root} ({_which_bundles(root)})")
     try:
         raw = yaml.safe_load(path.read_text())
     except yaml.YAMLError as e:
         raise BundleError(f"{path}: not valid YAML ({e.__class__.__name__})") from None
     if isinstance(raw, dict) and raw.get("format") == INDEX_FORMAT:
-        raise BundleError(f"{path} is an index of bundles, not a bundle ({hint})")
+        raise BundleError(f"{path} is an index of bundles, not a bundle ({_which_bundles(root)})")
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise BundleError(f"{path}: format must be '{FORMAT}'")
     image, sound, files = _require(raw, "image", ""), _require(raw, "sound", ""), _require(raw, "files", "")
